@@ -1,0 +1,417 @@
+"""The one HTTP client for OpenAI-compatible endpoints, shared by every mode.
+
+Transport only: it sends ``POST /v1/chat/completions`` (and ``GET /v1/models``
+to explain a 404), retries what is worth retrying, paces each endpoint, and
+turns failures into the user-facing errors of ``errors.py``. It knows nothing
+about benchmarks, prompts or verdicts.
+
+Retries: status codes and connection/read failures are retried by urllib3's
+``Retry`` mounted on a ``requests.Session`` (exponential backoff with jitter,
+``Retry-After`` honoured). A 200 whose body has no usable ``choices`` cannot be
+seen by urllib3, so it is retried here with the same policy.
+
+Pacing: each endpoint (base URL) allows at most ``concurrency`` requests in
+flight. A 429 halves that endpoint's allowance and successes win it back one
+at a time, so a rate-limited provider is slowed down rather than failed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from errors import AuthError, BadRequestError, Cancelled, ModelNotFoundError, TransportError
+from response_cache import ResponseCache, request_fingerprint
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_BACKOFF_S = 1.0
+BACKOFF_MAX_S = 60.0
+RECOVER_AFTER_SUCCESSES = 4  # successes needed to widen a throttled endpoint by one
+
+
+def normalize_base_url(url: str) -> str:
+    """Return the endpoint root without a trailing ``/`` or ``/v1``.
+
+    Users paste ``http://localhost:8000/v1`` from vLLM/Ollama/LM Studio docs as
+    often as ``https://api.openai.com``; both mean the same root. Raises
+    ValueError for anything that is not an http(s) URL with a host.
+    """
+    text = (url or "").strip()
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    text = text.rstrip("/")
+    if text.endswith("/v1"):
+        text = text[: -len("/v1")]
+    return text
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one role's requests go. The key is kept out of repr and records."""
+
+    role: str
+    base_url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    key_hint: str = "--api-key or OPENAI_API_KEY"
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/v1/{path}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry; one policy for every call."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    backoff_s: float = DEFAULT_BACKOFF_S
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def delay(self, attempt: int) -> float:
+        """Backoff before retry number ``attempt`` (1-based), with jitter."""
+        base = min(BACKOFF_MAX_S, self.backoff_s * (2 ** (attempt - 1)))
+        return base + random.uniform(0, self.backoff_s)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one reply, as the endpoint reported them (0 when absent)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """The assistant text of a reply, its usage, and whether the cache served it."""
+
+    text: str
+    usage: Usage
+    cached: bool = False
+
+
+@dataclass
+class RoleStats:
+    """Counters per role, for progress and the run summary."""
+
+    calls: int = 0
+    retries: int = 0
+    errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class EndpointPacer:
+    """Caps requests in flight for one endpoint; adapts to 429s; serves by priority.
+
+    Lower priority numbers go first, so calls on a run's critical path (question
+    generation) are not queued behind work that can wait (answers, verdicts).
+    """
+
+    def __init__(self, limit: int):
+        self.max_limit = max(1, limit)
+        self.limit = self.max_limit
+        self.in_flight = 0
+        self._successes = 0
+        self._waiting: list[tuple[int, int]] = []
+        self._ticket = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, priority: int) -> None:
+        with self._cond:
+            self._ticket += 1
+            me = (priority, self._ticket)
+            self._waiting.append(me)
+            while self.in_flight >= self.limit or min(self._waiting) != me:
+                self._cond.wait()
+            self._waiting.remove(me)
+            self.in_flight += 1
+            self._cond.notify_all()
+
+    def release(self, success: bool) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            if success and self.limit < self.max_limit:
+                self._successes += 1
+                if self._successes >= RECOVER_AFTER_SUCCESSES:
+                    self.limit += 1
+                    self._successes = 0
+            self._cond.notify_all()
+
+    def throttled(self) -> None:
+        """A 429 arrived: halve the allowance (never below one)."""
+        with self._cond:
+            self.limit = max(1, self.limit // 2)
+            self._successes = 0
+
+
+class _PacedRetry(Retry):
+    """urllib3's Retry that also tells the endpoint's pacer about 429s and counts retries."""
+
+    def __init__(self, *args, on_retry=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_retry = on_retry
+
+    def new(self, **kwargs):
+        fresh = super().new(**kwargs)
+        fresh.on_retry = self.on_retry
+        return fresh
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if self.on_retry is not None:
+            self.on_retry(response.status if response is not None else None)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _error_message(response: requests.Response) -> str:
+    """The provider's own error text, short, for one-line messages."""
+    try:
+        body = response.json()
+        message = body.get("error", {}).get("message") if isinstance(body, dict) else None
+        if message:
+            return str(message)[:300]
+    except ValueError:
+        pass
+    return (response.text or response.reason or "").strip()[:300]
+
+
+def _parse_choices(body: object) -> tuple[str, Usage] | None:
+    """Text and usage of an OpenAI chat reply, or None when it is not one."""
+    if not isinstance(body, dict):
+        return None
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return None
+    message = choices[0].get("message")
+    if not isinstance(message, dict):
+        return None
+    content = message.get("content")
+    if content is None:
+        content = ""
+    if not isinstance(content, str):
+        return None
+    raw_usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = Usage(
+        prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
+        completion_tokens=int(raw_usage.get("completion_tokens") or 0),
+        total_tokens=int(raw_usage.get("total_tokens") or 0),
+    )
+    return content, usage
+
+
+class LLMClient:
+    """Sends chat requests for any role; safe to share between threads."""
+
+    def __init__(
+        self,
+        retry: RetryPolicy | None = None,
+        concurrency: int = 8,
+        cache: ResponseCache | None = None,
+        cancel_event: threading.Event | None = None,
+    ):
+        self.retry = retry or RetryPolicy()
+        self.concurrency = max(1, concurrency)
+        self.cache = cache
+        self.cancel_event = cancel_event or threading.Event()
+        self.stats: dict[str, RoleStats] = defaultdict(RoleStats)
+        self._pacers: dict[str, EndpointPacer] = {}
+        self._sessions: dict[str, requests.Session] = {}
+        self._lock = threading.Lock()
+        self.status_counts: Counter[int] = Counter()
+
+    # -- plumbing -----------------------------------------------------------
+    def _pacer(self, base_url: str) -> EndpointPacer:
+        with self._lock:
+            if base_url not in self._pacers:
+                self._pacers[base_url] = EndpointPacer(self.concurrency)
+            return self._pacers[base_url]
+
+    def _session(self, endpoint: Endpoint) -> requests.Session:
+        """One keep-alive session per endpoint and role, with the retry policy mounted."""
+        key = f"{endpoint.role}|{endpoint.base_url}"
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None:
+                session = self._new_session(endpoint)
+                self._sessions[key] = session
+            return session
+
+    def _new_session(self, endpoint: Endpoint) -> requests.Session:
+        pacer = self._pacer(endpoint.base_url)
+
+        def on_retry(status: int | None) -> None:
+            with self._lock:
+                self.stats[endpoint.role].retries += 1
+            if status == 429:
+                pacer.throttled()
+
+        retry = _PacedRetry(
+            total=self.retry.max_retries,
+            connect=self.retry.max_retries,
+            read=self.retry.max_retries,
+            status=self.retry.max_retries,
+            other=0,
+            allowed_methods=None,  # POSTs here are idempotent: a chat request has no side effects
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=self.retry.backoff_s,
+            backoff_jitter=self.retry.backoff_s,
+            backoff_max=BACKOFF_MAX_S,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            on_retry=on_retry,
+        )
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=self.concurrency + 4)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    @staticmethod
+    def _headers(endpoint: Endpoint) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if endpoint.api_key:
+            headers["Authorization"] = f"Bearer {endpoint.api_key}"
+        return headers
+
+    # -- public -------------------------------------------------------------
+    def chat(
+        self,
+        endpoint: Endpoint,
+        messages: list[dict],
+        temperature: float,
+        max_tokens: int,
+        priority: int = 1,
+    ) -> ChatReply:
+        """Send one chat request and return its reply text and usage.
+
+        Raises AuthError, ModelNotFoundError, BadRequestError or TransportError;
+        Cancelled when the run is stopping before the request was sent.
+        """
+        body = {"model": endpoint.model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens}
+        key = request_fingerprint(endpoint.base_url, endpoint.model, body) if self.cache else None
+        if self.cache is not None:
+            stored = self.cache.get(key, endpoint.role)
+            if stored is not None:
+                return ChatReply(text=stored["text"], usage=Usage(**stored.get("usage", {})), cached=True)
+        text, usage = self._post_with_retries(endpoint, body, priority)
+        if self.cache is not None:
+            self.cache.put(key, {"text": text, "usage": usage.__dict__})
+        return ChatReply(text=text, usage=usage)
+
+    def _post_with_retries(self, endpoint: Endpoint, body: dict, priority: int) -> tuple[str, Usage]:
+        """POST until a usable reply arrives; status-level retries happen inside urllib3."""
+        for attempt in range(self.retry.max_retries + 1):
+            if self.cancel_event.is_set():
+                raise Cancelled()
+            response = self._post(endpoint, body, priority)
+            parsed = self._check(endpoint, response)
+            if parsed is not None:
+                self._count(endpoint.role, parsed[1])
+                return parsed
+            with self._lock:
+                self.stats[endpoint.role].retries += 1
+            if attempt < self.retry.max_retries:
+                self._pause(self.retry.delay(attempt + 1))
+        with self._lock:
+            self.stats[endpoint.role].errors += 1
+        raise TransportError(
+            f"{endpoint.role}: {endpoint.base_url} kept replying without a usable 'choices' list "
+            f"after {self.retry.max_retries} retries"
+        )
+
+    def _pause(self, seconds: float) -> None:
+        if self.cancel_event.wait(seconds):
+            raise Cancelled()
+
+    def _post(self, endpoint: Endpoint, body: dict, priority: int) -> requests.Response:
+        pacer = self._pacer(endpoint.base_url)
+        pacer.acquire(priority)
+        ok = False
+        try:
+            response = self._session(endpoint).post(
+                endpoint.url("chat/completions"),
+                json=body,
+                headers=self._headers(endpoint),
+                timeout=self.retry.timeout_s,
+            )
+            ok = response.status_code == 200
+            return response
+        except requests.RequestException as exc:
+            with self._lock:
+                self.stats[endpoint.role].errors += 1
+            raise TransportError(
+                f"{endpoint.role}: could not reach {endpoint.base_url} after {self.retry.max_retries} retries "
+                f"({type(exc).__name__})"
+            ) from None
+        finally:
+            pacer.release(ok)
+
+    def _check(self, endpoint: Endpoint, response: requests.Response) -> tuple[str, Usage] | None:
+        """Raise the right error for a final non-200; None for a garbled 200."""
+        status = response.status_code
+        with self._lock:
+            self.status_counts[status] += 1
+        if status == 200:
+            try:
+                return _parse_choices(response.json())
+            except ValueError:
+                return None
+        with self._lock:
+            self.stats[endpoint.role].errors += 1
+        detail = _error_message(response)
+        if status in (401, 403):
+            raise AuthError(
+                f"{endpoint.role}: {endpoint.base_url} refused the key (HTTP {status}: {detail}); "
+                f"check {endpoint.key_hint}"
+            )
+        if status == 404:
+            raise self._not_found(endpoint, detail)
+        if status in RETRY_STATUSES or status >= 500:
+            raise TransportError(
+                f"{endpoint.role}: {endpoint.base_url} still answered HTTP {status} after "
+                f"{self.retry.max_retries} retries ({detail})"
+            )
+        raise BadRequestError(f"{endpoint.role}: {endpoint.base_url} rejected the request (HTTP {status}: {detail})")
+
+    def _not_found(self, endpoint: Endpoint, detail: str) -> ModelNotFoundError:
+        served = self.list_models(endpoint)
+        if served is None:
+            return ModelNotFoundError(
+                f"{endpoint.role}: {endpoint.url('chat/completions')} answered 404 ({detail}); "
+                f"check the base URL and the model name {endpoint.model!r}"
+            )
+        if endpoint.model in served:
+            return ModelNotFoundError(f"{endpoint.role}: {endpoint.base_url} answered 404 for model {endpoint.model!r} ({detail})")
+        listing = ", ".join(served[:20]) + (" ..." if len(served) > 20 else "")
+        return ModelNotFoundError(
+            f"{endpoint.role}: model {endpoint.model!r} is not served by {endpoint.base_url}; it serves: {listing or '(none)'}"
+        )
+
+    def list_models(self, endpoint: Endpoint) -> list[str] | None:
+        """Model ids from ``GET /v1/models``, or None when the endpoint does not say."""
+        try:
+            response = requests.get(endpoint.url("models"), headers=self._headers(endpoint), timeout=10)
+            data = response.json().get("data") if response.status_code == 200 else None
+        except (requests.RequestException, ValueError, AttributeError):
+            return None
+        if not isinstance(data, list):
+            return None
+        return [str(item.get("id")) for item in data if isinstance(item, dict) and item.get("id")]
+
+    def _count(self, role: str, usage: Usage) -> None:
+        with self._lock:
+            stats = self.stats[role]
+            stats.calls += 1
+            stats.prompt_tokens += usage.prompt_tokens
+            stats.completion_tokens += usage.completion_tokens

@@ -1,0 +1,316 @@
+"""Everything the benchmark keeps on disk, as pydantic models, and how it is written.
+
+Files in the output folder:
+
+* ``state.json``: ``BenchmarkState``, rewritten atomically (temp file, fsync,
+  rename) whenever a difficulty or a run is committed.
+* ``runs.jsonl``: one ``RunRecord`` per finished run, appended and fsynced.
+* ``journal_run_NNNN.jsonl``: the run's journal, one ``JournalEvent`` per
+  finished step, appended and fsynced before the step counts. Run records,
+  state and reports are derived from it, which is what makes a crashed run
+  resumable.
+
+A malformed file fails with the file, line and field that is wrong
+(``DataError``); a truncated *last* line of a JSONL file (a crash mid-write) is
+reported and ignored, keeping everything before it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from errors import DataError
+
+STATE_FILE = "state.json"
+RUNS_FILE = "runs.jsonl"
+MAX_DIFFICULTY = 10
+
+
+class Record(BaseModel):
+    """Base of every on-disk record: unknown fields are kept, not dropped."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# -- state -------------------------------------------------------------------
+class BenchmarkState(Record):
+    """``state.json``: where the benchmark stands and its moving averages."""
+
+    run_count: int = Field(0, ge=0)
+    current_difficulty: int = Field(1, ge=1, le=MAX_DIFFICULTY + 1)
+    ema: float | None = None
+    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)
+    ema_by_difficulty: dict[str, float] = Field(default_factory=dict)
+    cycle: int = Field(1, ge=1)
+
+
+# -- run records -------------------------------------------------------------
+class ExampleTags(Record):
+    """Which cell an example belongs to."""
+
+    reasoning_type: str
+    difficulty: int = Field(ge=1, le=MAX_DIFFICULTY)
+    question_index: int = Field(ge=1)
+
+
+class TokenUsage(Record):
+    """Tokens a step consumed, as the endpoints reported them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class Example(Record):
+    """One judged question in a run record."""
+
+    question: str
+    tags: ExampleTags
+    answer: str
+    score: float = Field(ge=0.0, le=1.0)
+    rationale: str = ""
+    created_at: str
+    judge_error: str | None = None
+    judge_reply: str = ""
+
+
+class RunRecord(Record):
+    """One line of ``runs.jsonl``: a finished run with its examples in round-robin order."""
+
+    run_id: int = Field(ge=1)
+    started_at: str
+    ended_at: str
+    difficulty_start: int
+    difficulty_end: int
+    num_questions_per_cell: int
+    endpoint_generation: str
+    endpoint_answering: str
+    endpoint_evaluation: str
+    model_generation: str
+    model_answering: str
+    model_evaluation: str
+    reasoning_types: list[str]
+    run_mean_score: float
+    ema_score: float
+    n: int
+    alpha: float
+    cycle: int = 1
+    judge_errors: int = 0
+    usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
+    examples: list[Example]
+
+
+# -- journal -----------------------------------------------------------------
+class RunPlan(Record):
+    """First journal event: what the run will do, kept so a resume does the same."""
+
+    kind: Literal["plan"] = "plan"
+    run_id: int
+    started_at: str
+    difficulty_start: int
+    difficulty_end: int
+    num_questions_per_cell: int
+    reasoning_types: list[str]
+    endpoint_generation: str
+    endpoint_answering: str
+    endpoint_evaluation: str
+    model_generation: str
+    model_answering: str
+    model_evaluation: str
+    n: int
+    alpha: float
+    cycle: int = 1
+
+
+class QuestionStep(Record):
+    """A generated question, journaled before anything is asked about it."""
+
+    kind: Literal["question"] = "question"
+    reasoning_type: str
+    difficulty: int
+    question_index: int
+    question: str
+    created_at: str
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+
+
+class ItemStep(Record):
+    """An answered and judged question."""
+
+    kind: Literal["item"] = "item"
+    reasoning_type: str
+    difficulty: int
+    question_index: int
+    answer: str
+    score: float
+    rationale: str = ""
+    judge_error: str | None = None
+    judge_reply: str = ""
+    created_at: str
+    answer_usage: TokenUsage = Field(default_factory=TokenUsage)
+    judge_usage: TokenUsage = Field(default_factory=TokenUsage)
+
+
+class RunFinished(Record):
+    """Last journal event: the run record was written."""
+
+    kind: Literal["finished"] = "finished"
+    run_id: int
+    ended_at: str
+
+
+JournalEvent = Annotated[Union[RunPlan, QuestionStep, ItemStep, RunFinished], Field(discriminator="kind")]
+JOURNAL_EVENT = TypeAdapter(JournalEvent)
+RUN_RECORD = TypeAdapter(RunRecord)
+
+T = TypeVar("T")
+
+
+# -- files -------------------------------------------------------------------
+def write_json_atomic(path: Path, payload: dict) -> None:
+    """Replace ``path`` with ``payload`` so a crash leaves the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _field_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "(record)"
+    return f"field '{where}': {first.get('msg')}"
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not UTF-8 text") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_jsonl(path: Path, adapter: TypeAdapter[T]) -> tuple[list[T], str | None]:
+    """Parse a JSONL file into models: ``(records, warning)``.
+
+    The warning names a truncated last line that was ignored. A bad line
+    anywhere else raises DataError with its line number and field.
+    """
+    if not path.exists():
+        return [], None
+    lines = _read_text(path).split("\n")
+    records: list[T] = []
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    for position, (number, line) in enumerate(numbered):
+        try:
+            records.append(adapter.validate_json(line))
+        except ValidationError as exc:
+            is_last = position == len(numbered) - 1
+            if is_last and _is_json_error(exc):
+                return records, f"{path}: line {number} is truncated (a crash mid-write?) and was ignored"
+            raise DataError(f"{path} line {number}: {_field_error(exc)}") from None
+    return records, None
+
+
+def _is_json_error(exc: ValidationError) -> bool:
+    return any(error.get("type") == "json_invalid" for error in exc.errors())
+
+
+class JsonlAppender:
+    """Appends models to a JSONL file, one line each, fsynced before returning.
+
+    Thread-safe. A torn last line left by an earlier crash is cut off first,
+    so the next record starts on a line of its own.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _cut_torn_tail(path)
+
+    def append(self, record: BaseModel) -> None:
+        line = record.model_dump_json() + "\n"
+        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _cut_torn_tail(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if data.endswith(b"\n"):
+            return
+        handle.truncate(data.rfind(b"\n") + 1)
+
+
+# -- state and runs ----------------------------------------------------------
+def load_state(out_dir: Path) -> BenchmarkState:
+    """The benchmark state, a fresh one when none exists; DataError when corrupt."""
+    path = out_dir / STATE_FILE
+    if not path.exists():
+        return BenchmarkState()
+    try:
+        return BenchmarkState.model_validate_json(_read_text(path))
+    except ValidationError as exc:
+        if _is_json_error(exc):
+            raise DataError(f"{path} is not valid JSON; fix or move it away (it is never reset silently)") from None
+        raise DataError(f"{path}: {_field_error(exc)}; fix or move it away") from None
+
+
+def save_state(out_dir: Path, state: BenchmarkState) -> None:
+    """Write ``state.json`` atomically."""
+    write_json_atomic(out_dir / STATE_FILE, state.model_dump(mode="json"))
+
+
+def load_runs(out_dir: Path) -> tuple[list[RunRecord], str | None]:
+    """All run records in ``runs.jsonl`` and a warning about a torn last line."""
+    return read_jsonl(out_dir / RUNS_FILE, RUN_RECORD)
+
+
+def append_run(out_dir: Path, record: RunRecord) -> None:
+    """Append one run record to ``runs.jsonl`` (fsynced)."""
+    JsonlAppender(out_dir / RUNS_FILE).append(record)
+
+
+def journal_path(out_dir: Path, run_id: int) -> Path:
+    return out_dir / f"journal_run_{run_id:04d}.jsonl"
+
+
+def load_journal(path: Path) -> tuple[list, str | None]:
+    """Events of a run journal, in the order written."""
+    return read_jsonl(path, JOURNAL_EVENT)
