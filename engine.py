@@ -34,8 +34,13 @@ class Engine:
         self._lock = threading.Lock()
 
     def submit(self, step: Callable, *args, **kwargs) -> Future:
-        """Run ``step(*args, **kwargs)`` on the pool unless the engine is stopping."""
-        return self._pool.submit(self._guarded, step, args, kwargs)
+        """Run ``step(*args, **kwargs)`` on the pool; Cancelled when the engine is stopping."""
+        if self.cancel_event.is_set():
+            raise Cancelled()
+        try:
+            return self._pool.submit(self._guarded, step, args, kwargs)
+        except RuntimeError:  # the pool was shut down between the check and the submit
+            raise Cancelled() from None
 
     def _guarded(self, step: Callable, args: tuple, kwargs: dict):
         if self.cancel_event.is_set():

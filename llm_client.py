@@ -227,7 +227,7 @@ class LLMClient:
         self.stats: dict[str, RoleStats] = defaultdict(RoleStats)
         self._pacers: dict[str, EndpointPacer] = {}
         self._sessions: dict[str, requests.Session] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered when a new session looks up its pacer
         self.status_counts: Counter[int] = Counter()
 
     # -- plumbing -----------------------------------------------------------

@@ -174,14 +174,13 @@ T = TypeVar("T")
 
 
 # -- files -------------------------------------------------------------------
-def write_json_atomic(path: Path, payload: dict) -> None:
-    """Replace ``path`` with ``payload`` so a crash leaves the old or the new file, never half."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so a crash leaves the old or the new file, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -189,6 +188,11 @@ def write_json_atomic(path: Path, payload: dict) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    """``write_text_atomic`` for a JSON document."""
+    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -1,0 +1,117 @@
+"""Pieces both command-line tools share: client flags, keys, URLs, logging, errors.
+
+Keeping them here is what makes the benchmark and the sequential mode agree
+on how a base URL is read, where a key comes from, and how an error is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from errors import UsageError
+from llm_client import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy, normalize_base_url
+from response_cache import ResponseCache
+
+LOG_FORMAT_FILE = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def add_client_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags of the shared client: pacing, retries, timeout, cache."""
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="requests in flight per endpoint at most (default 8)")
+    parser.add_argument("--max-retries", type=int, default=DEFAULT_MAX_RETRIES,
+                        help=f"retries of a failed request before giving up (default {DEFAULT_MAX_RETRIES})")
+    parser.add_argument("--retry-backoff", type=float, default=DEFAULT_BACKOFF_S,
+                        help=f"first backoff in seconds, doubled each retry, with jitter (default {DEFAULT_BACKOFF_S})")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help=f"seconds to wait for one reply (default {DEFAULT_TIMEOUT_S:.0f})")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="reuse identical requests' replies from this folder (off by default)")
+
+
+def validate_client_flags(args: argparse.Namespace) -> None:
+    """Reject bad client flags (before anything is written)."""
+    if args.concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1 (got {args.concurrency})")
+    if args.max_retries < 0 or args.retry_backoff < 0 or args.timeout <= 0:
+        raise UsageError("--max-retries and --retry-backoff must not be negative, --timeout must be positive")
+
+
+def build_client(args: argparse.Namespace, cancel: threading.Event) -> LLMClient:
+    """The shared client configured from the flags of ``add_client_flags``."""
+    validate_client_flags(args)
+    cache = None
+    if args.cache_dir is not None:
+        check_output_folder(args.cache_dir)
+        cache = ResponseCache(args.cache_dir)
+    policy = RetryPolicy(max_retries=args.max_retries, backoff_s=args.retry_backoff, timeout_s=args.timeout)
+    return LLMClient(retry=policy, concurrency=args.concurrency, cache=cache, cancel_event=cancel)
+
+
+def resolve_base_url(role: str, specific: str | None, general: str | None, flags: str) -> str:
+    """A role's endpoint: its own flag, else the shared flag, else OPENAI_BASE_URL."""
+    raw = specific or general or os.environ.get("OPENAI_BASE_URL")
+    if not raw:
+        raise UsageError(f"no base URL for the {role} role: give {flags} (or set OPENAI_BASE_URL)")
+    try:
+        return normalize_base_url(raw)
+    except ValueError:
+        raise UsageError(f"the {role} base URL {raw!r} is not an http(s) URL") from None
+
+
+def resolve_key(specific: str | None, general: str | None, env_names: tuple[str, ...] = ("OPENAI_API_KEY",)) -> str | None:
+    """A role's key: its own flag, the shared flag, then the environment; None sends no auth header."""
+    if specific:
+        return specific
+    if general:
+        return general
+    for name in env_names:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def check_output_folder(folder: Path) -> None:
+    """Fail with one line, before anything is written, if ``folder`` cannot hold output."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"output folder {folder} exists and is not a folder")
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"output folder {folder} is not writable")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(log_file: Path | None, level: str) -> None:
+    """Log to stderr (rich when it is a terminal) and, when given, to a file in the output folder."""
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.setLevel(logging.DEBUG)
+    console = RichHandler(console=Console(stderr=True), show_path=False, show_time=sys.stderr.isatty())
+    console.setLevel(level)
+    root.addHandler(console)
+    if log_file is not None:
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setLevel(logging.DEBUG)
+        to_file.setFormatter(logging.Formatter(LOG_FORMAT_FILE))
+        root.addHandler(to_file)
+    # urllib3 logs each retry with the full URL at WARNING; ours say it once, with the role.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+
+
+def fail(message: object, code: int, hint: str | None = None) -> int:
+    """Print one error line (and an optional hint line) on stderr; return the exit code."""
+    text = str(message).replace("\n", " ")
+    print(f"error: {text}", file=sys.stderr)
+    if hint:
+        print(hint, file=sys.stderr)
+    return code

@@ -1,0 +1,151 @@
+"""What a finished run shows: the markdown report file and the console summary.
+
+Both are built from the run record and the state only, so a report can be
+rebuilt from ``runs.jsonl`` at any time and says nothing the record does not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from persistence_layer import BenchmarkState, RunRecord, write_text_atomic
+from scoring import ScoredItem, cell_means, difficulty_mean, type_mean
+
+PREVIEW_CHARS = 600
+PREVIEWS_PER_RUN = 12
+
+
+def report_path(out_dir: Path, run_id: int) -> Path:
+    return out_dir / f"report_run_{run_id:04d}.md"
+
+
+def _scored(record: RunRecord) -> list[ScoredItem]:
+    return [ScoredItem(e.tags.reasoning_type, e.tags.difficulty, e.score) for e in record.examples]
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _clip(text: str) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rstrip() + " …"
+
+
+def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, int, float, float | None]]:
+    """(type, items, correct, mean of its cell means, EMA) per reasoning type, in the run's order."""
+    means = cell_means(_scored(record))
+    rows = []
+    for kind in record.reasoning_types:
+        scores = [e.score for e in record.examples if e.tags.reasoning_type == kind]
+        rows.append((kind, len(scores), int(sum(scores)), type_mean(means, kind), state.ema_by_reasoning_type.get(kind)))
+    return rows
+
+
+def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int, int, int, float, float | None]]:
+    """(difficulty, items, correct, mean of its cell means, EMA) per difficulty of the run."""
+    means = cell_means(_scored(record))
+    rows = []
+    for level in range(record.difficulty_start, record.difficulty_end + 1):
+        scores = [e.score for e in record.examples if e.tags.difficulty == level]
+        rows.append((level, len(scores), int(sum(scores)), difficulty_mean(means, level), state.ema_by_difficulty.get(str(level))))
+    return rows
+
+
+def render_report(record: RunRecord, state: BenchmarkState) -> str:
+    """The markdown report of one run."""
+    lines = [
+        f"# Benchmark run {record.run_id:04d}",
+        "",
+        "## Run",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Started | {record.started_at} |",
+        f"| Ended | {record.ended_at} |",
+        f"| Difficulties | {record.difficulty_start} to {record.difficulty_end} (cycle {record.cycle}) |",
+        f"| Questions per cell | {record.num_questions_per_cell} |",
+        f"| Reasoning types | {', '.join(record.reasoning_types)} |",
+        f"| Generation | `{record.model_generation}` at {record.endpoint_generation} |",
+        f"| Answering | `{record.model_answering}` at {record.endpoint_answering} |",
+        f"| Evaluation | `{record.model_evaluation}` at {record.endpoint_evaluation} |",
+        f"| EMA alpha | {record.alpha} |",
+        "",
+        "## Scores",
+        "",
+        f"- Run mean score: **{record.run_mean_score:.3f}** ({int(sum(e.score for e in record.examples))} of "
+        f"{len(record.examples)} answers judged correct)",
+        f"- Overall EMA after this run: **{record.ema_score:.3f}** (over {state.run_count} run(s))",
+        f"- Unreadable verdicts: {record.judge_errors} (scored 0 and counted here, not hidden)",
+        "",
+        "Each score is the binary verdict of the evaluation model on the answering model's answer to a question "
+        "the generation model wrote. Means per type and per difficulty are means of cell means "
+        "(a cell is one difficulty and one reasoning type).",
+        "",
+        "## By reasoning type",
+        "",
+        "| Reasoning type | Items | Correct | Run mean | EMA |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {kind} | {n} | {ok} | {mean:.3f} | {_fmt(ema)} |" for kind, n, ok, mean, ema in type_rows(record, state)]
+    lines += ["", "## By difficulty", "", "| Difficulty | Items | Correct | Run mean | EMA |", "|---:|---:|---:|---:|---:|"]
+    lines += [f"| {level} | {n} | {ok} | {mean:.3f} | {_fmt(ema)} |" for level, n, ok, mean, ema in difficulty_rows(record, state)]
+    lines += ["", "## Example previews", ""]
+    lines += _previews(record)
+    return "\n".join(lines) + "\n"
+
+
+def _previews(record: RunRecord) -> list[str]:
+    """A few examples, spread over the run, each with question, answer and verdict."""
+    examples = record.examples
+    step = max(1, len(examples) // PREVIEWS_PER_RUN)
+    lines = []
+    for example in examples[::step][:PREVIEWS_PER_RUN]:
+        tags = example.tags
+        verdict = "correct" if example.score >= 1 else "incorrect"
+        if example.judge_error:
+            verdict += f" (judge error: {example.judge_error})"
+        lines += [
+            f"### {tags.reasoning_type}, difficulty {tags.difficulty}, question {tags.question_index}: {verdict}",
+            "",
+            "**Question**", "", "```text", _clip(example.question), "```", "",
+            "**Answer**", "", "```text", _clip(example.answer), "```", "",
+            f"**Judge's rationale**: {_clip(example.rationale) or '(none given)'}",
+            "",
+        ]
+    return lines
+
+
+def write_report(out_dir: Path, record: RunRecord, state: BenchmarkState) -> Path:
+    """Write ``report_run_NNNN.md`` and return its path."""
+    path = report_path(out_dir, record.run_id)
+    write_text_atomic(path, render_report(record, state))
+    return path
+
+
+def print_summary(console: Console, record: RunRecord, state: BenchmarkState) -> None:
+    """Rich tables of the run: overall, per reasoning type, per difficulty."""
+    overall = Table(title=f"Run {record.run_id:04d}: difficulties {record.difficulty_start}-{record.difficulty_end}")
+    overall.add_column("Measure")
+    overall.add_column("Value", justify="right")
+    overall.add_row("Items", str(len(record.examples)))
+    overall.add_row("Run mean score", f"{record.run_mean_score:.3f}")
+    overall.add_row("Overall EMA", f"{record.ema_score:.3f}")
+    overall.add_row("Unreadable verdicts", str(record.judge_errors))
+    overall.add_row("Next difficulty", "complete" if state.current_difficulty > 10 else str(state.current_difficulty))
+    console.print(overall)
+    by_type = Table(title="By reasoning type")
+    for column in ("Reasoning type", "Items", "Correct", "Run mean", "EMA"):
+        by_type.add_column(column, justify="left" if column == "Reasoning type" else "right")
+    for kind, n, ok, mean, ema in type_rows(record, state):
+        by_type.add_row(kind, str(n), str(ok), f"{mean:.3f}", _fmt(ema))
+    console.print(by_type)
+    by_level = Table(title="By difficulty")
+    for column in ("Difficulty", "Items", "Correct", "Run mean", "EMA"):
+        by_level.add_column(column, justify="right")
+    for level, n, ok, mean, ema in difficulty_rows(record, state):
+        by_level.add_row(str(level), str(n), str(ok), f"{mean:.3f}", _fmt(ema))
+    console.print(by_level)
