@@ -364,8 +364,11 @@ class SimServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 0, latency: float = 0.0,
                  fault_rate: float = 0.0, require_key: str | None = None, flawed_rate: float = 0.0,
-                 judge_error_rate: float = 0.0) -> None:
+                 judge_error_rate: float = 0.0, on_request=None) -> None:
         self.host, self.port, self.seed = host, port, seed
+        # Called with the running request count before each reply: tests use it to
+        # interrupt a client at an exact moment, with no sleeps or polling.
+        self.on_request = on_request
         self.latency, self.fault_rate, self.require_key = latency, fault_rate, require_key
         self.flawed_rate, self.judge_error_rate = flawed_rate, judge_error_rate
         self.requests: list[dict] = []
@@ -431,6 +434,9 @@ class SimServer:
         """Answer one request: ``(status, extra_headers, body_bytes)``."""
         with self._lock:
             self._request_count += 1
+            count = self._request_count
+        if self.on_request is not None:
+            self.on_request(count)
         if self.latency > 0:
             time.sleep(self.latency)  # simulated server-side latency
         path = path.split("?", 1)[0].rstrip("/") or "/"
