@@ -339,6 +339,8 @@ class LLMClient:
         pacer.acquire(priority)
         ok = False
         try:
+            if self.cancel_event.is_set():  # stopped while queued for a slot: send nothing new
+                raise Cancelled()
             response = self._session(endpoint).post(
                 endpoint.url("chat/completions"),
                 json=body,
