@@ -34,6 +34,7 @@ from benchmark_prompts import (
 from engine import Engine
 from errors import Cancelled, EndpointError, UsageError
 from llm_client import ChatReply, Endpoint, LLMClient
+from progress import RunProgress
 from persistence_layer import (
     MAX_DIFFICULTY,
     BenchmarkState,
@@ -124,8 +125,9 @@ class BenchmarkRun:
     """Executes one planned run on the shared client and engine."""
 
     def __init__(self, settings: RunSettings, client: LLMClient, engine: Engine, journal: RunJournal,
-                 state: BenchmarkState, history: dict[str, list[str]]):
+                 state: BenchmarkState, history: dict[str, list[str]], progress: RunProgress | None = None):
         self.settings = settings
+        self.progress = progress
         self.client = client
         self.engine = engine
         self.journal = journal
@@ -184,6 +186,8 @@ class BenchmarkRun:
             judge_reply=judge_reply, created_at=now_iso(),
             answer_usage=_usage(answer), judge_usage=judge_usage,
         ))
+        if self.progress is not None:
+            self.progress.advance()
 
     def judge(self, key: CellKey, question: str, answer: str):
         """Binary verdict, asking once more if the reply holds none; never a silent 0."""
@@ -233,6 +237,8 @@ class BenchmarkRun:
         mean = sum(item.score for item in scored) / len(scored)
         log.info("difficulty %d done: mean %.3f, EMA %.3f", difficulty, mean,
                  self.state.ema_by_difficulty[str(difficulty)])
+        if self.progress is not None and difficulty < self.plan.difficulty_end:
+            self.progress.set_status(f"difficulty {difficulty + 1}")
 
 
 # -- planning, resuming and finishing ------------------------------------------
@@ -341,7 +347,10 @@ def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine) -> R
         log.warning("resuming interrupted run %d (difficulties %d-%d, %d of %d items already done)",
                     plan.run_id, plan.difficulty_start, plan.difficulty_end, len(journal.items),
                     len(round_robin_keys(plan)))
-    run = BenchmarkRun(settings, client, engine, journal, state, earlier_questions_by_type(runs))
-    state = run.execute()
+    total = len(round_robin_keys(plan))
+    with RunProgress(client, total, f"run {plan.run_id}", done=len(journal.items)) as progress:
+        progress.set_status(f"difficulty {max(state.current_difficulty, plan.difficulty_start)}")
+        run = BenchmarkRun(settings, client, engine, journal, state, earlier_questions_by_type(runs), progress)
+        state = run.execute()
     record, state = finish_run(settings.out_dir, journal, state, runs)
     return RunOutcome(status="finished", state=state, record=record, resumed=resumed)

@@ -21,6 +21,8 @@ from llm_client import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
 from response_cache import ResponseCache
 
 LOG_FORMAT_FILE = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# One stderr console for logs and the progress bar, so log lines print above the bar.
+STDERR = Console(stderr=True)
 
 
 def add_client_flags(parser: argparse.ArgumentParser) -> None:
@@ -96,9 +98,13 @@ def configure_logging(log_file: Path | None, level: str) -> None:
     root = logging.getLogger()
     root.handlers.clear()
     root.setLevel(logging.DEBUG)
-    console = RichHandler(console=Console(stderr=True), show_path=False, show_time=sys.stderr.isatty())
-    console.setLevel(level)
-    root.addHandler(console)
+    if STDERR.is_terminal:
+        to_screen: logging.Handler = RichHandler(console=STDERR, show_path=False)
+    else:  # CI, pipes: plain lines, no wrapping or colour codes
+        to_screen = logging.StreamHandler(sys.stderr)
+        to_screen.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    to_screen.setLevel(level)
+    root.addHandler(to_screen)
     if log_file is not None:
         to_file = logging.FileHandler(log_file, encoding="utf-8")
         to_file.setLevel(logging.DEBUG)
