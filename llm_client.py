@@ -17,6 +17,7 @@ at a time, so a rate-limited provider is slowed down rather than failed.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections import Counter, defaultdict
@@ -29,6 +30,8 @@ from urllib3.util.retry import Retry
 
 from errors import AuthError, BadRequestError, Cancelled, ModelNotFoundError, TransportError
 from response_cache import ResponseCache, request_fingerprint
+
+log = logging.getLogger("llm_client")
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT_S = 120.0
@@ -64,6 +67,7 @@ class Endpoint:
     model: str
     api_key: str | None = field(default=None, repr=False)
     key_hint: str = "--api-key or OPENAI_API_KEY"
+    extra_body: dict = field(default_factory=dict)  # provider-specific fields merged into each request
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/v1/{path}"
@@ -229,6 +233,7 @@ class LLMClient:
         self._sessions: dict[str, requests.Session] = {}
         self._lock = threading.RLock()  # re-entered when a new session looks up its pacer
         self.status_counts: Counter[int] = Counter()
+        self._completion_tokens_endpoints: set[tuple[str, str]] = set()
 
     # -- plumbing -----------------------------------------------------------
     def _pacer(self, base_url: str) -> EndpointPacer:
@@ -299,6 +304,7 @@ class LLMClient:
         Cancelled when the run is stopping before the request was sent.
         """
         body = {"model": endpoint.model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens}
+        body.update(endpoint.extra_body)
         key = request_fingerprint(endpoint.base_url, endpoint.model, body) if self.cache else None
         if self.cache is not None:
             stored = self.cache.get(key, endpoint.role)
@@ -309,12 +315,25 @@ class LLMClient:
             self.cache.put(key, {"text": text, "usage": usage.__dict__})
         return ChatReply(text=text, usage=usage)
 
+    def _wire_body(self, endpoint: Endpoint, body: dict) -> dict:
+        """The body as this endpoint wants it: some (OpenAI's reasoning models) take
+        ``max_completion_tokens`` instead of ``max_tokens``."""
+        with self._lock:
+            renamed = (endpoint.base_url, endpoint.model) in self._completion_tokens_endpoints
+        if not renamed or "max_tokens" not in body:
+            return body
+        wire = {name: value for name, value in body.items() if name != "max_tokens"}
+        wire["max_completion_tokens"] = body["max_tokens"]
+        return wire
+
     def _post_with_retries(self, endpoint: Endpoint, body: dict, priority: int) -> tuple[str, Usage]:
         """POST until a usable reply arrives; status-level retries happen inside urllib3."""
         for attempt in range(self.retry.max_retries + 1):
             if self.cancel_event.is_set():
                 raise Cancelled()
-            response = self._post(endpoint, body, priority)
+            response = self._post(endpoint, self._wire_body(endpoint, body), priority)
+            if self._wants_completion_tokens(endpoint, response, body):
+                response = self._post(endpoint, self._wire_body(endpoint, body), priority)
             parsed = self._check(endpoint, response)
             if parsed is not None:
                 self._count(endpoint.role, parsed[1])
@@ -329,6 +348,20 @@ class LLMClient:
             f"{endpoint.role}: {endpoint.base_url} kept replying without a usable 'choices' list "
             f"after {self.retry.max_retries} retries"
         )
+
+    def _wants_completion_tokens(self, endpoint: Endpoint, response: requests.Response, body: dict) -> bool:
+        """True (and remembered for the endpoint) when a 400 asks for ``max_completion_tokens``."""
+        if response.status_code != 400 or "max_tokens" not in body:
+            return False
+        if "max_completion_tokens" not in _error_message(response):
+            return False
+        with self._lock:
+            if (endpoint.base_url, endpoint.model) in self._completion_tokens_endpoints:
+                return False
+            self._completion_tokens_endpoints.add((endpoint.base_url, endpoint.model))
+        log.info("%s: %s takes max_completion_tokens instead of max_tokens; using it from now on",
+                 endpoint.role, endpoint.model)
+        return True
 
     def _pause(self, seconds: float) -> None:
         if self.cancel_event.wait(seconds):
