@@ -32,7 +32,7 @@ from benchmark_prompts import (
     clean_generated_question,
 )
 from engine import Engine
-from errors import Cancelled, EndpointError, UsageError
+from errors import Cancelled, DataError, EndpointError, UsageError
 from llm_client import ChatReply, Endpoint, LLMClient
 from progress import RunProgress
 from persistence_layer import (
@@ -47,6 +47,8 @@ from persistence_layer import (
     RunRecord,
     TokenUsage,
     append_run,
+    journal_path,
+    load_journal,
     load_runs,
     load_state,
     save_state,
@@ -315,31 +317,59 @@ def finish_run(out_dir: Path, journal: RunJournal, state: BenchmarkState, runs: 
     return record, scored_state
 
 
-def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, BenchmarkState, list[RunRecord], bool]:
-    """The journal to work on (None when the benchmark is complete), the state, past runs, and whether it resumes."""
+@dataclass(frozen=True)
+class RunPreview:
+    """What the next invocation would do, worked out without writing anything."""
+
+    plan: RunPlan | None  # None: all 10 levels are done and no new cycle was asked for
+    state: BenchmarkState  # with a new cycle already applied, when one starts
+    runs: list[RunRecord]
+    resumed: bool
+    items_done: int
+    warnings: tuple[str, ...]
+
+
+def preview_run(settings: RunSettings) -> RunPreview:
+    """Read state, runs and the next run's journal; decide the plan. Writes nothing."""
     out_dir = settings.out_dir
     state = load_state(out_dir)
     runs, runs_warning = load_runs(out_dir)
-    if runs_warning:
-        log.warning(runs_warning)
-    journal, journal_warning = RunJournal.open(out_dir, state.run_count + 1)
-    if journal_warning:
-        log.warning(journal_warning)
-    if journal is not None and not journal.finished:
-        _check_same_models(settings, journal.plan)
-        return journal, state, runs, True
+    events, journal_warning = load_journal(journal_path(out_dir, state.run_count + 1))
+    warnings = tuple(w for w in (runs_warning, journal_warning) if w)
+    if events and (not isinstance(events[0], RunPlan) or events[0].run_id != state.run_count + 1):
+        raise DataError(f"{journal_path(out_dir, state.run_count + 1)} does not start with the plan of run "
+                        f"{state.run_count + 1}; move it away to start afresh")
+    if events and not any(isinstance(event, RunFinished) for event in events):
+        plan = events[0]
+        _check_same_models(settings, plan)
+        done = len({(e.difficulty, e.reasoning_type, e.question_index) for e in events if isinstance(e, ItemStep)})
+        return RunPreview(plan, state, runs, True, done, warnings)
     if state.current_difficulty > MAX_DIFFICULTY:
         if not settings.new_cycle:
-            return None, state, runs, False
+            return RunPreview(None, state, runs, False, 0, warnings)
         state = state.model_copy(update={"current_difficulty": 1, "cycle": state.cycle + 1})
-        save_state(out_dir, state)
-    plan = _plan_for(settings, state, state.run_count + 1)
-    return RunJournal.create(out_dir, plan), state, runs, False
+    return RunPreview(_plan_for(settings, state, state.run_count + 1), state, runs, False, 0, warnings)
+
+
+def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, RunPreview]:
+    """Open the interrupted run's journal or start a new one (None when the benchmark is complete)."""
+    preview = preview_run(settings)
+    for warning in preview.warnings:
+        log.warning(warning)
+    if preview.plan is None:
+        return None, preview
+    if preview.resumed:
+        journal, _ = RunJournal.open(settings.out_dir, preview.plan.run_id)
+        return journal, preview
+    if preview.state.cycle != load_state(settings.out_dir).cycle:
+        save_state(settings.out_dir, preview.state)  # the new cycle is recorded before its plan
+    return RunJournal.create(settings.out_dir, preview.plan), preview
 
 
 def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine) -> RunOutcome:
     """Run (or resume) one benchmark run to its end and write its record and state."""
-    journal, state, runs, resumed = start_or_resume(settings)
+    journal, preview = start_or_resume(settings)
+    state, runs, resumed = preview.state, preview.runs, preview.resumed
     if journal is None:
         return RunOutcome(status="complete", state=state)
     plan = journal.plan
