@@ -7,6 +7,7 @@ on how a base URL is read, where a key comes from, and how an error is shown.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -81,7 +82,7 @@ def resolve_key(specific: str | None, general: str | None, env_names: tuple[str,
     return None
 
 
-def check_output_folder(folder: Path) -> None:
+def check_output_folder(folder: Path, create: bool = True) -> None:
     """Fail with one line, before anything is written, if ``folder`` cannot hold output."""
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"output folder {folder} exists and is not a folder")
@@ -90,7 +91,8 @@ def check_output_folder(folder: Path) -> None:
         probe = probe.parent
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"output folder {folder} is not writable")
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def configure_logging(log_file: Path | None, level: str) -> None:
@@ -121,3 +123,73 @@ def fail(message: object, code: int, hint: str | None = None) -> int:
     if hint:
         print(hint, file=sys.stderr)
     return code
+
+
+def parse_args_with_config(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse flags, taking defaults from ``--config FILE.toml`` first; flags on the command line win.
+
+    The file's keys are the long flag names (``model-answering`` or ``model_answering``).
+    Keys belong in the environment: a file that holds one is used, with a warning.
+    """
+    parser.add_argument("--config", type=Path, default=None, help="TOML file whose keys are long flag names")
+    first, _ = parser.parse_known_args(argv)
+    if first.config is not None:
+        parser.set_defaults(**_read_config(parser, first.config))
+    return parser.parse_args(argv)
+
+
+def _read_config(parser: argparse.ArgumentParser, path: Path) -> dict:
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UsageError(f"config file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
+    known = {action.dest for action in parser._actions}
+    values = {}
+    for key, value in raw.items():
+        dest = key.replace("-", "_")
+        if dest not in known or dest in ("help", "config"):
+            raise UsageError(f"config file {path}: unknown key {key!r} (keys are the long flag names)")
+        if "api_key" in dest:
+            logging.getLogger("config").warning(
+                "config file %s holds %s; prefer the environment (OPENAI_API_KEY) so keys stay out of files", path, key)
+        values[dest] = value
+    return values
+
+
+def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """``ROLE=IN,OUT`` (USD per million prompt / completion tokens) for each entry."""
+    prices = {}
+    for entry in entries or []:
+        role, _, numbers = entry.partition("=")
+        parts = numbers.split(",")
+        try:
+            if role not in roles or len(parts) != 2:
+                raise ValueError
+            price_in, price_out = float(parts[0]), float(parts[1])
+            if price_in < 0 or price_out < 0:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"--price {entry!r}: expected ROLE=IN,OUT with ROLE one of {', '.join(roles)} "
+                             "and prices in USD per million tokens") from None
+        prices[role] = (price_in, price_out)
+    return prices
+
+
+def parse_extra_body(flag: str, text: str | None) -> dict:
+    """A JSON object given on the command line, merged into each request of a role."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise UsageError(f"{flag} must be a JSON object, e.g. '{{\"top_p\": 0.9}}' (got {text!r})") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{flag} must be a JSON object, not {type(value).__name__}")
+    return value

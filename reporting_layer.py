@@ -55,7 +55,38 @@ def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int,
     return rows
 
 
-def render_report(record: RunRecord, state: BenchmarkState) -> str:
+Prices = dict[str, tuple[float, float]]  # role -> USD per million (prompt, completion) tokens
+
+
+def usage_rows(record: RunRecord, prices: Prices) -> list[tuple[str, int, int, int, float | None]]:
+    """(role, prompt, completion, total tokens, cost or None) per role, as the endpoints reported usage."""
+    rows = []
+    for role, usage in record.usage_by_role.items():
+        price = prices.get(role)
+        cost = None if price is None else (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
+        rows.append((role, usage.prompt_tokens, usage.completion_tokens, usage.total_tokens, cost))
+    return rows
+
+
+def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
+    rows = usage_rows(record, prices)
+    lines = ["## Tokens", "", "| Role | Prompt | Completion | Total |" + (" Cost (USD) |" if prices else ""),
+             "|---|---:|---:|---:|" + ("---:|" if prices else "")]
+    for role, prompt, completion, total, cost in rows:
+        cost_cell = "" if not prices else (f" {cost:.4f} |" if cost is not None else " no price given |")
+        lines.append(f"| {role} | {prompt} | {completion} | {total} |{cost_cell}")
+    lines.append("")
+    lines.append("Token counts are the `usage` the endpoints reported (0 where an endpoint reports none); "
+                 "replies served from the cache repeat the usage recorded when they were first made.")
+    if prices:
+        known = [cost for *_, cost in rows if cost is not None]
+        lines.append(f"Cost from the prices given with --price: **{sum(known):.4f} USD** for the roles priced.")
+    else:
+        lines.append("No cost is claimed: give --price ROLE=IN,OUT (USD per million tokens) for a cost line.")
+    return lines + [""]
+
+
+def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | None = None) -> str:
     """The markdown report of one run."""
     lines = [
         f"# Benchmark run {record.run_id:04d}",
@@ -93,7 +124,8 @@ def render_report(record: RunRecord, state: BenchmarkState) -> str:
     lines += [f"| {kind} | {n} | {ok} | {mean:.3f} | {_fmt(ema)} |" for kind, n, ok, mean, ema in type_rows(record, state)]
     lines += ["", "## By difficulty", "", "| Difficulty | Items | Correct | Run mean | EMA |", "|---:|---:|---:|---:|---:|"]
     lines += [f"| {level} | {n} | {ok} | {mean:.3f} | {_fmt(ema)} |" for level, n, ok, mean, ema in difficulty_rows(record, state)]
-    lines += ["", "## Example previews", ""]
+    lines += [""] + _usage_lines(record, prices or {})
+    lines += ["## Example previews", ""]
     lines += _previews(record)
     return "\n".join(lines) + "\n"
 
@@ -119,14 +151,14 @@ def _previews(record: RunRecord) -> list[str]:
     return lines
 
 
-def write_report(out_dir: Path, record: RunRecord, state: BenchmarkState) -> Path:
+def write_report(out_dir: Path, record: RunRecord, state: BenchmarkState, prices: Prices | None = None) -> Path:
     """Write ``report_run_NNNN.md`` and return its path."""
     path = report_path(out_dir, record.run_id)
-    write_text_atomic(path, render_report(record, state))
+    write_text_atomic(path, render_report(record, state, prices))
     return path
 
 
-def print_summary(console: Console, record: RunRecord, state: BenchmarkState) -> None:
+def print_summary(console: Console, record: RunRecord, state: BenchmarkState, prices: Prices | None = None) -> None:
     """Rich tables of the run: overall, per reasoning type, per difficulty."""
     overall = Table(title=f"Run {record.run_id:04d}: difficulties {record.difficulty_start}-{record.difficulty_end}")
     overall.add_column("Measure")
@@ -149,3 +181,10 @@ def print_summary(console: Console, record: RunRecord, state: BenchmarkState) ->
     for level, n, ok, mean, ema in difficulty_rows(record, state):
         by_level.add_row(str(level), str(n), str(ok), f"{mean:.3f}", _fmt(ema))
     console.print(by_level)
+    tokens = Table(title="Tokens (as reported by the endpoints)")
+    for column in ("Role", "Prompt", "Completion", "Total") + (("Cost (USD)",) if prices else ()):
+        tokens.add_column(column, justify="left" if column == "Role" else "right")
+    for role, prompt, completion, total, cost in usage_rows(record, prices or {}):
+        extra = (("-" if cost is None else f"{cost:.4f}"),) if prices else ()
+        tokens.add_row(role, str(prompt), str(completion), str(total), *extra)
+    console.print(tokens)

@@ -20,13 +20,16 @@ from pathlib import Path
 from rich.console import Console
 
 from benchmark_prompts import DEFAULT_REASONING_TYPES
-from benchmark_runner import ROLES, RoleSettings, RunSettings, run_benchmark
+from benchmark_runner import ROLES, RoleSettings, RunSettings, preview_run, round_robin_keys, run_benchmark
 from cli_common import (
     add_client_flags,
     build_client,
     check_output_folder,
     configure_logging,
     fail,
+    parse_args_with_config,
+    parse_extra_body,
+    parse_prices,
     resolve_base_url,
     resolve_key,
     validate_client_flags,
@@ -65,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                             help=f"sampling temperature for {role} (default {temperature})")
         parser.add_argument(f"--max-tokens-{role}", type=int, default=max_tokens,
                             help=f"max_tokens for {role} (default {max_tokens})")
+    for role in ROLES:
+        parser.add_argument(f"--extra-body-{role}", metavar="JSON",
+                            help=f"JSON object merged into each {role} request (e.g. top_p, seed, reasoning_effort)")
+    parser.add_argument("--price", action="append", metavar="ROLE=IN,OUT",
+                        help="USD per million prompt,completion tokens for a role, to print a cost line (repeatable)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the plan (levels, types, items, calls per role) and exit without a request")
     parser.add_argument("--n", type=int, default=10, help="difficulty levels to run this session, 1-10 (default 10)")
     parser.add_argument("--num-questions", type=int, default=1, help="questions per (difficulty, type) cell (default 1)")
     parser.add_argument("--alpha", type=float, default=0.3, help="EMA smoothing factor in (0, 1] (default 0.3)")
@@ -115,7 +125,8 @@ def _role_settings(args: argparse.Namespace, demo_url: str | None) -> dict[str, 
             role, getattr(args, f"base_url_{role}"), args.base_url, f"--base-url or --base-url-{role}")
         key = None if demo_url else resolve_key(getattr(args, f"api_key_{role}"), args.api_key)
         endpoint = Endpoint(role=role, base_url=base_url, model=model, api_key=key,
-                            key_hint=f"--api-key-{role}, --api-key or OPENAI_API_KEY")
+                            key_hint=f"--api-key-{role}, --api-key or OPENAI_API_KEY",
+                            extra_body=parse_extra_body(f"--extra-body-{role}", getattr(args, f"extra_body_{role}")))
         roles[role] = RoleSettings(endpoint, getattr(args, f"temperature_{role}"), getattr(args, f"max_tokens_{role}"))
     return roles
 
@@ -128,9 +139,43 @@ def _start_demo_endpoint(args: argparse.Namespace):
     return server
 
 
+def _settings(args: argparse.Namespace, roles: dict[str, RoleSettings], out_dir: Path,
+              types: tuple[str, ...]) -> RunSettings:
+    return RunSettings(roles=roles, out_dir=out_dir, n=args.n, num_questions=args.num_questions,
+                       alpha=args.alpha, reasoning_types=types, new_cycle=args.new_cycle)
+
+
+def dry_run(settings: RunSettings, console: Console, demo: bool) -> int:
+    """Print what the next invocation would do; send nothing, write nothing."""
+    preview = preview_run(settings)
+    for warning in preview.warnings:
+        console.print(f"warning: {warning}")
+    if preview.plan is None:
+        console.print(f"All 10 difficulty levels are done in {settings.out_dir}; nothing to run (see --new-cycle).")
+        return 0
+    plan = preview.plan
+    items = len(round_robin_keys(plan)) - preview.items_done
+    verb = "resume interrupted" if preview.resumed else "start"
+    console.print(f"Would {verb} run {plan.run_id} in {settings.out_dir}: difficulties "
+                  f"{plan.difficulty_start}-{plan.difficulty_end}, {len(plan.reasoning_types)} reasoning types "
+                  f"({', '.join(plan.reasoning_types)}), {plan.num_questions_per_cell} question(s) per cell.")
+    console.print(f"Items to do: {items}" + (f" ({preview.items_done} already done)" if preview.resumed else ""))
+    for role in ROLES:
+        endpoint = settings.roles[role].endpoint
+        where = "the simulated endpoint" if demo else endpoint.base_url
+        console.print(f"  {role}: {items} calls to {endpoint.model} at {where}")
+    console.print("Plus one more evaluation call for each verdict that has to be asked for again. Nothing was sent.")
+    return 0
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
     types = _validate(args)
     out_dir = args.out_dir or (DEMO_OUT_DIR if args.demo else DEFAULT_OUT_DIR)
+    prices = parse_prices(args.price, ROLES)
+    if args.dry_run:
+        check_output_folder(out_dir, create=False)
+        roles = _role_settings(args, "http://127.0.0.1:0/v1" if args.demo else None)
+        return dry_run(_settings(args, roles, out_dir, types), console, args.demo)
     server = None
     if not args.demo:
         _role_settings(args, None)  # check flags before touching the output folder
@@ -140,15 +185,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         server = _start_demo_endpoint(args)
     try:
         roles = _role_settings(args, server.base_url if server else None)
-        settings = RunSettings(roles=roles, out_dir=out_dir, n=args.n, num_questions=args.num_questions,
-                               alpha=args.alpha, reasoning_types=types, new_cycle=args.new_cycle)
-        return _execute(settings, args, console)
+        return _execute(_settings(args, roles, out_dir, types), args, console, prices)
     finally:
         if server is not None:
             server.stop()
 
 
-def _execute(settings: RunSettings, args: argparse.Namespace, console: Console) -> int:
+def _execute(settings: RunSettings, args: argparse.Namespace, console: Console,
+             prices: dict[str, tuple[float, float]]) -> int:
     cancel = threading.Event()
     client = build_client(args, cancel)
     engine = Engine(workers=len(settings.reasoning_types) + 2 * args.concurrency, cancel_event=cancel)
@@ -167,8 +211,8 @@ def _execute(settings: RunSettings, args: argparse.Namespace, console: Console) 
         console.print(f"All 10 difficulty levels are done in {settings.out_dir} (cycle {outcome.state.cycle}); "
                       "nothing to run. Use --new-cycle to start again at difficulty 1, keeping the EMAs.")
         return 0
-    report = write_report(settings.out_dir, outcome.record, outcome.state)
-    print_summary(console, outcome.record, outcome.state)
+    report = write_report(settings.out_dir, outcome.record, outcome.state, prices)
+    print_summary(console, outcome.record, outcome.state, prices)
     if client.cache is not None:
         hits, misses = client.cache.hits, client.cache.misses
         console.print("Cache: " + ", ".join(f"{role} {hits[role]} hit / {misses[role]} miss" for role in ROLES))
@@ -185,9 +229,9 @@ def _stop_on_interrupt(engine: Engine, console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     console = Console()
     try:
+        args = parse_args_with_config(build_parser(), argv)
         return run(args, console)
     except UsageError as exc:
         return fail(exc, exc.exit_code)
