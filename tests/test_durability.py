@@ -1,0 +1,373 @@
+"""Durability of a benchmark run: interrupted runs resume to the very run an
+uninterrupted one produces.
+
+Every test drives the real CLI as a subprocess against the SIMULATED endpoint
+on loopback. Interruptions land at exact request numbers through the sim's
+``on_request`` hook (called in the server thread before the reply), so there
+are no sleeps and no timing assumptions. What is asserted is equality with an
+uninterrupted run of the same sim seed: same questions, same round-robin
+order, same answers and scores, same EMAs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmark_prompts import clean_generated_question  # noqa: E402
+from sim_endpoint import SimServer  # noqa: E402
+
+CLI = ROOT / "self_evolving_benchmark.py"
+TYPES = ("logical_deduction", "mathematical_reasoning", "commonsense_reasoning")
+LEVELS = 4
+PER_CELL = 2
+PLANNED = LEVELS * len(TYPES) * PER_CELL  # examples in the run: 24
+PLANNED_REQUESTS = 3 * PLANNED            # one generation, one answer, one verdict each
+MODELS = {"generation": "sim-generator", "answering": "sim-solver", "evaluation": "sim-judge"}
+VOLATILE_RECORD_FIELDS = ("started_at", "ended_at", "endpoint_generation", "endpoint_answering",
+                          "endpoint_evaluation")
+TIMEOUT_S = 120
+
+
+# --- helpers (self-contained on purpose: no shared conftest) ----------------------------
+
+def cli_args(base_url: str, out_dir: Path, *extra: str) -> list[str]:
+    return [sys.executable, str(CLI), "--base-url", base_url,
+            "--model-generation", MODELS["generation"], "--model-answering", MODELS["answering"],
+            "--model-evaluation", MODELS["evaluation"], "--out-dir", str(out_dir),
+            "--reasoning-types", ",".join(TYPES), "--n", str(LEVELS), "--num-questions", str(PER_CELL),
+            *extra]
+
+
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["COLUMNS"] = "400"  # rich wraps at 80 columns when not on a terminal
+    return env
+
+
+def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=cwd, env=cli_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
+
+
+def run_cli_together(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedProcess]:
+    """Run several CLI invocations at the same time; wait for all."""
+    procs = [subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for args in commands]
+    results = []
+    for args, proc in zip(commands, procs):
+        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+        results.append(subprocess.CompletedProcess(args, proc.returncode, stdout, stderr))
+    return results
+
+
+def flat(text: str) -> str:
+    """Output with every run of whitespace made one space (rich may still break lines)."""
+    return " ".join(text.split())
+
+
+class Interrupter:
+    """``on_request`` hook: sends a signal to a client process when request ``at`` arrives."""
+
+    def __init__(self) -> None:
+        self.at: int | None = None
+        self.sig = signal.SIGKILL
+        self.proc: subprocess.Popen | None = None
+        self.fired = False
+        self._ready = threading.Event()
+
+    def __call__(self, count: int) -> None:
+        if self.at is None or count != self.at:
+            return
+        self._ready.wait(TIMEOUT_S)  # the Popen object exists before the signal goes out
+        self.fired = True
+        try:
+            os.kill(self.proc.pid, self.sig)
+        except ProcessLookupError:
+            pass
+
+    def run(self, args: list[str], cwd: Path, at: int, sig: int = signal.SIGKILL) -> subprocess.CompletedProcess:
+        """Run the CLI and signal it when the sim receives its request number ``at``."""
+        self._ready.clear()
+        self.at, self.sig, self.fired = at, sig, False
+        proc = subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.proc = proc
+        self._ready.set()
+        try:
+            stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+        finally:
+            self.at = None
+        return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def journal_file(out_dir: Path, run_id: int = 1) -> Path:
+    return out_dir / f"journal_run_{run_id:04d}.jsonl"
+
+
+def step_key(event: dict) -> tuple:
+    return event["difficulty"], event["reasoning_type"], event["question_index"]
+
+
+def journaled(out_dir: Path) -> tuple[dict, dict]:
+    """Question and item steps of run 1's journal, by cell."""
+    events = read_lines(journal_file(out_dir))
+    questions = {step_key(e): e for e in events if e["kind"] == "question"}
+    items = {step_key(e): e for e in events if e["kind"] == "item"}
+    return questions, items
+
+
+def comparable(record: dict) -> dict:
+    """A run record without the fields that differ between two equal runs (times, ports)."""
+    record = {k: v for k, v in record.items() if k not in VOLATILE_RECORD_FIELDS}
+    record["examples"] = [{k: v for k, v in e.items() if k != "created_at"} for e in record["examples"]]
+    return record
+
+
+def outputs(out_dir: Path) -> tuple[list[dict], dict]:
+    runs = read_lines(out_dir / "runs.jsonl")
+    state = json.loads((out_dir / "state.json").read_text(encoding="utf-8"))
+    return runs, state
+
+
+def round_robin_tags() -> list[dict]:
+    return [{"reasoning_type": kind, "difficulty": level, "question_index": index}
+            for level in range(1, LEVELS + 1) for kind in TYPES for index in range(1, PER_CELL + 1)]
+
+
+def assert_equals_reference(out_dir: Path, reference: dict) -> None:
+    """One run, id 1, planned size, round-robin order, every step once; record and state as uninterrupted."""
+    runs, state = outputs(out_dir)
+    assert [r["run_id"] for r in runs] == [1]
+    record = runs[0]
+    assert len(record["examples"]) == PLANNED
+    assert [e["tags"] for e in record["examples"]] == round_robin_tags()
+    assert comparable(record) == reference["record"]
+    assert state == reference["state"]
+    events = read_lines(journal_file(out_dir))
+    for kind in ("question", "item"):
+        keys = [step_key(e) for e in events if e["kind"] == kind]
+        assert len(keys) == len(set(keys)) == PLANNED, f"{kind} steps journaled twice or missing"
+    assert [e["kind"] for e in events].count("finished") == 1
+
+
+def free_closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- fixtures ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted run of the same command on a fresh sim with the same seed."""
+    out_dir = tmp_path_factory.mktemp("reference")
+    with SimServer(seed=0) as sim:
+        result = run_cli(cli_args(sim.base_url, out_dir), out_dir)
+        assert result.returncode == 0, result.stderr
+        assert sim.request_count == PLANNED_REQUESTS  # no verdict retries: each count below is exact
+    runs, state = outputs(out_dir)
+    assert len(runs) == 1 and runs[0]["judge_errors"] == 0
+    return {"out_dir": out_dir, "record": comparable(runs[0]), "state": state}
+
+
+@pytest.fixture
+def interrupted_sim():
+    hook = Interrupter()
+    with SimServer(seed=0, on_request=hook) as sim:
+        yield sim, hook
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    """A sim of the same seed that tells which question a generation prompt produces."""
+    with SimServer(seed=0) as sim, requests.Session() as http:
+        def question_for(body: dict) -> str:
+            reply = http.post(f"{sim.base_url}/chat/completions", json=body, timeout=30)
+            reply.raise_for_status()
+            return clean_generated_question(reply.json()["choices"][0]["message"]["content"])
+        yield question_for
+
+
+# --- SIGKILL ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kill_at", [3, 17, 40])
+def test_sigkill_then_rerun_equals_uninterrupted_run_and_redoes_no_journaled_step(
+        reference, interrupted_sim, oracle, tmp_path, kill_at):
+    """Killed at request ``kill_at``, then rerun: the same run, and only what the journal lacks is asked.
+
+    The rerun is the same command against a second sim of the same seed, so the
+    requests that sim sees are exactly the rerun's (none can still be arriving
+    from the killed process).
+    """
+    sim, hook = interrupted_sim
+    killed = hook.run(cli_args(sim.base_url, tmp_path), tmp_path, at=kill_at)
+    assert hook.fired and killed.returncode == -signal.SIGKILL
+    assert not (tmp_path / "runs.jsonl").exists()
+    questions, items = journaled(tmp_path)
+    assert len(items) < PLANNED
+
+    with SimServer(seed=0) as rerun_sim:
+        resumed = run_cli(cli_args(rerun_sim.base_url, tmp_path), tmp_path)
+        sent = list(rerun_sim.requests)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming interrupted run 1" in flat(resumed.stderr)
+    assert_equals_reference(tmp_path, reference)
+
+    by_model = {role: [r for r in sent if r["model"] == model] for role, model in MODELS.items()}
+    assert len(by_model["generation"]) == PLANNED - len(questions)
+    assert len(by_model["answering"]) == PLANNED - len(items)
+    assert len(by_model["evaluation"]) == PLANNED - len(items)
+    journaled_questions = {step["question"] for step in questions.values()}
+    for body in by_model["generation"]:
+        assert oracle(body) not in journaled_questions, "a journaled question was generated again"
+    answered = {questions[key]["question"] for key in items}
+    for body in by_model["answering"]:
+        assert body["messages"][-1]["content"] not in answered, "a journaled item was answered again"
+
+
+def test_killed_twice_then_rerun_equals_uninterrupted_run(reference, interrupted_sim, tmp_path):
+    """Killed, rerun and killed again, rerun: the same command each time, on the same sim."""
+    sim, hook = interrupted_sim
+    args = cli_args(sim.base_url, tmp_path)
+    first = hook.run(args, tmp_path, at=20)
+    assert hook.fired and first.returncode == -signal.SIGKILL
+    # The second kill counts from what the sim has seen so far; 12 is well inside what is left.
+    second = hook.run(args, tmp_path, at=sim.request_count + 12)
+    assert hook.fired and second.returncode == -signal.SIGKILL
+    assert "resuming interrupted run 1" in flat(second.stderr)
+    questions, items = journaled(tmp_path)
+    assert len(items) < PLANNED  # the second kill did interrupt the run
+
+    final = run_cli(args, tmp_path)
+    assert final.returncode == 0, final.stderr
+    assert "resuming interrupted run 1" in flat(final.stderr)
+    assert_equals_reference(tmp_path, reference)
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------
+
+def test_ctrl_c_exits_130_and_rerun_equals_uninterrupted_run(reference, interrupted_sim, tmp_path):
+    sim, hook = interrupted_sim
+    args = cli_args(sim.base_url, tmp_path)
+    interrupted = hook.run(args, tmp_path, at=25, sig=signal.SIGINT)
+    assert hook.fired
+    assert interrupted.returncode == 130, interrupted.stderr
+    assert "rerun the same command to resume" in flat(interrupted.stdout + interrupted.stderr)
+    assert not (tmp_path / "runs.jsonl").exists()
+    questions, items = journaled(tmp_path)
+    assert len(items) < PLANNED
+
+    resumed = run_cli(args, tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming interrupted run 1" in flat(resumed.stderr)
+    assert_equals_reference(tmp_path, reference)
+
+
+# --- torn files -------------------------------------------------------------------------
+
+def test_truncated_journal_line_is_reported_and_ignored(reference, interrupted_sim, tmp_path):
+    sim, hook = interrupted_sim
+    args = cli_args(sim.base_url, tmp_path)
+    killed = hook.run(args, tmp_path, at=35)
+    assert killed.returncode == -signal.SIGKILL
+    journal = journal_file(tmp_path)
+    whole = journal.read_bytes()
+    assert whole.endswith(b"\n")
+    torn = b'{"kind": "item", "reasoning_type": "logical_deduction", "difficulty": 3, "question_in'
+    journal.write_bytes(whole + torn)  # a crash in the middle of an append
+
+    resumed = run_cli(args, tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    message = flat(resumed.stderr)
+    assert "journal_run_0001.jsonl" in message and "truncated" in message
+    assert_equals_reference(tmp_path, reference)
+    assert journal.read_bytes().startswith(whole)  # what was whole is kept; the torn tail is gone
+
+
+def test_truncated_runs_line_is_reported_and_earlier_runs_kept(reference, tmp_path):
+    """A torn last line in runs.jsonl before a second session: the second run equals one after an intact file."""
+    torn_dir, intact_dir = tmp_path / "torn", tmp_path / "intact"
+    shutil.copytree(reference["out_dir"], torn_dir)
+    shutil.copytree(reference["out_dir"], intact_dir)
+    runs_file = torn_dir / "runs.jsonl"
+    first_run = runs_file.read_bytes()
+    runs_file.write_bytes(first_run + b'{"run_id": 2, "started_at": "2026-01-01T00:00:00+00:00", "ended_')
+
+    with SimServer(seed=0) as sim:  # both sessions at once: they share nothing but the sim
+        torn, intact = run_cli_together([cli_args(sim.base_url, torn_dir), cli_args(sim.base_url, intact_dir)],
+                                        tmp_path)
+    assert intact.returncode == 0, intact.stderr
+    assert torn.returncode == 0, torn.stderr
+    message = flat(torn.stderr)
+    assert "runs.jsonl" in message and "truncated" in message
+
+    assert runs_file.read_bytes().startswith(first_run)  # run 1 kept byte for byte
+    torn_runs, torn_state = outputs(torn_dir)
+    intact_runs, intact_state = outputs(intact_dir)
+    assert [r["run_id"] for r in torn_runs] == [1, 2]
+    assert [comparable(r) for r in torn_runs] == [comparable(r) for r in intact_runs]
+    assert torn_state == intact_state
+    assert torn_state["run_count"] == 2
+
+
+# --- corrupt state ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content", [
+    b'{"run_count": 1, "current_diffic',                      # not JSON (torn by hand)
+    b'{"run_count": 1, "current_difficulty": 42, "cycle": 1}\n',  # JSON, impossible value
+], ids=["invalid-json", "invalid-field"])
+def test_corrupt_state_fails_with_one_line_and_leaves_the_file(tmp_path, content):
+    state_file = tmp_path / "state.json"
+    state_file.write_bytes(content)
+    with SimServer(seed=0) as sim:
+        result = run_cli(cli_args(sim.base_url, tmp_path), tmp_path)
+        assert sim.request_count == 0
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(state_file) in lines[0]
+    assert state_file.read_bytes() == content
+    assert not journal_file(tmp_path).exists()
+
+
+# --- transport failures ---------------------------------------------------------------------
+
+def test_transport_failure_is_never_recorded_as_a_wrong_answer(reference, tmp_path):
+    dead_url = f"http://127.0.0.1:{free_closed_port()}"
+    with SimServer(seed=0) as sim:
+        args = cli_args(sim.base_url, tmp_path)
+        failed = run_cli(args + ["--base-url-answering", dead_url, "--max-retries", "1", "--retry-backoff", "0"],
+                         tmp_path)
+        assert failed.returncode == 1, failed.stderr
+        assert "answering" in failed.stderr
+        assert "rerun the same command to resume" in flat(failed.stderr)
+        questions, items = journaled(tmp_path)
+        assert questions and not items
+        assert not (tmp_path / "runs.jsonl").exists()
+
+        resumed = run_cli(args, tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming interrupted run 1" in flat(resumed.stderr)
+    record = outputs(tmp_path)[0][0]
+    for example in record["examples"]:
+        assert example["answer"].strip() and example["judge_error"] is None and example["judge_reply"]
+    assert_equals_reference(tmp_path, reference)
