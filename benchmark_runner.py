@@ -268,7 +268,7 @@ def _check_same_models(settings: RunSettings, plan: RunPlan) -> None:
             )
 
 
-def build_record(plan: RunPlan, journal: RunJournal, ema: float, ended_at: str) -> RunRecord:
+def build_record(plan: RunPlan, journal: RunJournal, state_after: BenchmarkState, ended_at: str) -> RunRecord:
     """The run record, examples in round-robin order, derived from the journal."""
     examples = []
     usage = {role: TokenUsage() for role in ROLES}
@@ -289,7 +289,8 @@ def build_record(plan: RunPlan, journal: RunJournal, ema: float, ended_at: str) 
     return RunRecord(
         **plan.model_dump(exclude={"kind", "started_at", "run_id"}),
         run_id=plan.run_id, started_at=plan.started_at, ended_at=ended_at,
-        run_mean_score=run_mean(scored), ema_score=ema,
+        run_mean_score=run_mean(scored), ema_score=state_after.ema,
+        ema_by_reasoning_type=state_after.ema_by_reasoning_type,
         judge_errors=sum(1 for e in examples if e.judge_error), usage_by_role=usage, examples=examples,
     )
 
@@ -307,7 +308,7 @@ def finish_run(out_dir: Path, journal: RunJournal, state: BenchmarkState, runs: 
     if state.run_count < plan.run_id:
         scored = [ScoredItem(key[1], key[0], journal.items[key].score) for key in round_robin_keys(plan)]
         scored_state = commit_run(state, scored, plan.alpha)
-    record = existing or build_record(plan, journal, scored_state.ema, now_iso())
+    record = existing or build_record(plan, journal, scored_state, now_iso())
     if existing is None:
         append_run(out_dir, record)
     if scored_state is not state:

@@ -104,6 +104,7 @@ class RunRecord(Record):
     cycle: int = 1
     judge_errors: int = 0
     usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
+    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)  # state's type EMAs after this run
     examples: list[Example]
 
 
