@@ -1,0 +1,75 @@
+"""How close a new question is to earlier ones: character n-gram TF-IDF cosine.
+
+Character n-grams catch the near-copies a generator produces (the same puzzle
+with one name changed, reworded numbers) without any model; TF-IDF weighting
+keeps boilerplate every question shares ("Answer with a single integer") from
+making everything look alike. Pure numpy, no model, deterministic.
+
+``--embedding-model`` swaps the vectoriser for an endpoint's ``/v1/embeddings``;
+the comparison (max cosine against every earlier question of the type) is the
+same.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Callable
+
+import numpy as np
+
+NGRAM = 4
+DIMENSIONS = 1 << 15  # hashed feature space: collisions are rare at question lengths
+
+
+def _ngram_counts(text: str) -> dict[int, float]:
+    normalised = " " + re.sub(r"\s+", " ", text.lower()).strip() + " "
+    counts: dict[int, float] = {}
+    for start in range(max(1, len(normalised) - NGRAM + 1)):
+        slot = zlib.crc32(normalised[start:start + NGRAM].encode("utf-8")) % DIMENSIONS
+        counts[slot] = counts.get(slot, 0.0) + 1.0
+    return counts
+
+
+def tfidf_similarities(candidate: str, earlier: list[str]) -> np.ndarray:
+    """Cosine similarity of ``candidate`` to each earlier text, TF-IDF weighted over all of them."""
+    if not earlier:
+        return np.zeros(0)
+    documents = [_ngram_counts(text) for text in [candidate, *earlier]]
+    slots = sorted({slot for counts in documents for slot in counts})
+    column = {slot: index for index, slot in enumerate(slots)}
+    matrix = np.zeros((len(documents), len(slots)))
+    for row, counts in enumerate(documents):
+        for slot, count in counts.items():
+            matrix[row, column[slot]] = count
+    document_frequency = (matrix > 0).sum(axis=0)
+    idf = np.log((1 + len(documents)) / (1 + document_frequency)) + 1.0  # smoothed, as is usual
+    weighted = np.log1p(matrix) * idf
+    return _cosines(weighted[0], weighted[1:])
+
+
+def _cosines(vector: np.ndarray, others: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(others, axis=1) * np.linalg.norm(vector)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = others @ vector / norms
+    return np.nan_to_num(result)
+
+
+def embedding_similarities(embed: Callable[[list[str]], list[list[float]]]) -> Callable[[str, list[str]], np.ndarray]:
+    """A similarity function backed by an embeddings endpoint (``embed`` maps texts to vectors)."""
+    def similarities(candidate: str, earlier: list[str]) -> np.ndarray:
+        if not earlier:
+            return np.zeros(0)
+        vectors = np.array(embed([candidate, *earlier]), dtype=float)
+        return _cosines(vectors[0], vectors[1:])
+    return similarities
+
+
+def most_similar(candidate: str, earlier: list[str],
+                 similarities: Callable[[str, list[str]], np.ndarray] = tfidf_similarities) -> tuple[float, str | None]:
+    """The highest similarity of ``candidate`` to an earlier question, and that question."""
+    scores = similarities(candidate, earlier)
+    if len(scores) == 0:
+        return 0.0, None
+    best = int(np.argmax(scores))
+    return float(scores[best]), earlier[best]
