@@ -68,7 +68,8 @@ def disagreement_with_panel(panels: list[list[float | None]], scores: list[float
     """Per judge, the share of items where its verdict differs from the panel's (binary) score."""
     rates = {}
     for index, judge in enumerate(judges):
-        pairs = [(items[index], 1.0 if score > 0.5 else 0.0)  # a tie is incorrect, as in aggregate() for items, score in zip(panels, scores)
+        # The panel's binary call: above one half is correct, a tie incorrect, as in aggregate().
+        pairs = [(items[index], 1.0 if score > 0.5 else 0.0) for items, score in zip(panels, scores)
                  if items[index] is not None]
         rates[judge] = sum(1 for verdict, panel in pairs if verdict != panel) / len(pairs) if pairs else None
     return rates
