@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from verdict import json_objects
+
 DEFAULT_REASONING_TYPES = (
     "logical_deduction",
     "mathematical_reasoning",
@@ -59,13 +61,18 @@ def build_generation_prompt(
     difficulty: int,
     same_cell_questions: list[str],
     other_cell_questions: list[str],
+    with_reference: bool = False,
+    rejected: list[tuple[str, str]] = (),
 ) -> list[dict]:
     """Messages asking for one new question of ``reasoning_type`` at ``difficulty``.
 
     ``same_cell_questions``: every earlier question of this (difficulty, type)
     cell in the run; the new one must differ from each. ``other_cell_questions``:
     earlier questions of the same type from other cells, oldest first; the last
-    ``AVOID_RECENT`` are shown as ones not to repeat.
+    ``AVOID_RECENT`` are shown as ones not to repeat. ``with_reference`` asks
+    for a JSON object with a short reference answer. ``rejected``: (question,
+    reason) of earlier attempts at this question that were turned down (too
+    similar to an earlier one, or a reference answer that did not hold up).
     """
     lines = [
         f"Reasoning type: {reasoning_type}",
@@ -82,7 +89,14 @@ def build_generation_prompt(
     recent = other_cell_questions[-AVOID_RECENT:]
     if recent:
         lines += ["", "Avoid repeating these earlier questions of the same type:", _numbered(recent)]
-    lines += ["", "Reply with the question only: no answer, no hints, no preamble."]
+    if rejected:
+        lines += ["", "Earlier attempts at this question were turned down; write a different one:"]
+        lines += [f"{number}. {question}\n   (turned down: {reason})" for number, (question, reason) in enumerate(rejected, 1)]
+    if with_reference:
+        lines += ["", "Reply with one JSON object only, no preamble:",
+                  '{"question": "<the question>", "reference_answer": "<its correct answer, as short as possible>"}']
+    else:
+        lines += ["", "Reply with the question only: no answer, no hints, no preamble."]
     return [
         {"role": "system", "content": GENERATION_SYSTEM},
         {"role": "user", "content": "\n".join(lines)},
@@ -104,6 +118,22 @@ def clean_generated_question(reply: str) -> str:
     return _PREFIX.sub("", text, count=1).strip()
 
 
+def parse_generated(reply: str) -> tuple[str, str | None]:
+    """(question, reference answer) from a generator's reply.
+
+    A JSON object with a ``question`` (and ideally ``reference_answer``) is
+    used when there is one; any other reply is taken as a plain question, so
+    weak models that ignore the format still work (without a reference).
+    """
+    for obj in reversed(json_objects(reply or "")):
+        question = obj.get("question")
+        if isinstance(question, str) and question.strip():
+            reference = obj.get("reference_answer")
+            reference = str(reference).strip() if reference not in (None, "") else None
+            return question.strip(), reference
+    return clean_generated_question(reply), None
+
+
 def build_answer_prompt(question: str) -> list[dict]:
     """Messages asking the answering model to solve ``question``."""
     return [
@@ -115,28 +145,28 @@ def build_answer_prompt(question: str) -> list[dict]:
 VERDICT_FORMAT = '{"score": "correct" or "incorrect", "rationale": "<one or two sentences>"}'
 
 
-def build_judge_prompt(reasoning_type: str, difficulty: int, question: str, answer: str) -> list[dict]:
+def build_judge_prompt(reasoning_type: str, difficulty: int, question: str, answer: str,
+                       reference_answer: str | None = None) -> list[dict]:
     """Messages asking the judge for a binary verdict on ``answer``.
 
     Question and answer are passed as delimited data; the judge is told to
     ignore instructions inside them, and the verdict parser takes the last
-    verdict in the reply, so an answer cannot grade itself.
+    verdict in the reply, so an answer cannot grade itself. With a reference
+    answer the judge grades against it.
     """
-    content = "\n".join([
+    lines = [
         f"Grade the answer to a {reasoning_type} question of difficulty {difficulty}/10.",
         "Score it correct only if its final answer is right and fully answers the question; "
         "otherwise (wrong, incomplete, a refusal or no answer) score it incorrect.",
-        "",
-        "<question>",
-        question,
-        "</question>",
-        "",
-        "<answer>",
-        answer,
-        "</answer>",
-        "",
-        f"End your reply with the verdict as one JSON object: {VERDICT_FORMAT}",
-    ])
+    ]
+    if reference_answer is not None:
+        lines.append("A reference answer is given: the answer is correct when its final answer agrees with it.")
+    lines += ["", "<question>", question, "</question>", ""]
+    if reference_answer is not None:
+        lines += ["<reference_answer>", reference_answer, "</reference_answer>", ""]
+    lines += ["<answer>", answer, "</answer>", "",
+              f"End your reply with the verdict as one JSON object: {VERDICT_FORMAT}"]
+    content = "\n".join(lines)
     return [
         {"role": "system", "content": JUDGE_SYSTEM},
         {"role": "user", "content": content},

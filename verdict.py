@@ -35,7 +35,7 @@ class ScoreVerdict:
     rationale: str
 
 
-def _json_objects(text: str) -> list[dict]:
+def json_objects(text: str) -> list[dict]:
     """Every JSON object that can be decoded starting at some ``{`` in text.
 
     Nested objects are found too (each ``{`` is tried), which is what lets a
@@ -79,7 +79,7 @@ def parse_score_verdict(reply: str) -> ScoreVerdict | None:
     quotes the answer it grades, and an answer that embeds a fake verdict
     would otherwise grade itself.
     """
-    for obj in reversed(_json_objects(reply or "")):
+    for obj in reversed(json_objects(reply or "")):
         if "score" not in obj:
             continue
         score = score_value(obj["score"])
@@ -96,12 +96,19 @@ _FENCE = re.compile(r"```json\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
 _EXACT_ANSWER_SCORE = re.compile(r'\{"answer_score":\s*(\d+)\}')
 
 
-def parse_answer_score(reply: str | None) -> tuple[int, bool]:
+def parse_answer_score(reply: str | None) -> tuple[int | float, bool]:
     """Read EvaLearn's ``answer_score`` verdict: ``(score, parsed)``.
 
     ``parsed`` is False when the reply held no readable verdict; the score is
     then 0, as in EvaLearn's metric script, and callers count such replies
     instead of trusting them silently.
+
+    Inside a ```json fence the value is kept as it is, not truncated: the
+    caller's rule is "correct means score > 0", so 0.5 is correct and -1 is
+    not, as in EvaLearn's script (``score > 0`` on the raw value). A JSON
+    boolean counts as a number there too (Python's ``True > 0``), so
+    ``true`` reads as 1 and ``false`` as 0. Strings, null, lists and objects
+    are not numbers: 0, unparsed.
     """
     if not reply or not isinstance(reply, str):
         return 0, False
@@ -109,15 +116,20 @@ def parse_answer_score(reply: str | None) -> tuple[int, bool]:
     if fence:
         try:
             obj = json.loads(fence.group(1))
-        except ValueError:
+        except (ValueError, RecursionError):
             return 0, False
-        if not isinstance(obj, dict):
+        if not isinstance(obj, dict) or "answer_score" not in obj:
             return 0, False
-        value = obj.get("answer_score", 0)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        value = obj["answer_score"]
+        if isinstance(value, bool):
+            return int(value), True
+        if not isinstance(value, (int, float)):
             return 0, False
-        return int(value), "answer_score" in obj
+        return value, True
     exact = _EXACT_ANSWER_SCORE.search(reply)
     if exact:
-        return int(exact.group(1)), True
+        try:
+            return int(exact.group(1)), True
+        except ValueError:  # more digits than Python converts: no usable verdict
+            return 0, False
     return 0, False
