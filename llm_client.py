@@ -177,6 +177,13 @@ class _PacedRetry(Retry):
             self.on_retry(response.status if response is not None else None)
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
+    def sleep_for_retry(self, response):
+        # urllib3 reads "Retry-After: 0" (or a date already past) as no header and falls
+        # back to the exponential backoff; the server said to retry now.
+        if self.get_retry_after(response) == 0:
+            return True
+        return super().sleep_for_retry(response)
+
 
 def _error_message(response: requests.Response) -> str:
     """The provider's own error text, short, for one-line messages."""
