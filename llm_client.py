@@ -221,6 +221,21 @@ def _parse_choices(body: object) -> tuple[str, Usage] | None:
     return content, usage
 
 
+def _parse_embeddings(body: object) -> tuple[list[list[float]], Usage] | None:
+    """Vectors of an OpenAI embeddings reply, in input order, or None when it is not one."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list) or not data:
+        return None
+    try:
+        ordered = sorted(data, key=lambda item: item.get("index", 0))
+        vectors = [[float(value) for value in item["embedding"]] for item in ordered]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    raw_usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    return vectors, Usage(prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
+                          total_tokens=int(raw_usage.get("total_tokens") or 0))
+
+
 class LLMClient:
     """Sends chat requests for any role; safe to share between threads."""
 
@@ -333,15 +348,23 @@ class LLMClient:
         wire["max_completion_tokens"] = body["max_tokens"]
         return wire
 
-    def _post_with_retries(self, endpoint: Endpoint, body: dict, priority: int) -> tuple[str, Usage]:
+    def embed(self, endpoint: Endpoint, texts: list[str]) -> list[list[float]]:
+        """Vectors for ``texts`` from ``POST /v1/embeddings``, with the same retries and errors as chat."""
+        body = {"model": endpoint.model, "input": texts}
+        vectors, _ = self._post_with_retries(endpoint, body, 0, path="embeddings", parse=_parse_embeddings)
+        return vectors
+
+    def _post_with_retries(self, endpoint: Endpoint, body: dict, priority: int,
+                           path: str = "chat/completions", parse=None) -> tuple:
         """POST until a usable reply arrives; status-level retries happen inside urllib3."""
+        parse = parse or _parse_choices
         for attempt in range(self.retry.max_retries + 1):
             if self.cancel_event.is_set():
                 raise Cancelled()
-            response = self._post(endpoint, self._wire_body(endpoint, body), priority)
+            response = self._post(endpoint, self._wire_body(endpoint, body), priority, path)
             if self._wants_completion_tokens(endpoint, response, body):
-                response = self._post(endpoint, self._wire_body(endpoint, body), priority)
-            parsed = self._check(endpoint, response)
+                response = self._post(endpoint, self._wire_body(endpoint, body), priority, path)
+            parsed = self._check(endpoint, response, parse)
             if parsed is not None:
                 self._count(endpoint.role, parsed[1])
                 return parsed
@@ -352,7 +375,7 @@ class LLMClient:
         with self._lock:
             self.stats[endpoint.role].errors += 1
         raise TransportError(
-            f"{endpoint.role}: {endpoint.base_url} kept replying without a usable 'choices' list "
+            f"{endpoint.role}: {endpoint.base_url} kept replying without a usable {path} reply "
             f"after {self.retry.max_retries} retries"
         )
 
@@ -374,7 +397,7 @@ class LLMClient:
         if self.cancel_event.wait(seconds):
             raise Cancelled()
 
-    def _post(self, endpoint: Endpoint, body: dict, priority: int) -> requests.Response:
+    def _post(self, endpoint: Endpoint, body: dict, priority: int, path: str = "chat/completions") -> requests.Response:
         pacer = self._pacer(endpoint.base_url)
         pacer.acquire(priority)
         ok = False
@@ -382,7 +405,7 @@ class LLMClient:
             if self.cancel_event.is_set():  # stopped while queued for a slot: send nothing new
                 raise Cancelled()
             response = self._session(endpoint).post(
-                endpoint.url("chat/completions"),
+                endpoint.url(path),
                 json=body,
                 headers=self._headers(endpoint),
                 timeout=self.retry.timeout_s,
@@ -399,14 +422,15 @@ class LLMClient:
         finally:
             pacer.release(ok)
 
-    def _check(self, endpoint: Endpoint, response: requests.Response) -> tuple[str, Usage] | None:
+    def _check(self, endpoint: Endpoint, response: requests.Response, parse=None) -> tuple | None:
         """Raise the right error for a final non-200; None for a garbled 200."""
+        parse = parse or _parse_choices
         status = response.status_code
         with self._lock:
             self.status_counts[status] += 1
         if status == 200:
             try:
-                return _parse_choices(response.json())
+                return parse(response.json())
             except ValueError:
                 return None
         with self._lock:
