@@ -40,15 +40,27 @@ class Record(BaseModel):
 
 
 # -- state -------------------------------------------------------------------
-class BenchmarkState(Record):
-    """``state.json``: where the benchmark stands and its moving averages."""
+class EmaSet(Record):
+    """Moving averages of one line of runs."""
 
-    run_count: int = Field(0, ge=0)
-    current_difficulty: int = Field(1, ge=1, le=MAX_DIFFICULTY + 1)
     ema: float | None = None
     ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)
     ema_by_difficulty: dict[str, float] = Field(default_factory=dict)
+
+
+class BenchmarkState(EmaSet):
+    """``state.json``: where the benchmark stands and its moving averages.
+
+    The top-level EMAs are those of generated runs. Replays of a fixed question
+    set keep theirs apart in ``replay_emas``, keyed by source and answering
+    model, so comparing two models on frozen questions never moves the
+    benchmark's own EMAs.
+    """
+
+    run_count: int = Field(0, ge=0)
+    current_difficulty: int = Field(1, ge=1, le=MAX_DIFFICULTY + 1)
     cycle: int = Field(1, ge=1)
+    replay_emas: dict[str, EmaSet] = Field(default_factory=dict)
 
 
 # -- run records -------------------------------------------------------------
@@ -68,7 +80,34 @@ class TokenUsage(Record):
     total_tokens: int = 0
 
 
-class Example(Record):
+def add_usage(first: TokenUsage, second: TokenUsage) -> TokenUsage:
+    """Token counts of two steps together."""
+    return TokenUsage(**{name: getattr(first, name) + getattr(second, name) for name in TokenUsage.model_fields})
+
+
+class JudgeVerdict(Record):
+    """One judge's verdict on one answer; ``score`` None when it gave no readable verdict."""
+
+    model: str
+    score: float | None
+    rationale: str = ""
+    reply: str = ""
+    error: str | None = None
+
+
+class QuestionChecks(Record):
+    """What was checked about a question before it was used."""
+
+    reference_answer: str | None = None
+    validation: Literal["verified", "unverified"] | None = None  # None: --validate was off
+    validation_answer: str | None = None  # the evaluation model's own solution, when validated
+    similarity: float | None = None  # highest similarity to an earlier question of the type
+    similar_to: str | None = None
+    attempts: int = 1
+    excluded_reason: str | None = None  # set: the question is left out of every score and EMA
+
+
+class Example(QuestionChecks):
     """One judged question in a run record."""
 
     question: str
@@ -79,6 +118,8 @@ class Example(Record):
     created_at: str
     judge_error: str | None = None
     judge_reply: str = ""
+    judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
+    excluded: bool = False
 
 
 class RunRecord(Record):
@@ -97,14 +138,21 @@ class RunRecord(Record):
     model_answering: str
     model_evaluation: str
     reasoning_types: list[str]
-    run_mean_score: float
-    ema_score: float
+    run_mean_score: float | None  # None when every question was excluded
+    ema_score: float | None
     n: int
     alpha: float
     cycle: int = 1
     judge_errors: int = 0
     usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
     ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)  # state's type EMAs after this run
+    judge_aggregation: str = "majority"
+    reference_answers: bool = False
+    validate_questions: bool = False
+    novelty_threshold: float | None = None
+    replay: bool = False
+    replay_source: str | None = None
+    excluded: int = 0
     examples: list[Example]
 
 
@@ -128,10 +176,18 @@ class RunPlan(Record):
     n: int
     alpha: float
     cycle: int = 1
+    judge_aggregation: str = "majority"
+    reference_answers: bool = False
+    validate_questions: bool = False
+    novelty_threshold: float | None = None
+    replay: bool = False
+    replay_source: str | None = None
+    # A replay's record order is its source's order, which need not be round-robin.
+    item_order: list[tuple[int, str, int]] | None = None
 
 
-class QuestionStep(Record):
-    """A generated question, journaled before anything is asked about it."""
+class QuestionStep(QuestionChecks):
+    """A generated (or replayed) question, journaled before anything is asked about it."""
 
     kind: Literal["question"] = "question"
     reasoning_type: str
@@ -140,6 +196,7 @@ class QuestionStep(Record):
     question: str
     created_at: str
     usage: TokenUsage = Field(default_factory=TokenUsage)
+    validation_usage: TokenUsage = Field(default_factory=TokenUsage)  # evaluation-role tokens spent validating
 
 
 class ItemStep(Record):
@@ -154,6 +211,7 @@ class ItemStep(Record):
     rationale: str = ""
     judge_error: str | None = None
     judge_reply: str = ""
+    judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
     created_at: str
     answer_usage: TokenUsage = Field(default_factory=TokenUsage)
     judge_usage: TokenUsage = Field(default_factory=TokenUsage)

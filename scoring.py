@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from statistics import fmean
-from typing import Iterable, NamedTuple
+from typing import Iterable, NamedTuple, TypeVar
 
-from persistence_layer import BenchmarkState
+from persistence_layer import BenchmarkState, EmaSet
+
+S = TypeVar("S", bound=EmaSet)
 
 
 class ScoredItem(NamedTuple):
@@ -51,24 +53,37 @@ def type_mean(means: dict[tuple[int, str], float], reasoning_type: str) -> float
     return fmean(mean for (_, kind), mean in means.items() if kind == reasoning_type)
 
 
-def commit_difficulty(state: BenchmarkState, difficulty: int, items: list[ScoredItem], alpha: float) -> BenchmarkState:
-    """State after ``difficulty`` completed: its EMA updated, the next difficulty current."""
-    value = difficulty_mean(cell_means(items), difficulty)
-    by_difficulty = dict(state.ema_by_difficulty)
-    by_difficulty[str(difficulty)] = ema_update(by_difficulty.get(str(difficulty)), value, alpha)
-    return state.model_copy(update={"ema_by_difficulty": by_difficulty, "current_difficulty": difficulty + 1})
+def commit_difficulty(state: S, difficulty: int, items: list[ScoredItem], alpha: float) -> S:
+    """EMAs after ``difficulty`` completed, and (for the benchmark state) the next difficulty current.
+
+    Items left out of scoring are not passed in; a difficulty with none left
+    updates no EMA but still completes.
+    """
+    update: dict = {}
+    if items:
+        by_difficulty = dict(state.ema_by_difficulty)
+        value = difficulty_mean(cell_means(items), difficulty)
+        by_difficulty[str(difficulty)] = ema_update(by_difficulty.get(str(difficulty)), value, alpha)
+        update["ema_by_difficulty"] = by_difficulty
+    if isinstance(state, BenchmarkState):
+        update["current_difficulty"] = difficulty + 1
+    return state.model_copy(update=update)
 
 
-def commit_run(state: BenchmarkState, items: list[ScoredItem], alpha: float) -> BenchmarkState:
-    """State after a run finished: per-type and overall EMAs updated, one more run counted."""
-    means = cell_means(items)
-    by_type = dict(state.ema_by_reasoning_type)
-    for kind in dict.fromkeys(item.reasoning_type for item in items):
-        by_type[kind] = ema_update(by_type.get(kind), type_mean(means, kind), alpha)
-    overall = ema_update(state.ema, run_mean(items), alpha)
-    return state.model_copy(update={"ema_by_reasoning_type": by_type, "ema": overall, "run_count": state.run_count + 1})
+def commit_run(state: S, items: list[ScoredItem], alpha: float) -> S:
+    """EMAs after a run finished: per type and overall (and, for the benchmark state, one more run)."""
+    update: dict = {}
+    if items:
+        means = cell_means(items)
+        by_type = dict(state.ema_by_reasoning_type)
+        for kind in dict.fromkeys(item.reasoning_type for item in items):
+            by_type[kind] = ema_update(by_type.get(kind), type_mean(means, kind), alpha)
+        update.update(ema_by_reasoning_type=by_type, ema=ema_update(state.ema, run_mean(items), alpha))
+    if isinstance(state, BenchmarkState):
+        update["run_count"] = state.run_count + 1
+    return state.model_copy(update=update)
 
 
-def run_mean(items: list[ScoredItem]) -> float:
-    """Mean of all example scores of a run."""
-    return fmean(item.score for item in items)
+def run_mean(items: list[ScoredItem]) -> float | None:
+    """Mean of all example scores of a run (None when nothing was scored)."""
+    return fmean(item.score for item in items) if items else None

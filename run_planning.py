@@ -1,0 +1,225 @@
+"""Deciding what a benchmark invocation does: a new run, an interrupted one, a replay, or nothing.
+
+``preview_run`` works it out from the files alone and writes nothing (it is
+what ``--dry-run`` shows); ``start_or_resume`` then opens or creates the run's
+journal. An interrupted run always comes first, with the plan it was started
+with.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from dataset_io import DatasetItem
+from errors import DataError, UsageError
+from llm_client import Endpoint
+from persistence_layer import (
+    MAX_DIFFICULTY,
+    BenchmarkState,
+    ItemStep,
+    QuestionStep,
+    RunFinished,
+    RunPlan,
+    RunRecord,
+    journal_path,
+    load_journal,
+    load_runs,
+    load_state,
+    save_state,
+)
+from question_pipeline import QuestionPolicy
+from run_journal import CellKey, RunJournal
+
+log = logging.getLogger("benchmark")
+
+ROLES = ("generation", "answering", "evaluation")
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """Where a role's requests go and how they are sampled."""
+
+    endpoint: Endpoint
+    temperature: float
+    max_tokens: int
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the user asked for; a resumed run takes its plan from the journal instead.
+
+    ``judges`` is the evaluation panel (one or more); ``roles["evaluation"]``
+    is its first judge, which also solves questions when validating.
+    """
+
+    roles: dict[str, RoleSettings]
+    out_dir: Path
+    n: int = 10
+    num_questions: int = 1
+    alpha: float = 0.3
+    reasoning_types: tuple[str, ...] = ()
+    new_cycle: bool = False
+    judges: tuple[RoleSettings, ...] = ()
+    judge_aggregation: str = "majority"
+    policy: QuestionPolicy = field(default_factory=QuestionPolicy)
+    replay_items: tuple[DatasetItem, ...] = ()
+    replay_source: str | None = None
+
+    @property
+    def panel(self) -> tuple[RoleSettings, ...]:
+        return self.judges or (self.roles["evaluation"],)
+
+
+@dataclass(frozen=True)
+class RunPreview:
+    """What the next invocation would do, worked out without writing anything."""
+
+    plan: RunPlan | None  # None: all 10 levels are done and no new cycle was asked for
+    state: BenchmarkState  # with a new cycle already applied, when one starts
+    runs: list[RunRecord]
+    resumed: bool
+    items_done: int
+    warnings: tuple[str, ...]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def record_order(plan: RunPlan) -> list[CellKey]:
+    """Record order: a replay's source order, else difficulty, types as given, question index."""
+    if plan.item_order is not None:
+        return [tuple(key) for key in plan.item_order]
+    return [
+        (difficulty, kind, index)
+        for difficulty in range(plan.difficulty_start, plan.difficulty_end + 1)
+        for kind in plan.reasoning_types
+        for index in range(1, plan.num_questions_per_cell + 1)
+    ]
+
+
+def _models(settings: RunSettings) -> dict[str, str]:
+    models = {role: settings.roles[role].endpoint.model for role in ROLES}
+    models["evaluation"] = ",".join(judge.endpoint.model for judge in settings.panel)
+    return models
+
+
+def _endpoints(settings: RunSettings) -> dict[str, str]:
+    urls = {role: settings.roles[role].endpoint.base_url for role in ROLES}
+    urls["evaluation"] = ",".join(dict.fromkeys(judge.endpoint.base_url for judge in settings.panel))
+    return urls
+
+
+def _plan_for(settings: RunSettings, state: BenchmarkState, run_id: int) -> RunPlan:
+    models, urls, policy = _models(settings), _endpoints(settings), settings.policy
+    common = dict(
+        run_id=run_id, started_at=now_iso(), n=settings.n, alpha=settings.alpha, cycle=state.cycle,
+        **{f"endpoint_{role}": urls[role] for role in ROLES}, **{f"model_{role}": models[role] for role in ROLES},
+        judge_aggregation=settings.judge_aggregation,
+    )
+    if settings.replay_items:
+        return _replay_plan(settings, common)
+    return RunPlan(
+        **common,
+        difficulty_start=state.current_difficulty,
+        difficulty_end=min(state.current_difficulty + settings.n - 1, MAX_DIFFICULTY),
+        num_questions_per_cell=settings.num_questions,
+        reasoning_types=list(settings.reasoning_types),
+        reference_answers=policy.reference_answers, validate_questions=policy.validate,
+        novelty_threshold=policy.novelty_threshold,
+    )
+
+
+def _replay_plan(settings: RunSettings, common: dict) -> RunPlan:
+    order = replay_keys(settings.replay_items)
+    common.update(model_generation="(replay)", endpoint_generation=settings.replay_source or "")
+    return RunPlan(
+        **common,
+        difficulty_start=min(key[0] for key in order), difficulty_end=max(key[0] for key in order),
+        num_questions_per_cell=max(key[2] for key in order),
+        reasoning_types=list(dict.fromkeys(key[1] for key in order)),
+        reference_answers=any(item.reference_answer for item in settings.replay_items),
+        replay=True, replay_source=settings.replay_source, item_order=order,
+    )
+
+
+def replay_keys(items: tuple[DatasetItem, ...]) -> list[CellKey]:
+    """A cell key per replayed question, in source order; repeats of a cell get the next index."""
+    seen: dict[tuple[int, str], int] = {}
+    keys = []
+    for item in items:
+        cell = (item.difficulty, item.reasoning_type)
+        seen[cell] = seen.get(cell, 0) + 1
+        keys.append((item.difficulty, item.reasoning_type, seen[cell]))
+    return keys
+
+
+def _check_same_run(settings: RunSettings, plan: RunPlan) -> None:
+    """A resumed run keeps its plan; refuse what would mix two runs into one."""
+    if plan.replay != bool(settings.replay_items):
+        kind = "a replay" if plan.replay else "a generated run"
+        raise UsageError(f"run {plan.run_id} ({kind}) was interrupted; finish it first by rerunning the command "
+                         f"that started it ({'with' if plan.replay else 'without'} --replay)")
+    for role, given in _models(settings).items():
+        planned = getattr(plan, f"model_{role}")
+        if role == "generation" and plan.replay:
+            continue
+        if planned != given:
+            raise UsageError(
+                f"run {plan.run_id} was interrupted and is resumed with its original plan, but it was started with "
+                f"--model-{role} {planned!r} (now {given!r}); rerun with the same models"
+            )
+
+
+def preview_run(settings: RunSettings) -> RunPreview:
+    """Read state, runs and the next run's journal; decide the plan. Writes nothing."""
+    out_dir = settings.out_dir
+    state = load_state(out_dir)
+    runs, runs_warning = load_runs(out_dir)
+    next_id = state.run_count + 1
+    events, journal_warning = load_journal(journal_path(out_dir, next_id))
+    warnings = tuple(w for w in (runs_warning, journal_warning) if w)
+    if events and (not isinstance(events[0], RunPlan) or events[0].run_id != next_id):
+        raise DataError(f"{journal_path(out_dir, next_id)} does not start with the plan of run {next_id}; "
+                        "move it away to start afresh")
+    if events and not any(isinstance(event, RunFinished) for event in events):
+        _check_same_run(settings, events[0])
+        done = len({(e.difficulty, e.reasoning_type, e.question_index) for e in events if isinstance(e, ItemStep)})
+        return RunPreview(events[0], state, runs, True, done, warnings)
+    if settings.replay_items:
+        return RunPreview(_plan_for(settings, state, next_id), state, runs, False, 0, warnings)
+    if state.current_difficulty > MAX_DIFFICULTY:
+        if not settings.new_cycle:
+            return RunPreview(None, state, runs, False, 0, warnings)
+        state = state.model_copy(update={"current_difficulty": 1, "cycle": state.cycle + 1})
+    return RunPreview(_plan_for(settings, state, next_id), state, runs, False, 0, warnings)
+
+
+def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, RunPreview]:
+    """Open the interrupted run's journal or start a new one (None when the benchmark is complete)."""
+    preview = preview_run(settings)
+    for warning in preview.warnings:
+        log.warning(warning)
+    if preview.plan is None:
+        return None, preview
+    if preview.resumed:
+        journal, _ = RunJournal.open(settings.out_dir, preview.plan.run_id)
+        return journal, preview
+    if preview.state.cycle != load_state(settings.out_dir).cycle:
+        save_state(settings.out_dir, preview.state)  # the new cycle is recorded before its plan
+    journal = RunJournal.create(settings.out_dir, preview.plan)
+    if preview.plan.replay:
+        _journal_replay_questions(journal, settings.replay_items)
+    return journal, preview
+
+
+def _journal_replay_questions(journal: RunJournal, items: tuple[DatasetItem, ...]) -> None:
+    """A replay's questions go into its journal at once: a resume then needs no source file."""
+    for key, item in zip(record_order(journal.plan), items):
+        journal.record(QuestionStep(
+            reasoning_type=key[1], difficulty=key[0], question_index=key[2], question=item.question,
+            reference_answer=item.reference_answer, validation=item.validation, created_at=now_iso(),
+        ))
