@@ -142,7 +142,8 @@ def problems_from_runs(records: list[RunRecord]) -> list[dict]:
     for record in records:
         for example in record.examples:
             tags = example.tags
-            reference = (example.model_extra or {}).get("reference_answer")
+            # A declared field in newer records, an extra one in older records.
+            reference = getattr(example, "reference_answer", None) or (example.model_extra or {}).get("reference_answer")
             reference = reference if isinstance(reference, str) and reference.strip() else None
             problems.append({
                 "id": f"r{record.run_id}-{tags.reasoning_type}-d{tags.difficulty}-q{tags.question_index}",

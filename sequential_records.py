@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import Field, TypeAdapter
 from rich.console import Console
 from rich.table import Table
 
-from errors import DataError
+from errors import DataError, UsageError
 from persistence_layer import JsonlAppender, Record, TokenUsage, read_jsonl, write_text_atomic
 
 ItemKey = tuple  # (sequence_id, position_in_sequence)
@@ -152,13 +153,34 @@ class ResultStore:
             found = [item for key, item in self.items.items() if key[0] == sequence_id]
         return sorted(found, key=lambda item: item.position_in_sequence)
 
+    def finished_prefixes(self, sequences: list[dict], models: tuple[str, str]) -> dict:
+        """Recorded positions 1..k of each sequence, after checking they belong to this evaluation:
+        the same (client, judge) models, no gaps, and the problems the sequence lists."""
+        for item in self.items.values():
+            if (item.client_model, item.judge_model) != models:
+                raise UsageError(f"{self.journal} holds answers of client model {item.client_model!r} judged by "
+                                 f"{item.judge_model!r}; rerun with those models or choose another --output")
+        prefixes = {}
+        for seq in sequences:
+            done, wanted = self.done_for(seq["sequence_id"]), seq["question_ids"]
+            for position, item in enumerate(done, 1):
+                if item.position_in_sequence != position or position > len(wanted):
+                    raise DataError(f"{self.journal}: sequence {seq['sequence_id']} has position "
+                                    f"{item.position_in_sequence} but not every one before it; choose another --output")
+                if item.problem_id != wanted[position - 1]:
+                    raise DataError(f"{self.journal}: sequence {seq['sequence_id']} position {position} holds problem "
+                                    f"{item.problem_id!r}, but the sequence lists {wanted[position - 1]!r}; "
+                                    "the sequences changed, so choose another --output")
+            prefixes[seq["sequence_id"]] = done
+        return prefixes
+
     def write_json(self) -> bool:
         """Rewrite the JSON list when it differs from the journal; True if written.
 
         Comparing first is what leaves a finished evaluation's file byte for byte
         as it was, and what mends a list left stale by a crash.
         """
-        if self.json_path is None:
+        if self.json_path is None or not self.items:  # nothing finished yet: no empty list either
             return False
         with self._lock:
             text = render_results(list(self.items.values()))
@@ -211,11 +233,23 @@ def sum_usage(usages: list[TokenUsage]) -> TokenUsage:
     return TokenUsage(**{name: sum(getattr(u, name) for u in usages) for name in TokenUsage.model_fields})
 
 
-def print_summary(console: Console, outcome) -> None:
+@dataclass
+class EvalOutcome:
+    """What ``sequential_eval.sequentialEval`` did; ``stopped`` lists (sequence, position) left on an empty answer."""
+
+    sequences: list[dict]
+    items: list[SequentialItem]
+    integrity_issues: list[str]
+    results_path: Path
+    journal_path: Path
+    invalid_sequences: int = 0
+    stopped: list[tuple] = field(default_factory=list)
+
+
+def print_summary(console: Console, outcome: EvalOutcome) -> None:
     """The short end-of-run summary: accuracy by position, totals, the integrity check, files.
 
-    ``outcome`` is ``sequential_eval.EvalOutcome``; the full metrics are
-    EvaLearn's metric script's job.
+    The full metrics are EvaLearn's metric script's job.
     """
     items = outcome.items
     table = Table(title="Accuracy by position")
@@ -239,7 +273,7 @@ def print_summary(console: Console, outcome) -> None:
     console.print(f"Results: {outcome.results_path}{journal}")
 
 
-def _print_integrity(console: Console, outcome) -> None:
+def _print_integrity(console: Console, outcome: EvalOutcome) -> None:
     issues = outcome.integrity_issues
     if not issues:
         console.print(f"Integrity check passed: {len(outcome.sequences)} sequences complete, every position "
