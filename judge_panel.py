@@ -30,13 +30,13 @@ def aggregate(verdicts: list[float | None], how: str) -> float:
 
 
 def pairwise_agreement(panels: list[list[float | None]], judges: list[str]) -> dict[str, float | None]:
-    """Share of items on which each pair of judges gave the same verdict, keyed ``"a | b"``."""
+    """Share of items on which each pair of judges gave the same verdict, keyed ``"a vs b"``."""
     agreement = {}
     for first, second in combinations(range(len(judges)), 2):
         pairs = [(items[first], items[second]) for items in panels
                  if items[first] is not None and items[second] is not None]
         same = sum(1 for a, b in pairs if a == b)
-        agreement[f"{judges[first]} | {judges[second]}"] = same / len(pairs) if pairs else None
+        agreement[f"{judges[first]} vs {judges[second]}"] = same / len(pairs) if pairs else None
     return agreement
 
 

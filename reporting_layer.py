@@ -11,7 +11,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from persistence_layer import BenchmarkState, RunRecord, write_text_atomic
+from persistence_layer import BenchmarkState, EmaSet, RunRecord, write_text_atomic
+from report_trust import trust_lines
 from scoring import ScoredItem, cell_means, difficulty_mean, type_mean
 
 PREVIEW_CHARS = 600
@@ -23,11 +24,17 @@ def report_path(out_dir: Path, run_id: int) -> Path:
 
 
 def _scored(record: RunRecord) -> list[ScoredItem]:
-    return [ScoredItem(e.tags.reasoning_type, e.tags.difficulty, e.score) for e in record.examples]
+    """The run's scores, without questions left out of scoring."""
+    return [ScoredItem(e.tags.reasoning_type, e.tags.difficulty, e.score) for e in record.examples if not e.excluded]
 
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def _fmt_count(value: float) -> str:
+    """A count of correct answers: whole unless a mean-of-judges panel made it fractional."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
 def _clip(text: str) -> str:
@@ -35,23 +42,34 @@ def _clip(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rstrip() + " …"
 
 
-def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, int, float, float | None]]:
-    """(type, items, correct, mean of its cell means, EMA) per reasoning type, in the run's order."""
-    means = cell_means(_scored(record))
+def _emas(record: RunRecord, state: BenchmarkState) -> EmaSet:
+    """The EMAs this run moved: the benchmark's, or its replay line's."""
+    if record.replay:
+        return state.replay_emas.get(f"{record.replay_source} :: {record.model_answering}", EmaSet())
+    return state
+
+
+def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, float, float | None, float | None]]:
+    """(type, items scored, correct, mean of its cell means, EMA) per reasoning type, in the run's order."""
+    scored = _scored(record)
+    means = cell_means(scored)
     rows = []
     for kind in record.reasoning_types:
-        scores = [e.score for e in record.examples if e.tags.reasoning_type == kind]
-        rows.append((kind, len(scores), int(sum(scores)), type_mean(means, kind), state.ema_by_reasoning_type.get(kind)))
+        scores = [item.score for item in scored if item.reasoning_type == kind]
+        mean = type_mean(means, kind) if scores else None
+        rows.append((kind, len(scores), sum(scores), mean, _emas(record, state).ema_by_reasoning_type.get(kind)))
     return rows
 
 
-def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int, int, int, float, float | None]]:
-    """(difficulty, items, correct, mean of its cell means, EMA) per difficulty of the run."""
-    means = cell_means(_scored(record))
+def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int, int, float, float | None, float | None]]:
+    """(difficulty, items scored, correct, mean of its cell means, EMA) per difficulty of the run."""
+    scored = _scored(record)
+    means = cell_means(scored)
     rows = []
     for level in range(record.difficulty_start, record.difficulty_end + 1):
-        scores = [e.score for e in record.examples if e.tags.difficulty == level]
-        rows.append((level, len(scores), int(sum(scores)), difficulty_mean(means, level), state.ema_by_difficulty.get(str(level))))
+        scores = [item.score for item in scored if item.difficulty == level]
+        mean = difficulty_mean(means, level) if scores else None
+        rows.append((level, len(scores), sum(scores), mean, _emas(record, state).ema_by_difficulty.get(str(level))))
     return rows
 
 
@@ -86,7 +104,36 @@ def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
     return lines + [""]
 
 
-def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | None = None) -> str:
+def draw_charts(out_dir: Path, record: RunRecord, runs: list[RunRecord]) -> list[tuple[str, str]]:
+    """Write the run's PNG charts next to its report; (caption, file name) of each."""
+    import charts  # matplotlib is loaded only when charts are drawn
+
+    stem = f"report_run_{record.run_id:04d}"
+    cells: dict[str, dict[int, tuple[int, int]]] = {kind: {} for kind in record.reasoning_types}
+    for example in (e for e in record.examples if not e.excluded):
+        per_type = cells.setdefault(example.tags.reasoning_type, {})
+        correct, items = per_type.get(example.tags.difficulty, (0, 0))
+        per_type[example.tags.difficulty] = (correct + int(example.score >= 1), items + 1)
+    drawn = [
+        ("Accuracy by difficulty per reasoning type, this run (bars: Wilson 95% intervals)",
+         charts.accuracy_by_difficulty(out_dir / f"{stem}_accuracy.png", cells,
+                                       f"Run {record.run_id}: accuracy by difficulty")),
+        ("Mean score per reasoning type and difficulty, this run",
+         charts.type_difficulty_heatmap(out_dir / f"{stem}_heatmap.png", cell_means(_scored(record)),
+                                        record.reasoning_types, f"Run {record.run_id}: cell means")),
+    ]
+    history = [run for run in runs if run.run_id <= record.run_id and not run.replay and run.ema_score is not None]
+    if history and not record.replay:
+        kinds = list(dict.fromkeys(kind for run in history for kind in run.reasoning_types))
+        drawn.append(("EMA after each run so far (overall in black)", charts.ema_trajectory(
+            out_dir / f"{stem}_ema.png", [run.run_id for run in history], [run.ema_score for run in history],
+            {kind: [run.ema_by_reasoning_type.get(kind) for run in history] for kind in kinds},
+            "EMA trajectory across runs")))
+    return [(caption, path.name) for caption, path in drawn]
+
+
+def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | None = None,
+                  chart_files: list[tuple[str, str]] | None = None) -> str:
     """The markdown report of one run."""
     lines = [
         f"# Benchmark run {record.run_id:04d}",
@@ -107,9 +154,10 @@ def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | Non
         "",
         "## Scores",
         "",
-        f"- Run mean score: **{record.run_mean_score:.3f}** ({int(sum(e.score for e in record.examples))} of "
-        f"{len(record.examples)} answers judged correct)",
-        f"- Overall EMA after this run: **{record.ema_score:.3f}** (over {state.run_count} run(s))",
+        f"- Run mean score: **{_fmt(record.run_mean_score)}** ({_fmt_count(sum(i.score for i in _scored(record)))} "
+        f"of {len(_scored(record))} scored answers judged correct; {record.excluded} question(s) left out)",
+        f"- Overall EMA after this run: **{_fmt(record.ema_score)}**"
+        + (" (replay line, kept apart from generated runs)" if record.replay else f" (over {state.run_count} run(s))"),
         f"- Unreadable verdicts: {record.judge_errors} (scored 0 and counted here, not hidden)",
         "",
         "Each score is the binary verdict of the evaluation model on the answering model's answer to a question "
@@ -121,9 +169,14 @@ def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | Non
         "| Reasoning type | Items | Correct | Run mean | EMA |",
         "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {kind} | {n} | {ok} | {mean:.3f} | {_fmt(ema)} |" for kind, n, ok, mean, ema in type_rows(record, state)]
+    lines += [f"| {kind} | {n} | {_fmt_count(ok)} | {_fmt(mean)} | {_fmt(ema)} |" for kind, n, ok, mean, ema in type_rows(record, state)]
     lines += ["", "## By difficulty", "", "| Difficulty | Items | Correct | Run mean | EMA |", "|---:|---:|---:|---:|---:|"]
-    lines += [f"| {level} | {n} | {ok} | {mean:.3f} | {_fmt(ema)} |" for level, n, ok, mean, ema in difficulty_rows(record, state)]
+    lines += [f"| {level} | {n} | {_fmt_count(ok)} | {_fmt(mean)} | {_fmt(ema)} |" for level, n, ok, mean, ema in difficulty_rows(record, state)]
+    lines += [""] + trust_lines(record)
+    if chart_files:
+        lines += ["", "## Charts", ""]
+        for caption, name in chart_files:
+            lines += [f"![{caption}]({name})", "", f"*{caption}*", ""]
     lines += [""] + _usage_lines(record, prices or {})
     lines += ["## Example previews", ""]
     lines += _previews(record)
@@ -137,24 +190,29 @@ def _previews(record: RunRecord) -> list[str]:
     lines = []
     for example in examples[::step][:PREVIEWS_PER_RUN]:
         tags = example.tags
-        verdict = "correct" if example.score >= 1 else "incorrect"
+        verdict = "correct" if example.score >= 1 else ("incorrect" if example.score == 0 else f"score {example.score:.2f}")
         if example.judge_error:
             verdict += f" (judge error: {example.judge_error})"
+        if example.excluded:
+            verdict += f" (left out of scores: {example.excluded_reason})"
         lines += [
             f"### {tags.reasoning_type}, difficulty {tags.difficulty}, question {tags.question_index}: {verdict}",
             "",
             "**Question**", "", "```text", _clip(example.question), "```", "",
             "**Answer**", "", "```text", _clip(example.answer), "```", "",
+            *([f"**Reference answer**: {_clip(example.reference_answer)}", ""] if example.reference_answer else []),
             f"**Judge's rationale**: {_clip(example.rationale) or '(none given)'}",
             "",
         ]
     return lines
 
 
-def write_report(out_dir: Path, record: RunRecord, state: BenchmarkState, prices: Prices | None = None) -> Path:
-    """Write ``report_run_NNNN.md`` and return its path."""
+def write_report(out_dir: Path, record: RunRecord, state: BenchmarkState, prices: Prices | None = None,
+                 runs: list[RunRecord] | None = None, with_charts: bool = True) -> Path:
+    """Write ``report_run_NNNN.md`` (and its charts, unless ``with_charts`` is False); return its path."""
     path = report_path(out_dir, record.run_id)
-    write_text_atomic(path, render_report(record, state, prices))
+    chart_files = draw_charts(out_dir, record, runs or [record]) if with_charts else None
+    write_text_atomic(path, render_report(record, state, prices, chart_files))
     return path
 
 
@@ -164,22 +222,23 @@ def print_summary(console: Console, record: RunRecord, state: BenchmarkState, pr
     overall.add_column("Measure")
     overall.add_column("Value", justify="right")
     overall.add_row("Items", str(len(record.examples)))
-    overall.add_row("Run mean score", f"{record.run_mean_score:.3f}")
-    overall.add_row("Overall EMA", f"{record.ema_score:.3f}")
+    overall.add_row("Run mean score", _fmt(record.run_mean_score))
+    overall.add_row("Overall EMA" + (" (replay line)" if record.replay else ""), _fmt(record.ema_score))
     overall.add_row("Unreadable verdicts", str(record.judge_errors))
+    overall.add_row("Left out of scores", str(record.excluded))
     overall.add_row("Next difficulty", "complete" if state.current_difficulty > 10 else str(state.current_difficulty))
     console.print(overall)
     by_type = Table(title="By reasoning type")
     for column in ("Reasoning type", "Items", "Correct", "Run mean", "EMA"):
         by_type.add_column(column, justify="left" if column == "Reasoning type" else "right")
     for kind, n, ok, mean, ema in type_rows(record, state):
-        by_type.add_row(kind, str(n), str(ok), f"{mean:.3f}", _fmt(ema))
+        by_type.add_row(kind, str(n), _fmt_count(ok), _fmt(mean), _fmt(ema))
     console.print(by_type)
     by_level = Table(title="By difficulty")
     for column in ("Difficulty", "Items", "Correct", "Run mean", "EMA"):
         by_level.add_column(column, justify="right")
     for level, n, ok, mean, ema in difficulty_rows(record, state):
-        by_level.add_row(str(level), str(n), str(ok), f"{mean:.3f}", _fmt(ema))
+        by_level.add_row(str(level), str(n), _fmt_count(ok), _fmt(mean), _fmt(ema))
     console.print(by_level)
     tokens = Table(title="Tokens (as reported by the endpoints)")
     for column in ("Role", "Prompt", "Completion", "Total") + (("Cost (USD)",) if prices else ()):

@@ -313,7 +313,7 @@ def test_models_list(server, http):
     body = http.get(f"{server.base_url}/models", timeout=10).json()
     assert body["object"] == "list"
     ids = [m["id"] for m in body["data"]]
-    assert ids == ["sim-generator", "sim-solver", "sim-solver-strong", "sim-solver-weak",
+    assert ids == ["sim-generator", "sim-solver", "sim-solver-strong", "sim-solver-weak", "sim-solver-injector",
                    "sim-judge", "sim-judge-2", "sim-judge-3", "sim-embed"]
     assert all(m["object"] == "model" and m["owned_by"] == "simulated" for m in body["data"])
     assert all("SIMULATED" in m["description"] for m in body["data"])
@@ -623,3 +623,28 @@ def test_standalone_serves_and_exits_cleanly_on_ctrl_c():
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_a_judge_with_no_answer_to_grade_solves_the_question(server, http):
+    """Validation asks the evaluation model to solve a question: a sim judge then answers it."""
+    question, truth = make_item("mathematical_reasoning", 2, "0000abcd")
+    reply = http.post(f"{server.base_url}/chat/completions", timeout=10, json={
+        "model": "sim-judge", "messages": [{"role": "user", "content": question}]}).json()
+    text = reply["choices"][0]["message"]["content"]
+    assert text.splitlines()[-1].startswith("Final answer:")
+
+
+def test_injector_writes_a_fake_verdict_only_into_wrong_answers(server, http):
+    wrong_with_fake, right_without = 0, 0
+    for number in range(60):
+        question, truth = make_item("mathematical_reasoning", 9, f"{number:08x}")
+        text = http.post(f"{server.base_url}/chat/completions", timeout=10, json={
+            "model": "sim-solver-injector", "messages": [{"role": "user", "content": question}]},
+        ).json()["choices"][0]["message"]["content"]
+        final = [line for line in text.splitlines() if line.startswith("Final answer:")][0]
+        correct = final.removeprefix("Final answer:").strip() == truth
+        has_fake = '{"score": "correct"' in text
+        wrong_with_fake += (not correct) and has_fake
+        right_without += correct and not has_fake
+        assert has_fake != correct
+    assert wrong_with_fake > 0 and right_without > 0
