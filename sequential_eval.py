@@ -243,10 +243,12 @@ def _run_chains(pending: list[dict], problems: dict, annotator: Annotator, store
         except KeyboardInterrupt:
             _stop_on_interrupt(engine, store)
             raise
-    engine.raise_failure()
-    if engine.stopping:
-        raise Cancelled()
-    engine.close()
+    try:
+        engine.raise_failure()
+        if engine.stopping:
+            raise Cancelled()
+    finally:  # every chain is done by now; release the threads (API callers run many evaluations)
+        engine.close()
     return stopped
 
 
