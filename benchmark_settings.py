@@ -129,5 +129,5 @@ def build_settings(args: argparse.Namespace, out_dir: Path, types: tuple[str, ..
         reasoning_types=types, new_cycle=args.new_cycle, judges=judges,
         judge_aggregation=args.judge_aggregation,
         policy=question_policy(args, client, roles["generation"].endpoint.base_url, bool(demo_url)),
-        replay_items=replay_items, replay_source=str(args.replay) if args.replay else None,
+        replay_items=replay_items, replay_source=str(args.replay.resolve()) if args.replay else None,
     )
