@@ -18,6 +18,7 @@ at a time, so a rate-limited provider is slowed down rather than failed.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 from collections import Counter, defaultdict
@@ -299,6 +300,11 @@ class LLMClient:
             on_retry=on_retry,
         )
         session = requests.Session()
+        # Environment proxies and CA bundle, read once for this endpoint rather than on every request
+        # (~0.4 ms of CPU per call); no trust_env, so a ~/.netrc entry cannot replace the Bearer key.
+        session.proxies.update(requests.utils.get_environ_proxies(endpoint.base_url))
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        session.trust_env = False
         adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=self.concurrency + 4)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
