@@ -367,9 +367,9 @@ class LLMClient:
         for attempt in range(self.retry.max_retries + 1):
             if self.cancel_event.is_set():
                 raise Cancelled()
-            response = self._post(endpoint, self._wire_body(endpoint, body), priority, path)
-            if self._wants_completion_tokens(endpoint, response, body):
-                response = self._post(endpoint, self._wire_body(endpoint, body), priority, path)
+            response, sent = self._post(endpoint, body, priority, path)
+            if self._wants_completion_tokens(endpoint, response, sent):
+                response, _ = self._post(endpoint, body, priority, path)
             parsed = self._check(endpoint, response, parse)
             if parsed is not None:
                 self._count(endpoint.role, parsed[1])
@@ -385,15 +385,17 @@ class LLMClient:
             f"after {self.retry.max_retries} retries"
         )
 
-    def _wants_completion_tokens(self, endpoint: Endpoint, response: requests.Response, body: dict) -> bool:
-        """True (and remembered for the endpoint) when a 400 asks for ``max_completion_tokens``."""
-        if response.status_code != 400 or "max_tokens" not in body:
+    def _wants_completion_tokens(self, endpoint: Endpoint, response: requests.Response, sent: dict) -> bool:
+        """True (and remembered for the endpoint) when a 400 to a body ``sent`` with ``max_tokens``
+        asks for ``max_completion_tokens``. Requests sent before the first such 400 came back
+        (concurrent, or queued for a slot) get one too: they are resent, not failed."""
+        if response.status_code != 400 or "max_tokens" not in sent:
             return False
         if "max_completion_tokens" not in _error_message(response):
             return False
         with self._lock:
             if (endpoint.base_url, endpoint.model) in self._completion_tokens_endpoints:
-                return False
+                return True
             self._completion_tokens_endpoints.add((endpoint.base_url, endpoint.model))
         log.info("%s: %s takes max_completion_tokens instead of max_tokens; using it from now on",
                  endpoint.role, endpoint.model)
@@ -403,21 +405,26 @@ class LLMClient:
         if self.cancel_event.wait(seconds):
             raise Cancelled()
 
-    def _post(self, endpoint: Endpoint, body: dict, priority: int, path: str = "chat/completions") -> requests.Response:
+    def _post(self, endpoint: Endpoint, body: dict, priority: int,
+              path: str = "chat/completions") -> tuple[requests.Response, dict]:
+        """POST ``body`` in the form the endpoint is known to want once a slot is free (so a request
+        queued while the endpoint was found to want ``max_completion_tokens`` uses it); the
+        response and the body as sent."""
         pacer = self._pacer(endpoint.base_url)
         pacer.acquire(priority)
         ok = False
         try:
             if self.cancel_event.is_set():  # stopped while queued for a slot: send nothing new
                 raise Cancelled()
+            sent = self._wire_body(endpoint, body)
             response = self._session(endpoint).post(
                 endpoint.url(path),
-                json=body,
+                json=sent,
                 headers=self._headers(endpoint),
                 timeout=self.retry.timeout_s,
             )
             ok = response.status_code == 200
-            return response
+            return response, sent
         except requests.RequestException as exc:
             with self._lock:
                 self.stats[endpoint.role].errors += 1
