@@ -130,7 +130,8 @@ def dry_run(settings: RunSettings, console: Console, demo: bool) -> int:
     rows = [("generation", 0 if plan.replay else items, [settings.roles["generation"]], tries),
             ("answering", items, [settings.roles["answering"]], "")]
     if plan.validate_questions:
-        rows.append(("validation", items, [judges[0]], " solutions by the first judge, plus one verdict per judge"))
+        rows.append(("validation", items * (1 + len(judges)), list(judges),
+                     f" ({items} solutions by the first judge + {len(judges)} judge(s) x {items} verdicts)"))
     rows.append(("evaluation", items * len(judges), judges, f" ({len(judges)} judge(s) x {items} answers)"))
     for name, calls, roles, note in rows:
         models = ", ".join(f"{role.endpoint.model} at {where(role)}" for role in roles)
