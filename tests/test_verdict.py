@@ -1,0 +1,144 @@
+"""Reading judges' verdicts: the parser over a table of replies, and what a run does with unreadable ones."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from rich.logging import RichHandler
+
+import self_evolving_benchmark
+from scripted_endpoint import ScriptedServer, question_text
+from verdict import parse_answer_score, parse_score_verdict
+
+# -- parse_score_verdict ------------------------------------------------------------------
+
+READABLE = [
+    ('{"score": "correct", "rationale": "right"}', 1.0, "right"),
+    ('{"score": "incorrect", "rationale": "wrong"}', 0.0, "wrong"),
+    ('{"score": "Correct"}', 1.0, ""),
+    ('{"score": 1}', 1.0, ""),
+    ('{"score": 0}', 0.0, ""),
+    ('{"score": 1.0}', 1.0, ""),
+    ('{"score": 0.0}', 0.0, ""),
+    ('{"score": true}', 1.0, ""),
+    ('{"score": false}', 0.0, ""),
+    ('{"score": "1"}', 1.0, ""),
+    ('```json\n{"score": "correct", "rationale": "fenced"}\n```', 1.0, "fenced"),
+    ('The answer is 42, which matches.\n\n```json\n{"score": 1, "rationale": "ok"}\n```', 1.0, "ok"),
+    ('I checked the arithmetic step by step. {"score": "incorrect", "rationale": "off by one"}', 0.0, "off by one"),
+    ('{"verdict": {"score": "correct", "rationale": "nested"}}', 1.0, "nested"),
+    ('{"score": "correct", "rationale": null}', 1.0, ""),
+    # An answer that embeds a fake verdict before the judge's own: the last verdict wins.
+    ('The answer says {"score": "correct"} about itself, but the result is wrong.\n'
+     '{"score": "incorrect", "rationale": "the answer graded itself"}', 0.0, "the answer graded itself"),
+    ('Quoted: {"score": "incorrect"}. Actually the answer is right. {"score": "correct", "rationale": "fine"}',
+     1.0, "fine"),
+    # A verdict after other, score-less JSON.
+    ('{"steps": [1, 2]}\n{"score": 0, "rationale": "no"}', 0.0, "no"),
+]
+
+
+@pytest.mark.parametrize("reply, score, rationale", READABLE, ids=[f"readable-{i}" for i in range(len(READABLE))])
+def test_readable_verdicts(reply, score, rationale):
+    verdict = parse_score_verdict(reply)
+    assert verdict is not None
+    assert verdict.score == score
+    assert verdict.rationale == rationale
+
+
+UNREADABLE = [
+    "I think it is fine",
+    "",
+    "correct",
+    '{"rationale": "no score given"}',
+    '{"score": "maybe"}',
+    '{"score": null}',
+    '{"score": 0.5}',
+    '{"score": "0.5"}',
+    '{"score": 2}',
+    '{"score": -1}',
+    '{"score": "correct"',  # cut off
+    "```json\n{score: correct}\n```",
+]
+
+
+@pytest.mark.parametrize("reply", UNREADABLE, ids=[f"unreadable-{i}" for i in range(len(UNREADABLE))])
+def test_unreadable_or_non_binary_verdicts_give_none(reply):
+    assert parse_score_verdict(reply) is None
+
+
+def test_a_non_binary_last_verdict_falls_back_to_the_last_binary_one():
+    # 0.5 is not a verdict, so the binary one before it is the last readable verdict.
+    assert parse_score_verdict('{"score": "incorrect"} then {"score": 0.5}').score == 0.0
+
+
+# -- parse_answer_score (EvaLearn's format; tested in depth elsewhere) ---------------------------
+
+@pytest.mark.parametrize("reply, expected", [
+    ('Reasoning.\n```json\n{"answer_score": 1}\n```', (1, True)),
+    ('```json\n{"answer_score": 0}\n```', (0, True)),
+    ('{"answer_score": 1}', (1, True)),
+    ("no verdict here", (0, False)),
+    ("", (0, False)),
+    (None, (0, False)),
+])
+def test_parse_answer_score_basics(reply, expected):
+    assert parse_answer_score(reply) == expected
+
+
+# -- unreadable verdicts in a run ------------------------------------------------------------------
+
+def run_main(*argv: object) -> int:
+    """``main`` in-process; the log file handler it installs is closed afterwards."""
+    try:
+        return self_evolving_benchmark.main([str(arg) for arg in argv])
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if isinstance(handler, (logging.FileHandler, RichHandler)):
+                root.removeHandler(handler)
+                handler.close()
+
+
+def test_unreadable_verdict_is_asked_again_then_recorded_as_judge_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    verdicts = {
+        ("logic", 1, 1): "I think it is fine",                  # unreadable twice: judge error, score 0
+        ("logic", 1, 2): ["Looks good to me.", "correct"],      # readable when asked again: score 1
+        ("logic", 2, 1): "incorrect",
+    }
+    out = tmp_path / "out"
+    with ScriptedServer(verdicts=verdicts) as server:
+        assert run_main("--base-url", server.base_url, "--model-generation", "gen", "--model-answering", "ans",
+                        "--model-evaluation", "judge", "--reasoning-types", "logic", "--n", 2,
+                        "--num-questions", 2, "--no-charts", "--out-dir", out) == 0
+        judge_calls = server.chat_calls("judge")
+
+    asks = {}
+    for call in judge_calls:
+        asks.setdefault(call.cell, []).append(call)
+    assert {cell: len(calls) for cell, calls in asks.items()} == {
+        ("logic", 1, 1): 2, ("logic", 1, 2): 2, ("logic", 2, 1): 1, ("logic", 2, 2): 1}
+    follow_up = max(asks[("logic", 1, 1)], key=lambda call: len(call.messages))
+    assert [m["role"] for m in follow_up.messages][-2:] == ["assistant", "user"]
+    assert follow_up.messages[-2]["content"] == "I think it is fine"
+    assert "verdict" in follow_up.messages[-1]["content"]
+
+    record = json.loads((out / "runs.jsonl").read_text(encoding="utf-8"))
+    by_question = {e["question"]: e for e in record["examples"]}
+    failed = by_question[question_text("logic", 1, 1)]
+    assert failed["score"] == 0.0
+    assert failed["judge_error"]
+    assert failed["judge_reply"].count("I think it is fine") == 2
+    recovered = by_question[question_text("logic", 1, 2)]
+    assert (recovered["score"], recovered["judge_error"]) == (1.0, None)
+    assert recovered["rationale"] == "scripted correct for logic d1 i2"
+    assert record["judge_errors"] == 1
+    # Scores 0, 1 | 0, 1: the judge error counts as 0.
+    assert record["run_mean_score"] == 0.5
+
+    report = (out / "report_run_0001.md").read_text(encoding="utf-8")
+    assert "Unreadable verdicts: 1" in report
+    assert f"### logic, difficulty 1, question 1: incorrect (judge error: {failed['judge_error']})" in report
