@@ -1,0 +1,232 @@
+"""Endpoints that fail: what is retried, what stops the run at once, and what the user is told.
+
+Real HTTP on loopback against the simulated endpoint (``SimServer``) or the
+scripted one; ``--retry-backoff 0`` wherever retries happen, so nothing waits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+
+import pytest
+from rich.logging import RichHandler
+
+import self_evolving_benchmark
+from conftest import run_cli
+from scripted_endpoint import ScriptedServer, error_payload, question_text
+from sim_endpoint import MODEL_IDS, SimServer
+
+SIM_MODELS = ["--model-generation", "sim-generator", "--model-answering", "sim-solver",
+              "--model-evaluation", "sim-judge"]
+SCRIPTED_MODELS = ["--model-generation", "gen", "--model-answering", "ans", "--model-evaluation", "judge"]
+RESUME_HINT = "rerun the same command to resume"
+
+
+def run_main(*argv: object) -> int:
+    """``main`` in-process; the log file handler it installs is closed afterwards."""
+    try:
+        return self_evolving_benchmark.main([str(arg) for arg in argv])
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if isinstance(handler, (logging.FileHandler, RichHandler)):
+                root.removeHandler(handler)
+                handler.close()
+
+
+def error_line(result) -> str:
+    """The ``error:`` line of a failed run (exactly one), after checking there is no traceback.
+
+    ``result``: a finished process, or what capsys captured of an in-process run.
+    """
+    stdout, stderr = (result.out, result.err) if hasattr(result, "err") else (result.stdout, result.stderr)
+    assert "Traceback" not in stdout + stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def read_runs(out_dir) -> list[dict]:
+    return [json.loads(line) for line in (out_dir / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+# -- failures that retrying cannot fix --------------------------------------------------
+
+def test_rejected_key_stops_at_once_and_names_role_endpoint_and_key_flags(tmp_path):
+    with SimServer(require_key="the-right-key") as sim:
+        result = run_cli("--base-url", sim.base_url, *SIM_MODELS, "--api-key", "a-wrong-key",
+                         "--reasoning-types", "logical_deduction", "--n", 1, "--max-retries", 3,
+                         "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        assert sim.request_count == 1  # the first generation, never retried
+    assert result.returncode == 1
+    line = error_line(result)
+    assert line.startswith("error: generation: ")
+    assert f"http://127.0.0.1:{sim.port}" in line
+    assert "401" in line
+    assert "--api-key-generation" in line and "OPENAI_API_KEY" in line
+    assert RESUME_HINT in result.stderr
+    assert "a-wrong-key" not in result.stderr + result.stdout
+
+
+def test_rejected_key_of_one_role_names_that_role(tmp_path, monkeypatch, capsys):
+    def reject_answers(call):
+        if call.model == "ans":
+            return 401, {}, error_payload("Incorrect API key provided", "invalid_api_key")
+        return None
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with ScriptedServer(override=reject_answers) as server:
+        code = run_main("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
+                        "--n", 1, "--max-retries", 3, "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+    assert code == 1
+    assert len(server.chat_calls("ans")) == 1
+    assert len(server.chat_calls("judge")) == 0
+    line = error_line(capsys.readouterr())
+    assert line.startswith(f"error: answering: {server.root_url} refused the key (HTTP 401")
+    assert "--api-key-answering" in line
+
+
+def test_unknown_model_names_it_and_lists_the_served_models(sim, tmp_path, capsys):
+    code = run_main("--base-url", sim.base_url, "--model-generation", "sim-generator",
+                    "--model-answering", "gpt-imaginary", "--model-evaluation", "sim-judge",
+                    "--reasoning-types", "logical_deduction", "--n", 1, "--retry-backoff", 0, "--no-charts",
+                    "--out-dir", tmp_path / "out")
+    assert code == 1
+    line = error_line(capsys.readouterr())
+    assert line.startswith("error: answering: model 'gpt-imaginary' is not served by ")
+    assert "it serves: " + ", ".join(MODEL_IDS) in line
+    assert sum(1 for request in sim.requests if request.get("model") == "gpt-imaginary") == 1  # no retries
+
+
+# -- transient failures ---------------------------------------------------------------
+
+def comparable(record: dict) -> dict:
+    """A run record without what differs between two runs of the same seed (times, ports)."""
+    volatile = {"started_at", "ended_at", "endpoint_generation", "endpoint_answering", "endpoint_evaluation"}
+    kept = {key: value for key, value in record.items() if key not in volatile}
+    kept["examples"] = [{key: value for key, value in example.items() if key != "created_at"}
+                        for example in record["examples"]]
+    return kept
+
+
+def test_rate_limits_overloads_and_garbled_replies_are_retried_to_the_same_run(tmp_path):
+    args = [*SIM_MODELS, "--reasoning-types", "logical_deduction,mathematical_reasoning", "--n", 2,
+            "--num-questions", 2, "--retry-backoff", 0, "--no-charts"]
+    with SimServer(seed=0) as clean:
+        assert run_main("--base-url", clean.base_url, *args, "--out-dir", tmp_path / "clean") == 0
+        clean_requests = clean.request_count
+    with SimServer(seed=0, fault_rate=0.5) as faulty:
+        assert run_main("--base-url", faulty.base_url, *args, "--out-dir", tmp_path / "faulty") == 0
+        faulty_requests = faulty.request_count
+    assert clean_requests == 24  # 8 items x (question, answer, verdict)
+    assert faulty_requests > clean_requests  # faults happened and were retried
+    (clean_record,) = read_runs(tmp_path / "clean")
+    (faulty_record,) = read_runs(tmp_path / "faulty")
+    assert comparable(faulty_record) == comparable(clean_record)
+    assert (tmp_path / "clean" / "state.json").read_bytes() == (tmp_path / "faulty" / "state.json").read_bytes()
+
+
+def once_per_cell(status: int, headers: dict, times: int):
+    """An override answering each cell's first ``times`` requests with ``status``."""
+    seen: dict = {}
+
+    def override(call):
+        if call.path != "/v1/chat/completions":
+            return None
+        key = (call.model, call.cell)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= times:
+            return status, headers, error_payload("Rate limit reached", "rate_limit_exceeded")
+        return None
+
+    return override
+
+
+def test_retry_after_zero_is_retried_at_once(tmp_path):
+    with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=1)) as server:
+        code = run_main("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
+                        "--n", 1, "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        assert code == 0
+        assert [call.model for call in server.chat_calls()] == ["gen", "gen", "ans", "ans", "judge", "judge"]
+    (record,) = read_runs(tmp_path / "out")
+    assert record["examples"][0]["question"] == question_text("logic", 1, 1)
+    assert record["examples"][0]["score"] == 1.0
+
+
+def test_retry_after_zero_wins_over_a_long_backoff(tmp_path):
+    # Three 429s in a row for the first question. A client that ignored "Retry-After: 0"
+    # would back off 1000 s x 2^k (capped at 60 s) before the 2nd and 3rd retries, and
+    # this run would hit the timeout instead of finishing at once.
+    with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=3)) as server:
+        result = run_cli("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
+                         "--n", 1, "--retry-backoff", 1000, "--no-charts", "--out-dir", tmp_path / "out", timeout=45)
+        assert result.returncode == 0, result.stderr
+        assert len(server.chat_calls("gen")) == 4
+
+
+# -- failures that outlast the retries ---------------------------------------------------
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_refused_connection_exits_1_and_says_how_to_resume(tmp_path):
+    result = run_cli("--base-url", f"http://127.0.0.1:{free_port()}/v1", *SCRIPTED_MODELS,
+                     "--reasoning-types", "logic", "--n", 1, "--max-retries", 1, "--retry-backoff", 0, "--no-charts",
+                     "--out-dir", tmp_path / "out")
+    assert result.returncode == 1
+    line = error_line(result)
+    assert line.startswith("error: generation: could not reach http://127.0.0.1:")
+    assert RESUME_HINT in result.stderr
+    assert not (tmp_path / "out" / "runs.jsonl").exists()
+
+
+def test_retries_exhausted_mid_run_keep_the_journal_and_a_rerun_finishes_the_same_run(tmp_path):
+    outage = {"on": True}
+
+    def overloaded_at_difficulty_2(call):
+        if outage["on"] and call.cell is not None and call.cell[1] == 2:
+            return 503, {}, error_payload("The server is overloaded", "service_unavailable")
+        return None
+
+    out = tmp_path / "out"
+    with ScriptedServer(override=overloaded_at_difficulty_2) as server:
+        args = ["--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic", "--n", 2,
+                "--max-retries", 2, "--retry-backoff", 0, "--no-charts", "--out-dir", out]
+        first = run_cli(*args)
+        assert first.returncode == 1
+        line = error_line(first)
+        assert line.startswith(f"error: generation: {server.root_url} still answered HTTP 503 after 2 retries")
+        assert RESUME_HINT in first.stderr
+        assert len([c for c in server.chat_calls() if c.cell == ("logic", 2, 1)]) == 3  # 1 try + 2 retries
+        assert not (out / "runs.jsonl").exists()
+
+        events = [json.loads(line) for line in (out / "journal_run_0001.jsonl").read_text().splitlines()]
+        plan = events[0]
+        assert (plan["kind"], plan["run_id"], plan["difficulty_start"], plan["difficulty_end"]) == ("plan", 1, 1, 2)
+        questions = [e for e in events if e["kind"] == "question"]
+        items = [e for e in events if e["kind"] == "item"]
+        assert [q["question"] for q in questions] == [question_text("logic", 1, 1)]  # none for difficulty 2
+        assert len(items) <= 1
+
+        outage["on"] = False
+        calls_before = len(server.chat_calls())
+        second = run_cli(*args)
+        assert second.returncode == 0, second.stderr
+        rerun_calls = server.chat_calls()[calls_before:]
+
+    # Journaled steps are not asked again: only what was missing is.
+    assert not any(call.model == "gen" and call.cell == ("logic", 1, 1) for call in rerun_calls)
+    assert len(rerun_calls) == (2 - len(questions)) + 2 * (2 - len(items))
+    (record,) = read_runs(out)
+    assert record["run_id"] == 1
+    assert record["started_at"] == plan["started_at"]
+    assert [e["question"] for e in record["examples"]] == [question_text("logic", 1, 1), question_text("logic", 2, 1)]
+    assert [e["score"] for e in record["examples"]] == [1.0, 1.0]
+    state = json.loads((out / "state.json").read_text())
+    assert (state["run_count"], state["current_difficulty"]) == (1, 3)
