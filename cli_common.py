@@ -150,7 +150,7 @@ def _read_config(parser: argparse.ArgumentParser, path: Path) -> dict:
         raise UsageError(f"config file {path} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
-    known = {action.dest for action in parser._actions}
+    known = {action.dest: action for action in parser._actions}
     values = {}
     for key, value in raw.items():
         dest = key.replace("-", "_")
@@ -159,8 +159,31 @@ def _read_config(parser: argparse.ArgumentParser, path: Path) -> dict:
         if "api_key" in dest:
             logging.getLogger("config").warning(
                 "config file %s holds %s; prefer the environment (OPENAI_API_KEY) so keys stay out of files", path, key)
-        values[dest] = value
+        values[dest] = _config_value(known[dest], key, value, path)
     return values
+
+
+def _config_value(action: argparse.Action, key: str, value: object, path: Path) -> object:
+    """A config value checked and converted as the flag's own value would be (type, choices;
+    true/false for a switch), so a wrong one is one error line rather than a crash later."""
+    if action.nargs == 0:  # a switch such as --no-charts
+        if not isinstance(value, bool):
+            raise UsageError(f"config file {path}: {key} must be true or false (got {value!r})")
+        return value
+    many = isinstance(action, argparse._AppendAction)
+    converted = []
+    for item in value if many and isinstance(value, list) else [value]:
+        try:
+            if isinstance(item, (bool, list, dict)) or (action.type is int and isinstance(item, float)):
+                raise ValueError
+            item = action.type(str(item)) if action.type else str(item)
+            if action.choices is not None and item not in action.choices:
+                raise ValueError
+        except (TypeError, ValueError, argparse.ArgumentTypeError):
+            raise UsageError(f"config file {path}: {key} = {item!r} is not a valid value for --{key.replace('_', '-')}"
+                             + (f" (one of {', '.join(map(str, action.choices))})" if action.choices else "")) from None
+        converted.append(item)
+    return converted if many else converted[0]
 
 
 def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str, tuple[float, float]]:
