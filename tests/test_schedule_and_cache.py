@@ -34,6 +34,8 @@ ROLES = ("generation", "answering", "evaluation")
 VOLATILE_RECORD_FIELDS = ("started_at", "ended_at", "endpoint_generation", "endpoint_answering",
                           "endpoint_evaluation")
 TIMEOUT_S = 120
+# Charts (matplotlib) cost seconds per run and are not what is checked here.
+NO_CHARTS = ("--no-charts",) if "--no-charts" in CLI.read_text(encoding="utf-8") else ()
 
 
 # --- helpers (self-contained on purpose: no shared conftest) ----------------------------
@@ -43,7 +45,7 @@ def cli_args(base_url: str, out_dir: Path, *extra: str) -> list[str]:
             "--model-generation", "sim-generator", "--model-answering", "sim-solver",
             "--model-evaluation", "sim-judge", "--out-dir", str(out_dir),
             "--reasoning-types", ",".join(TYPES), "--n", str(LEVELS), "--num-questions", str(PER_CELL),
-            *extra]
+            *NO_CHARTS, *extra]
 
 
 def cli_env() -> dict[str, str]:
