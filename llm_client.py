@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from errors import AuthError, BadRequestError, Cancelled, ModelNotFoundError, TransportError
@@ -180,8 +181,13 @@ class _PacedRetry(Retry):
 
     def sleep_for_retry(self, response):
         # urllib3 reads "Retry-After: 0" (or a date already past) as no header and falls
-        # back to the exponential backoff; the server said to retry now.
-        if self.get_retry_after(response) == 0:
+        # back to the exponential backoff; the server said to retry now. An unreadable
+        # value ("soon") raised InvalidHeader and failed the run: back off as without one.
+        try:
+            retry_after = self.get_retry_after(response)
+        except InvalidHeader:
+            return False
+        if retry_after == 0:
             return True
         return super().sleep_for_retry(response)
 
