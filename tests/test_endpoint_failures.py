@@ -155,6 +155,15 @@ def test_retry_after_zero_is_retried_at_once(tmp_path):
     assert record["examples"][0]["score"] == 1.0
 
 
+def test_unreadable_retry_after_is_retried_like_one_without(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with ScriptedServer(override=once_per_cell(429, {"Retry-After": "soon"}, times=1)) as server:
+        code = run_main("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
+                        "--n", 1, "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        assert code == 0
+        assert [call.model for call in server.chat_calls()] == ["gen", "gen", "ans", "ans", "judge", "judge"]
+
+
 def test_retry_after_zero_wins_over_a_long_backoff(tmp_path):
     # Three 429s in a row for the first question. A client that ignored "Retry-After: 0"
     # would back off 1000 s x 2^k (capped at 60 s) before the 2nd and 3rd retries, and
