@@ -36,20 +36,23 @@ class ScoreVerdict:
 
 
 def json_objects(text: str) -> list[dict]:
-    """Every JSON object that can be decoded starting at some ``{`` in text.
+    """Every JSON object that can be decoded starting at some ``{`` in text, in order of where it ends.
 
     Nested objects are found too (each ``{`` is tried), which is what lets a
-    verdict sit inside prose, inside a code fence or after other JSON.
+    verdict sit inside prose, inside a code fence or after other JSON. Ordering
+    by end puts an object after the objects nested in it, so "the last object"
+    is the outermost one that closes last, not a detail inside it.
     """
     found = []
     for match in re.finditer(r"\{", text):
         try:
-            value, _ = _DECODER.raw_decode(text, match.start())
+            value, end = _DECODER.raw_decode(text, match.start())
         except ValueError:
             continue
         if isinstance(value, dict):
-            found.append(value)
-    return found
+            found.append((end, match.start(), value))
+    found.sort(key=lambda entry: (entry[0], -entry[1]))
+    return [value for _, _, value in found]
 
 
 def score_value(raw: object) -> float | None:

@@ -16,6 +16,8 @@ from verdict import parse_answer_score, parse_score_verdict
 
 READABLE = [
     ('{"score": "correct", "rationale": "right"}', 1.0, "right"),
+    # a detail nested inside the verdict does not override it: the outermost object closes last
+    ('{"score": "correct", "details": {"score": 0}, "rationale": "ok"}', 1.0, "ok"),
     ('{"score": "incorrect", "rationale": "wrong"}', 0.0, "wrong"),
     ('{"score": "Correct"}', 1.0, ""),
     ('{"score": 1}', 1.0, ""),
