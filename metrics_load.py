@@ -160,9 +160,9 @@ def exact_cut(buf: bytes) -> int:
     return int(ends[-1]) + 1 if ends.size else -1
 
 
-def _cheap_chunks(f, path: str, kind: str, start: int, size: int, block: int) -> Iterator[Chunk]:
+def _cheap_chunks(f, path: str, kind: str, start: int, size: int, block: int,
+                  first: bool = True) -> Iterator[Chunk]:
     """Chunks of about ``block`` bytes, each cut found in a small window."""
-    first = True
     while start < size:
         target = start + block
         cut = -1
@@ -188,7 +188,8 @@ def _cheap_chunks(f, path: str, kind: str, start: int, size: int, block: int) ->
 
 
 def _exact_chunks(f, path: str, start: int, size: int, block: int) -> Iterator[Chunk]:
-    """JSON-list chunks cut by ``exact_cut``, from an element boundary on."""
+    """From an element boundary on: one chunk cut by ``exact_cut`` (so it is
+    right even where the cheap cut went wrong), then cheap chunks again."""
     f.seek(start)
     buf = b""
     while True:
@@ -200,15 +201,15 @@ def _exact_chunks(f, path: str, start: int, size: int, block: int) -> Iterator[C
         cut = exact_cut(buf)
         if cut > 0:
             yield Chunk(path, "json", start, start + cut, True, False, buf[:cut])
-            buf = buf[cut:]
-            start += cut
+            yield from _cheap_chunks(f, path, "json", start + cut, size, block, first=False)
+            return
 
 
 def read_chunks(path: str, info: ReadInfo, block: int = BLOCK, resume: int | None = None) -> Iterator[Chunk]:
     """Yield the chunks of ``path`` in file order (reading only small windows).
 
     ``resume`` (a file offset at a JSON-list element boundary, from a
-    ``CutError``) restarts there with exact cuts. Raises InputError for a
+    ``CutError``) restarts there with one exact cut. Raises InputError for a
     missing, unreadable or empty file.
     """
     what = _name(path)

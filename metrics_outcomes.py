@@ -138,37 +138,35 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
 
 
 def _scan_all(path: str, m: int, info: ReadInfo, jobs: int, block: int) -> list[ChunkColumns]:
-    """Scan every chunk in file order, in ``jobs`` processes."""
+    """Scan every chunk in file order, in ``jobs`` processes.
+
+    Results are taken in file order. When a cheap cut proves wrong (a
+    "}, {" inside a string, or nested objects), the results from that chunk
+    on are dropped and reading resumes at its start with an exact cut.
+    """
     done: list[ChunkColumns] = []
-    chunks = read_chunks(path, info, block)
-    pool = None
-    if jobs > 1:
-        pool = multiprocessing.get_context("fork").Pool(jobs)
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    resume = None
     try:
-        pending: deque = deque()
-        try:
-            for chunk in chunks:
-                if pool is None:
-                    done.append(scan_chunk(chunk, m))
-                    continue
-                pending.append(pool.apply_async(scan_chunk, (chunk, m)))
-                while len(pending) > 2 * jobs:
+        while True:
+            pending: deque = deque()
+            try:
+                for chunk in read_chunks(path, info, block, resume=resume):
+                    if pool is None:
+                        done.append(scan_chunk(chunk, m))
+                        continue
+                    pending.append(pool.apply_async(scan_chunk, (chunk, m)))
+                    while len(pending) > 2 * jobs:
+                        done.append(pending.popleft().get())
+                while pending:
                     done.append(pending.popleft().get())
-            while pending:
-                done.append(pending.popleft().get())
-        except CutError as exc:
-            # A cheap cut was wrong (a "}, {" inside a string, or nested
-            # objects): keep what came before, redo the rest exactly.
-            if pool is not None:
-                pool.terminate()
-                pool = None
-            for chunk in read_chunks(path, info, block, resume=exc.args[0]):
-                done.append(scan_chunk(chunk, m))
+                return done
+            except CutError as exc:
+                resume = exc.args[0]
     finally:
         if pool is not None:
-            pool.close()
+            pool.terminate()
             pool.join()
-    return done
 
 
 def _auto_jobs(path: str) -> int:

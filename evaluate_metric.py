@@ -1,0 +1,321 @@
+"""EvaLearn's sequential-learning metrics, with numpy, and the runner view.
+
+Usage::
+
+    python evaluate_metric.py --results results.json [--problems 7] [--warmup 3]
+        [--output report.json] [--bootstrap 1000] [--seed 0]
+
+``--results`` is a JSON list or JSONL of sequential results (EvaLearn's or
+ours), or the benchmark runner's runs.jsonl (the runner view); the kind is
+told from the content. The report keeps the structure and key names of
+EvaLearn's ``evaluate_metric.py`` (``model_evaluation`` -> ``dataset_info``,
+``overall_metrics``, ``type_metrics``) and adds confidence intervals and
+data-quality counts beside them. It is written atomically, by default to
+``report_<results file name>`` in the current directory (a ``.jsonl`` name
+becomes ``.json``).
+
+``EvaLearnMetrics`` is the importable API, with the reference's names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+from metrics_core import SequenceMetrics, first_correct, longest_run
+from metrics_load import InputError, ReadInfo, read_values
+from metrics_outcomes import collect_outcomes
+from metrics_runner import RunnerView, is_run_record
+
+DEFAULT_PROBLEMS = 7
+DEFAULT_WARMUP = 3
+
+DESCRIPTIONS = {
+    "overall_accuracy": "Average accuracy across all problems and sequences",
+    "accuracy_slope": "Slope of fitted accuracy curve (learning speed)",
+    "first_correct_position": "Average position of first correct solution",
+    "consecutive_correct": "Average number of consecutive correct solutions",
+    "position_accuracy": "Accuracy at each position across all sequences",
+}
+
+
+def _pw_key(k: int) -> str:
+    return f"post_warmup_accuracy_k{k}"
+
+
+class EvaLearnMetrics:
+    """EvaLearn's metrics for one results file (same names as the reference).
+
+    Metrics: overall accuracy (Acc), slope of the position-accuracy curve
+    (k), average first correct position (P_first), average longest run of
+    correct answers (N_consec) and post-warmup accuracy (Acc_pw-K).
+    ``bootstrap`` resamples (0 to skip) give 95% intervals in the report.
+    """
+
+    def __init__(self, results_file: str, num_problems_per_sequence: int = DEFAULT_PROBLEMS,
+                 *, bootstrap: int = 1000, seed: int = 0, jobs: int | None = None) -> None:
+        self.results_file = results_file
+        self.M = int(num_problems_per_sequence)
+        self.bootstrap_reps = int(bootstrap)
+        self.seed = int(seed)
+        self.outcomes = collect_outcomes(results_file, self.M, jobs=jobs)
+        self.y_nm = self.outcomes.matrix
+        self.N = int(self.y_nm.shape[0])
+        self.warnings: list[str] = list(self.outcomes.info.notes)
+        self._m = SequenceMetrics(self.y_nm, self.outcomes.type_of, self.outcomes.type_names)
+
+    @property
+    def type_sequences(self) -> dict[str, int]:
+        """Number of sequences of each type, in the order types were met."""
+        return {t: len(rows) for t, rows in self._m.rows.items()}
+
+    # -- the metrics ---------------------------------------------------------
+    def overall_accuracy(self, by_type: bool = False):
+        """Correct answers / (sequences x M); per type over its sequences."""
+        return self._m.overall_accuracy(by_type)
+
+    def position_accuracy(self, by_type: bool = False, avg_by_type: bool = False):
+        """Accuracy at each position: per type (``by_type``), the unweighted
+        mean of the type curves (``avg_by_type``, what the report uses), or
+        else pooled over all sequences, as in the reference."""
+        if by_type or avg_by_type:
+            return self._m.position_accuracy(by_type)
+        return self.y_nm.mean(axis=0) if self.N else np.zeros(self.M)
+
+    def accuracy_slope(self, by_type: bool = False):
+        """Least-squares slope of the type-averaged curve (per type: its own)."""
+        return self._m.accuracy_slope(by_type)
+
+    def first_correct_position(self, by_type: bool = False, avg_by_type: bool = False):
+        """Mean first correct position (M+1 when none): per type, the mean of
+        the type means (``avg_by_type``), or else pooled over sequences."""
+        if by_type or avg_by_type:
+            return self._m.first_correct_position(by_type)
+        return float(first_correct(self.y_nm).mean()) if self.N else 0.0
+
+    def consecutive_correct(self, by_type: bool = False, avg_by_type: bool = False):
+        """Mean longest run of correct answers: per type, the mean of the
+        type means (``avg_by_type``), or else pooled over sequences."""
+        if by_type or avg_by_type:
+            return self._m.consecutive_correct(by_type)
+        return float(longest_run(self.y_nm).mean()) if self.N else 0.0
+
+    def post_warmup_accuracy(self, warmup_k: int = DEFAULT_WARMUP, by_type: bool = False):
+        """Accuracy over positions K+1..M (0, with a warning, when K >= M)."""
+        if warmup_k >= self.M:
+            note = f"warmup K ({warmup_k}) must be less than M ({self.M}): post-warmup accuracy reported as 0"
+            if note not in self.warnings:
+                self.warnings.append(note)
+        return self._m.post_warmup_accuracy(warmup_k, by_type)
+
+    def compute_all_metrics(self, warmup_k: int = DEFAULT_WARMUP, by_type: bool = False) -> dict:
+        return {
+            "overall_accuracy": self.overall_accuracy(by_type),
+            "position_accuracy": self.position_accuracy(by_type, avg_by_type=True),
+            "accuracy_slope": self.accuracy_slope(by_type),
+            "first_correct_position": self.first_correct_position(by_type, avg_by_type=True),
+            "consecutive_correct": self.consecutive_correct(by_type, avg_by_type=True),
+            _pw_key(warmup_k): self.post_warmup_accuracy(warmup_k, by_type),
+        }
+
+    def confidence_intervals(self, warmup_k: int = DEFAULT_WARMUP) -> dict | None:
+        """Stratified bootstrap 95% intervals, or None when bootstrap is 0."""
+        if self.bootstrap_reps <= 0:
+            return None
+        ci = self._m.bootstrap(warmup_k, self.bootstrap_reps, self.seed)
+        lo, hi = ci["accuracy_slope"]["low"], ci["accuracy_slope"]["high"]
+        excludes = lo > 0 or hi < 0
+        ci["accuracy_slope"]["excludes_zero"] = excludes
+        ci["accuracy_slope"]["verdict"] = (
+            f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] excludes 0: the trend along the sequence is unlikely to be noise"
+            if excludes else
+            f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] includes 0: the slope cannot be told apart from noise")
+        for t, per in ci["by_type"].items():
+            s = per["accuracy_slope"]
+            s["excludes_zero"] = s["low"] > 0 or s["high"] < 0
+        return {"method": "percentile bootstrap over sequences, stratified by type",
+                "level": 0.95, "resamples": self.bootstrap_reps, "seed": self.seed, **ci}
+
+    def data_quality(self) -> dict:
+        st = dict(self.outcomes.stats)
+        st["input_format"] = "JSON list" if self.outcomes.info.fmt == "json" else "JSONL"
+        st["warnings"] = list(self.warnings)
+        return st
+
+    def generate_report(self, output_file: str | None = None, warmup_k: int = DEFAULT_WARMUP) -> dict:
+        """The reference's report (same keys), plus confidence_intervals and
+        data_quality beside them; written atomically when ``output_file``."""
+        overall = self.compute_all_metrics(warmup_k, by_type=False)
+        per_type = self.compute_all_metrics(warmup_k, by_type=True)
+        pw = _pw_key(warmup_k)
+        overall_dict = {
+            name: {"value": overall[name], "description": DESCRIPTIONS[name]}
+            for name in ("overall_accuracy", "accuracy_slope", "first_correct_position", "consecutive_correct")
+        }
+        overall_dict[pw] = {"value": overall[pw],
+                            "description": f"Average accuracy after excluding first {warmup_k} problems"}
+        overall_dict["position_accuracy"] = {"values": overall["position_accuracy"].tolist(),
+                                             "description": DESCRIPTIONS["position_accuracy"]}
+        type_metrics = {}
+        for t in sorted(self.type_sequences):
+            type_metrics[t] = {
+                "sequence_count": self.type_sequences[t],
+                "overall_accuracy": per_type["overall_accuracy"][t],
+                "accuracy_slope": per_type["accuracy_slope"][t],
+                "first_correct_position": per_type["first_correct_position"][t],
+                "consecutive_correct": per_type["consecutive_correct"][t],
+                pw: per_type[pw][t],
+                "position_accuracy": per_type["position_accuracy"][t].tolist(),
+            }
+        report = {
+            "model_evaluation": {
+                "dataset_info": {
+                    "num_sequences": self.N,
+                    "problems_per_sequence": self.M,
+                    "total_problems": self.N * self.M,
+                    "sequence_types": self.type_sequences,
+                    "warmup_parameter": warmup_k,
+                    "zero_shot_results_provided": False,
+                },
+                "overall_metrics": overall_dict,
+                "type_metrics": type_metrics,
+                "confidence_intervals": self.confidence_intervals(warmup_k),
+                "data_quality": self.data_quality(),
+            }
+        }
+        if output_file:
+            write_json_atomic(output_file, report)
+        return report
+
+
+def _finite(value):
+    """JSON-safe copy: non-finite floats become null, numpy scalars Python."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json_atomic(path: str, data: dict) -> None:
+    """Write ``data`` as JSON to ``path`` via a temporary file and a rename,
+    so a reader never sees half a report and a failure leaves the old one."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(_finite(data), f, indent=2, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def default_output(results: str) -> str:
+    """``report_<name>`` in the current directory, as the reference does;
+    a ``.jsonl`` name becomes ``.json`` since the report is one JSON object."""
+    name = os.path.basename(results)
+    if name.endswith(".jsonl"):
+        name = name[: -len(".jsonl")] + ".json"
+    return f"report_{name}"
+
+
+def is_runs_file(path: str) -> bool:
+    """True when the file's first value is a runner run record (runs.jsonl)."""
+    info = ReadInfo(path)
+    for batch in read_values(path, info, block=1 << 16):
+        if batch:
+            return info.fmt == "jsonl" and is_run_record(batch[0])
+    return False
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 1, like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="evaluate_metric.py",
+                description="EvaLearn sequential-learning metrics (or the runner view of a runs.jsonl).")
+    p.add_argument("--results", required=True,
+                   help="results file: JSON list or JSONL of sequential results, or the runner's runs.jsonl")
+    p.add_argument("--problems", type=int, default=DEFAULT_PROBLEMS,
+                   help=f"problems per sequence M (default {DEFAULT_PROBLEMS})")
+    p.add_argument("--warmup", type=int, default=DEFAULT_WARMUP,
+                   help=f"warmup K for post-warmup accuracy (default {DEFAULT_WARMUP})")
+    p.add_argument("--output", default=None,
+                   help="report path (default report_<results name> in the current directory)")
+    p.add_argument("--bootstrap", type=int, default=1000,
+                   help="bootstrap resamples for 95%% intervals (default 1000, 0 to skip)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+    return p
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.problems < 1:
+        raise InputError(f"--problems must be at least 1 (got {args.problems})")
+    if args.warmup < 0:
+        raise InputError(f"--warmup must not be negative (got {args.warmup})")
+    if args.bootstrap < 0:
+        raise InputError(f"--bootstrap must not be negative (got {args.bootstrap})")
+    if not os.path.exists(args.results):
+        raise InputError(f"{args.results}: no such file")
+    if os.path.exists(args.output) and os.path.samefile(args.output, args.results):
+        raise InputError(f"--output {args.output} is the results file itself: choose another path")
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise InputError(f"--output {args.output}: folder {folder} does not exist")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.output = args.output or default_output(args.results)
+    from metrics_console import print_error, print_runner, print_sequential, print_warnings
+    try:
+        _check_args(args)
+        if is_runs_file(args.results):
+            view = RunnerView(args.results)
+            report = view.report(args.bootstrap, args.seed)
+            write_json_atomic(args.output, report)
+            print_runner(report, args.output)
+            print_warnings(report["runner_evaluation"]["data_quality"]["warnings"])
+            return 0
+        metrics = EvaLearnMetrics(args.results, args.problems, bootstrap=args.bootstrap, seed=args.seed)
+        report = metrics.generate_report(args.output, args.warmup)
+        print_sequential(report, args.output)
+        print_warnings(report["model_evaluation"]["data_quality"]["warnings"])
+        return 0
+    except InputError as exc:
+        print_error(str(exc))
+    except OSError as exc:
+        print_error(f"cannot write the report {args.output}: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        print_error("interrupted; no report written")
+    except Exception as exc:  # a bug: still one line, never a traceback
+        print_error(f"internal error ({type(exc).__name__}: {exc})")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
