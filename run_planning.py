@@ -191,6 +191,11 @@ def preview_run(settings: RunSettings) -> RunPreview:
         return RunPreview(events[0], state, runs, True, done, warnings)
     if settings.replay_items:
         return RunPreview(_plan_for(settings, state, next_id), state, runs, False, 0, warnings)
+    if settings.new_cycle and state.current_difficulty <= MAX_DIFFICULTY:
+        # Refused rather than obeyed: a --new-cycle left in a script or config file would
+        # otherwise restart the benchmark at difficulty 1 every session.
+        raise UsageError(f"--new-cycle: cycle {state.cycle} is not finished (next difficulty "
+                         f"{state.current_difficulty}); run without --new-cycle to continue it")
     if state.current_difficulty > MAX_DIFFICULTY:
         if not settings.new_cycle:
             return RunPreview(None, state, runs, False, 0, warnings)

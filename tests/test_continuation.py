@@ -110,3 +110,15 @@ def test_four_sessions_then_done_then_new_cycle(sim, tmp_path):
     listed = "\n".join(f"{number}. {question}" for number, question in enumerate(earlier_logic, 1))
     assert "Avoid repeating these earlier questions of the same type:\n" + listed in prompt
     assert not any(question in prompt for question in earlier_math)
+
+
+def test_new_cycle_before_the_cycle_is_finished_is_refused(sim, tmp_path):
+    """A --new-cycle left in a script must not restart an unfinished cycle: exit 2, nothing changed."""
+    out = tmp_path / "out"
+    assert run_main(*sim_args(sim, out, "--n", "2")) == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    result = run_cli(*sim_args(sim, out, "--new-cycle"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --new-cycle: cycle 1 is not finished (next difficulty 3); run without --new-cycle to continue it"]
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
