@@ -153,8 +153,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         check_output_folder(out_dir, create=False)
         return dry_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None),
                        console, args.demo)
-    if not args.demo:
-        build_settings(args, out_dir, types, None)  # check every flag before touching the output folder
+    # Check every flag and the folder's state, runs and journal before writing anything, not even the log.
+    check_output_folder(out_dir, create=False)
+    preview_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None))
     check_output_folder(out_dir)
     configure_logging(out_dir / "benchmark.log", args.log_level)
     server = _start_demo_endpoint(args) if args.demo else None
