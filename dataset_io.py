@@ -73,6 +73,10 @@ def load_replay_items(path: Path) -> list[DatasetItem]:
     if not path.is_file():
         raise DataError(f"--replay {path} is not a file")
     try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:  # else reported as "neither an exported dataset nor a runs.jsonl"
+        raise DataError(f"--replay file {path} is not UTF-8 text") from None
+    try:
         items, warning = read_jsonl(path, DATASET_ITEM)
     except DataError:
         items, warning = _items_from_runs(path)
