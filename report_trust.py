@@ -36,7 +36,7 @@ def _question_lines(record: RunRecord) -> list[str]:
     examples = record.examples
     with_reference = sum(1 for e in examples if e.reference_answer)
     regenerated = sum(1 for e in examples if e.attempts > 1)
-    similarities = [e.similarity for e in examples if e.similarity is not None]
+    similarities = [e.similarity for e in examples if e.similarity is not None and not e.excluded]
     lines = ["## Questions", ""]
     if record.replay:
         lines.append(f"- Reference answers: {with_reference} of {len(examples)} replayed questions carry one.")
