@@ -154,7 +154,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return dry_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None),
                        console, args.demo)
     # Check every flag and the folder's state, runs and journal before writing anything, not even the log.
-    check_output_folder(out_dir, create=False)
+    for folder in (out_dir, args.cache_dir) if args.cache_dir is not None else (out_dir,):
+        check_output_folder(folder, create=False)
     preview_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None))
     check_output_folder(out_dir)
     configure_logging(out_dir / "benchmark.log", args.log_level)
