@@ -464,8 +464,11 @@ def test_a_generator_that_always_repeats_is_kept_but_excluded_as_near_duplicate(
     assert record["excluded"] == 2
     assert record["run_mean_score"] == 1.0  # only the first question counts; the scripted judge says correct
     assert read_state(tmp_path)["ema_by_difficulty"] == {"1": 1.0}
-    assert "2 question(s) were kept in the record but left out of all scores and EMAs (2 near-duplicate)" \
-        in report(tmp_path)
+    text = report(tmp_path)
+    assert "2 question(s) were kept in the record but left out of all scores and EMAs (2 near-duplicate)" in text
+    # The dropped repeats (similarity 1.00) are not accepted questions; the only accepted one had nothing earlier.
+    assert "- Novelty: threshold 0.85; highest similarity of an accepted question to an earlier one of its type -." \
+        in text
 
 
 def test_no_accepted_question_is_closer_than_the_threshold_to_an_earlier_one(tmp_path):
@@ -485,6 +488,10 @@ def test_no_accepted_question_is_closer_than_the_threshold_to_an_earlier_one(tmp
         if example["excluded"]:
             assert example["excluded_reason"].startswith("near-duplicate") and example["attempts"] == 3
             assert example["similarity"] > threshold
+    highest = max(e["similarity"] for e in examples if e["similarity"] is not None and not e["excluded"])
+    assert f"- Novelty: threshold {threshold}; highest similarity of an accepted question to an earlier one " \
+           f"of its type {highest:.2f}." in report(tmp_path)
+    assert highest <= threshold
     for kind in SIM_TYPES.split(","):
         questions = [e for e in examples if e["tags"]["reasoning_type"] == kind]
         for position, example in enumerate(questions[1:], 1):
