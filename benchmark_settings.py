@@ -27,6 +27,9 @@ def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
         raise UsageError(f"--alpha must be in (0, 1] (got {args.alpha})")
     if not 0 < args.novelty_threshold <= 1:
         raise UsageError(f"--novelty-threshold must be in (0, 1] (got {args.novelty_threshold})")
+    if args.validate and args.no_reference_answers:
+        raise UsageError("--validate checks each question's reference answer; it cannot be used with "
+                         "--no-reference-answers (every question would be left out)")
     if args.judge_aggregation not in AGGREGATIONS:
         raise UsageError(f"--judge-aggregation must be one of {', '.join(AGGREGATIONS)}")
     types = tuple(part.strip() for part in args.reasoning_types.split(","))
