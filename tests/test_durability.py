@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmark_prompts import clean_generated_question  # noqa: E402
 from sim_endpoint import SimServer  # noqa: E402
 
 CLI = ROOT / "self_evolving_benchmark.py"
@@ -170,6 +171,26 @@ def assert_equals_reference(out_dir: Path, reference: dict) -> None:
     assert [e["kind"] for e in events].count("finished") == 1
 
 
+def question_in_reply(text: str) -> str:
+    """The question a generator's reply carries: a JSON object's 'question' (fenced or not), else the text."""
+    body = text.strip()
+    fenced = re.match(r"^```[^\n]*\n(.*?)\n?```$", body, re.DOTALL)
+    if fenced:
+        body = fenced.group(1).strip()
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("question"), str):
+        return parsed["question"].strip()
+    return body
+
+
+def canonical(body: dict) -> str:
+    return json.dumps({k: body.get(k) for k in ("model", "messages", "temperature", "max_tokens")},
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def free_closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -185,10 +206,13 @@ def reference(tmp_path_factory):
     with SimServer(seed=0) as sim:
         result = run_cli(cli_args(sim.base_url, out_dir), out_dir)
         assert result.returncode == 0, result.stderr
-        assert sim.request_count == PLANNED_REQUESTS  # no verdict retries: each count below is exact
+        # The request counts asserted below assume one generation, one answer and one verdict per item.
+        assert sim.request_count == PLANNED_REQUESTS, "the reference run asked again for a question or a verdict"
+        generation_prompts = Counter(canonical(r) for r in sim.requests if r["model"] == MODELS["generation"])
     runs, state = outputs(out_dir)
     assert len(runs) == 1 and runs[0]["judge_errors"] == 0
-    return {"out_dir": out_dir, "record": comparable(runs[0]), "state": state}
+    return {"out_dir": out_dir, "record": comparable(runs[0]), "state": state,
+            "generation_prompts": generation_prompts}
 
 
 @pytest.fixture
@@ -205,7 +229,7 @@ def oracle():
         def question_for(body: dict) -> str:
             reply = http.post(f"{sim.base_url}/chat/completions", json=body, timeout=30)
             reply.raise_for_status()
-            return clean_generated_question(reply.json()["choices"][0]["message"]["content"])
+            return question_in_reply(reply.json()["choices"][0]["message"]["content"])
         yield question_for
 
 
@@ -238,12 +262,18 @@ def test_sigkill_then_rerun_equals_uninterrupted_run_and_redoes_no_journaled_ste
     assert len(by_model["generation"]) == PLANNED - len(questions)
     assert len(by_model["answering"]) == PLANNED - len(items)
     assert len(by_model["evaluation"]) == PLANNED - len(items)
+    assert Counter(canonical(r) for r in by_model["generation"]) <= reference["generation_prompts"]
+    final_questions = {e["question"] for e in outputs(tmp_path)[0][0]["examples"]}
     journaled_questions = {step["question"] for step in questions.values()}
     for body in by_model["generation"]:
-        assert oracle(body) not in journaled_questions, "a journaled question was generated again"
+        question = oracle(body)
+        assert question in final_questions  # the oracle does tell which question a prompt makes
+        assert question not in journaled_questions, "a journaled question was generated again"
     answered = {questions[key]["question"] for key in items}
     for body in by_model["answering"]:
-        assert body["messages"][-1]["content"] not in answered, "a journaled item was answered again"
+        asked = body["messages"][-1]["content"]
+        assert asked in final_questions
+        assert asked not in answered, "a journaled item was answered again"
 
 
 def test_killed_twice_then_rerun_equals_uninterrupted_run(reference, interrupted_sim, tmp_path):
