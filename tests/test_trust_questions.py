@@ -429,6 +429,18 @@ def test_a_generator_whose_references_are_always_wrong_leaves_every_question_out
         assert row in text
 
 
+def test_validate_without_reference_answers_is_refused_before_anything_is_sent(tmp_path, capsys):
+    # There would be nothing to validate against: every question would be generated three times and dropped.
+    out_dir = tmp_path / "out"
+    with SimServer() as sim:
+        code = run_main(*sim_args(sim.base_url, out_dir, "--validate", "--no-reference-answers"))
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: --validate checks each question's reference answer; it cannot be used with "
+        "--no-reference-answers (every question would be left out)"]
+    assert sim.requests == [] and not out_dir.exists()
+
+
 # == novelty =================================================================================
 def test_a_repeated_question_is_regenerated_naming_the_similar_one(tmp_path):
     def repeats_once(kind, level, index, turned, prompt):
