@@ -1,0 +1,243 @@
+"""Bad input to every command-line tool, as a user meets it: one table, one test.
+
+Each row writes its files in a folder of its own, runs one CLI as a real process
+(its working folder is the row's folder, so default outputs would land there too)
+and expects: a non-zero exit code (2 for bad input to the runner and the sequential
+mode, 1 for evaluate_metric.py), exactly one line on stderr in the tool's error
+format, no traceback anywhere, no request to the (simulated) endpoint, and every
+file and folder under the row's folder exactly as before (bytes and mtimes; nothing
+new either). One row is not an error: a torn last line of runs.jsonl is reported,
+dropped, and the run goes on keeping the earlier run.
+
+All rows run side by side once per module (each process is mostly start-up time).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from rich.logging import RichHandler
+
+import self_evolving_benchmark
+from sim_endpoint import SimServer
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER, SEQUENTIAL, METRICS = (str(ROOT / name) for name in
+                               ("self_evolving_benchmark.py", "sequential_eval.py", "evaluate_metric.py"))
+TIMEOUT_S = 120
+NOT_UTF8 = b'\xff\xfe{"run_count": 1}\n\x80\x81'
+PROBLEMS = json.dumps([{"id": 1, "type": "Math", "prompt": ["What is 2 + 2?"], "rubric": "The answer is 4."}]).encode()
+SEQUENCES = json.dumps([{"sequence_id": 1, "type": "Math", "question_ids": [1]}]).encode()
+SEQUENTIAL_DATA = {"problems.json": PROBLEMS, "sequences.json": SEQUENCES}
+SEQUENTIAL_IO = ("--input", "problems.json", "--seq", "sequences.json", "--output", "out/results.json")
+SOME_RESULTS = b'[{"sequence_id": 1}]\n'
+METRICS_ERROR = "evaluate_metric.py: error: "
+
+
+def runner(url: str, *extra: object) -> list[str]:
+    return [RUNNER, "--base-url", url, "--model-generation", "sim-generator", "--model-answering", "sim-solver",
+            "--model-evaluation", "sim-judge", "--reasoning-types", "logic", "--n", "1", "--no-charts",
+            "--retry-backoff", "0", "--max-retries", "0", *map(str, extra)]
+
+
+def sequential(url: str, *extra: object) -> list[str]:
+    return [SEQUENTIAL, "--client-base-url", url, "--judge-base-url", url, "--client-model", "sim-solver",
+            "--judge-model", "sim-judge", "--retry-backoff", "0", "--max-retries", "0", *map(str, extra)]
+
+
+def metrics(*extra: object) -> list[str]:
+    return [METRICS, "--bootstrap", "0", *map(str, extra)]
+
+
+def finished_run_then_torn_line(folder: Path, url: str) -> None:
+    """A real finished run in ``folder/out`` (in-process), then half a line appended to its runs.jsonl."""
+    try:
+        assert self_evolving_benchmark.main(runner(url, "--out-dir", folder / "out")[1:]) == 0
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if isinstance(handler, (logging.FileHandler, RichHandler)):
+                root.removeHandler(handler)
+                handler.close()
+    runs = folder / "out" / "runs.jsonl"
+    runs.write_bytes(runs.read_bytes() + b'{"run_id": 2, "started_at": "2026-01-01T00:00:00+00:00", "ended_')
+
+
+@dataclass(frozen=True)
+class Row:
+    """One bad input: files to write (relative path -> bytes) and the command line, given the sim's URL."""
+
+    files: dict[str, bytes]
+    argv: Callable[[str], list[str]]
+    code: int
+    named: tuple[str, ...]  # texts the error line must hold
+    prefix: str = "error: "
+    locked: str | None = None  # a folder made read-only (chmod 0o500) for the run
+    prepare: Callable[[Path, str], None] | None = None
+    marks: tuple = field(default=())
+
+
+ROWS = {
+    # -- the runner: exit 2 ------------------------------------------------------------------------
+    "runner-corrupt-state": Row(
+        {"out/state.json": b'{"run_count": 1, "current_diffic'}, lambda url: runner(url, "--out-dir", "out"),
+        2, ("state.json", "not valid JSON")),
+    "runner-state-not-utf8": Row(
+        {"out/state.json": NOT_UTF8}, lambda url: runner(url, "--out-dir", "out"), 2, ("state.json", "UTF-8")),
+    "runner-torn-runs-line": Row(  # not an error: see check_torn_runs_line
+        {}, lambda url: runner(url, "--out-dir", "out"), 0, (), prepare=finished_run_then_torn_line),
+    "runner-replay-not-utf8": Row(
+        {"questions.jsonl": NOT_UTF8}, lambda url: runner(url, "--replay", "questions.jsonl", "--out-dir", "out"),
+        2, ("questions.jsonl", "UTF-8")),
+    "runner-replay-missing": Row(
+        {}, lambda url: runner(url, "--replay", "nowhere.jsonl", "--out-dir", "out"),
+        2, ("nowhere.jsonl", "does not exist")),
+    "runner-config-not-utf8": Row(
+        {"bench.toml": b'n = 1\nalpha = "\xff\xfe"\n'},
+        lambda url: runner(url, "--config", "bench.toml", "--out-dir", "out"), 2, ("bench.toml",)),
+    "runner-out-dir-is-a-file": Row(
+        {"out": b"not a folder\n"}, lambda url: runner(url, "--out-dir", "out"), 2, ("out", "not a folder")),
+    "runner-cache-dir-is-a-file": Row(
+        {"cache": b"not a folder\n"}, lambda url: runner(url, "--cache-dir", "cache", "--out-dir", "out"),
+        2, ("cache", "not a folder")),
+    "runner-out-dir-not-writable": Row(
+        {}, lambda url: runner(url, "--out-dir", "locked/out"), 2, ("locked", "not writable"), locked="locked"),
+    # -- the sequential mode: exit 2 -----------------------------------------------------------------
+    "sequential-problems-missing-fields": Row(
+        {**SEQUENTIAL_DATA, "problems.json": b'[{"id": 1, "type": "Math"}]'},
+        lambda url: sequential(url, *SEQUENTIAL_IO), 2, ("problems.json", "prompt")),
+    "sequential-input-not-utf8": Row(
+        {**SEQUENTIAL_DATA, "problems.json": NOT_UTF8}, lambda url: sequential(url, *SEQUENTIAL_IO),
+        2, ("problems.json", "UTF-8")),
+    "sequential-seq-not-utf8": Row(
+        {**SEQUENTIAL_DATA, "sequences.json": NOT_UTF8}, lambda url: sequential(url, *SEQUENTIAL_IO),
+        2, ("sequences.json", "UTF-8")),
+    "sequential-input-missing": Row(
+        {"sequences.json": SEQUENCES}, lambda url: sequential(url, *SEQUENTIAL_IO),
+        2, ("problems.json", "does not exist")),
+    "sequential-output-folder-is-a-file": Row(
+        {**SEQUENTIAL_DATA, "out": b"a file\n"}, lambda url: sequential(url, *SEQUENTIAL_IO),
+        2, ("out", "not a folder")),
+    "sequential-output-not-writable": Row(
+        SEQUENTIAL_DATA, lambda url: sequential(url, *SEQUENTIAL_IO[:-1], "locked/results.json"),
+        2, ("locked", "not writable"), locked="locked"),
+    # -- evaluate_metric.py: exit 1, its own one-line format ---------------------------------------------
+    "metrics-results-wrong-shape": Row(
+        {"results.json": b"[1, 2, 3]\n"}, lambda url: metrics("--results", "results.json", "--output", "report.json"),
+        1, ("results.json", "wrong shape"), prefix=METRICS_ERROR),
+    "metrics-results-not-utf8": Row(
+        {"results.json": NOT_UTF8}, lambda url: metrics("--results", "results.json", "--output", "report.json"),
+        1, ("results.json", "UTF-8"), prefix=METRICS_ERROR),
+    "metrics-results-missing": Row(
+        {}, lambda url: metrics("--results", "nowhere.json", "--output", "report.json"),
+        1, ("nowhere.json", "no such file"), prefix=METRICS_ERROR),
+    "metrics-output-folder-is-a-file": Row(
+        {"results.json": SOME_RESULTS, "out": b"a file\n"},
+        lambda url: metrics("--results", "results.json", "--output", "out/report.json"),
+        1, ("out",), prefix=METRICS_ERROR),
+    "metrics-output-not-writable": Row(
+        {"results.json": SOME_RESULTS}, lambda url: metrics("--results", "results.json", "--output", "locked/r.json"),
+        1, ("locked",), prefix=METRICS_ERROR, locked="locked"),
+}
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int] | None]:
+    """Every path under ``folder``: files as (bytes, mtime_ns), folders as None."""
+    return {str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns) if path.is_file() else None
+            for path in sorted(folder.rglob("*"))}
+
+
+@dataclass
+class Outcome:
+    folder: Path
+    before: dict
+    after: dict
+    result: subprocess.CompletedProcess | None  # None: not run (a read-only folder is writable here)
+    requests: int
+
+
+def env() -> dict[str, str]:
+    kept = {name: value for name, value in os.environ.items()
+            if not name.startswith(("OPENAI_", "CLIENT_API_KEY", "JUDGE_API_KEY"))}
+    return {**kept, "PYTHONIOENCODING": "utf-8", "COLUMNS": "400"}
+
+
+def run_row(name: str, folder: Path) -> Outcome:
+    row = ROWS[name]
+    for relative, content in row.files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_bytes(content)
+    locked = folder / row.locked if row.locked else None
+    if locked is not None:
+        locked.mkdir()
+        locked.chmod(0o500)
+        if os.access(locked, os.W_OK):  # root: the lock does not hold, so the row cannot be run
+            locked.chmod(0o700)
+            return Outcome(folder, {}, {}, None, 0)
+    with SimServer() as sim:
+        if row.prepare is not None:
+            row.prepare(folder, sim.base_url)
+        before, sent_before = snapshot(folder), sim.request_count
+        try:
+            result = subprocess.run([sys.executable, *row.argv(sim.base_url)], cwd=folder, env=env(),
+                                    capture_output=True, text=True, encoding="utf-8", errors="replace",
+                                    timeout=TIMEOUT_S)
+        finally:
+            if locked is not None:
+                locked.chmod(0o700)  # so the folder can be cleaned up
+        return Outcome(folder, before, snapshot(folder), result, sim.request_count - sent_before)
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory) -> dict[str, Outcome]:
+    folders = {name: tmp_path_factory.mktemp(name) for name in ROWS}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(run_row, name, folders[name]) for name in ROWS}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=list(row.marks), id=name) for name, row in ROWS.items()])
+def test_bad_input(outcomes, name):
+    row, outcome = ROWS[name], outcomes[name]
+    if outcome.result is None:
+        pytest.skip("a chmod 0o500 folder is still writable here (running as root)")
+    result = outcome.result
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
+    assert result.returncode == row.code, (result.returncode, result.stderr)
+    if row.code == 0:
+        check_torn_runs_line(outcome)
+        return
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(row.prefix), lines[0]
+    for text in row.named:
+        assert text in lines[0], (text, lines[0])
+    assert outcome.requests == 0
+    changed = sorted(path for path in outcome.before.keys() | outcome.after.keys()
+                     if outcome.before.get(path, "absent") != outcome.after.get(path, "absent"))
+    assert changed == [], f"written or changed: {changed}"
+
+
+def check_torn_runs_line(outcome: Outcome) -> None:
+    """The torn last line is named on stderr and dropped; the earlier run is kept byte for byte."""
+    stderr = " ".join(outcome.result.stderr.split())
+    assert "runs.jsonl" in stderr and "truncated" in stderr and "ignored" in stderr, outcome.result.stderr
+    earlier, _ = outcome.before["out/runs.jsonl"]
+    kept = earlier[: earlier.rindex(b"\n") + 1]  # run 1, without the torn tail
+    runs = (outcome.folder / "out" / "runs.jsonl").read_bytes()
+    assert runs.startswith(kept)
+    records = [json.loads(line) for line in runs.splitlines()]
+    assert [record["run_id"] for record in records] == [1, 2]
+    assert records[1]["difficulty_start"] == 2  # the new run continued where run 1 ended
+    state = json.loads((outcome.folder / "out" / "state.json").read_text(encoding="utf-8"))
+    assert state["run_count"] == 2 and state["current_difficulty"] == 3
+    assert outcome.requests == 3  # one question, one answer, one verdict
