@@ -117,6 +117,8 @@ class JudgeScorer:
             return np.zeros(0, dtype=np.int8)
         if set(map(type, replies)) != {str}:
             return np.array([self(r) for r in replies], dtype=np.int8)
+        for reply in replies[:32]:  # warm the cache: the map below cannot fill it
+            self(reply)
         starts = map(str.find, replies, repeat("```"))
         tails = map(operator.getitem, replies, map(slice, starts, repeat(None)))
         # A miss gives -1; a reply without "```" gives its last character as
