@@ -56,10 +56,11 @@ NO_CHARTS = ("--no-charts",) if "--no-charts" in CLI.read_text(encoding="utf-8")
 
 
 class ArrivalClock:
-    """on_request hook shared by the servers: time of the first arrival, and the count."""
+    """on_request hook shared by the servers: times of the first and last arrivals, and the count."""
 
     def __init__(self) -> None:
         self.first: float | None = None
+        self.last: float | None = None
         self.count = 0
         self._lock = threading.Lock()
 
@@ -67,6 +68,7 @@ class ArrivalClock:
         now = time.perf_counter()
         with self._lock:
             self.count += 1
+            self.last = now
             if self.first is None:
                 self.first = now
 
@@ -103,7 +105,8 @@ def timed_run(latency: float, separate: bool, types: tuple[str, ...], levels: in
             server.stop()
     if result.returncode != 0:
         sys.exit(f"the CLI failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return {"run_wall": ended - clock.first, "process_wall": ended - started, "calls": clock.count}
+    return {"run_wall": ended - clock.first, "process_wall": ended - started, "calls": clock.count,
+            "tail": ended - clock.last}
 
 
 def children_cpu() -> float:
@@ -194,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  wall / bound  = {best['run_wall'] / bound:.2f}  (target <= {WALL_TARGET})  "
               f"{verdict(best['run_wall'] / bound <= WALL_TARGET) if separate else '(capacity-bound, for information)'}")
         print(f"  serial / wall = {serial / best['run_wall']:.1f}x")
-        step = (best["run_wall"] - 2 * latency) / (args.levels * args.questions)
-        print(f"  one generation step on a chain: {step * 1000:.0f} ms of which L = {latency * 1000:.0f} ms "
+        print(f"  last request to exit: {best['tail']:.3f} s (its reply L, then record, report, summary, "
+              "interpreter exit)")
+        # First request to last request: the chain's generations, then the last question's answer.
+        step = (best["run_wall"] - best["tail"]) / (args.levels * args.questions + 1)
+        print(f"  one step on the critical path: {step * 1000:.0f} ms of which L = {latency * 1000:.0f} ms "
               f"(overhead {(step - latency) * 1000:.0f} ms per step)")
         if not separate:
             slots = calls * latency / args.concurrency
