@@ -339,7 +339,13 @@ def _cut_torn_tail(path: Path) -> None:
         data = handle.read()
         if data.endswith(b"\n"):
             return
-        handle.truncate(data.rfind(b"\n") + 1)
+        start = data.rfind(b"\n") + 1
+        try:
+            json.loads(data[start:])  # a whole record that lacks only its newline was read as valid: keep it
+        except ValueError:
+            handle.truncate(start)
+        else:
+            handle.write(b"\n")
 
 
 # -- state and runs ----------------------------------------------------------
