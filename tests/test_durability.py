@@ -316,7 +316,10 @@ def test_ctrl_c_exits_130_and_rerun_equals_uninterrupted_run(reference, interrup
 
 # --- torn files -------------------------------------------------------------------------
 
-def test_truncated_journal_line_is_reported_and_ignored(reference, interrupted_sim, tmp_path):
+@pytest.mark.parametrize("damage", ["torn-line", "newline-missing"])
+def test_damaged_journal_tail_after_a_kill(reference, interrupted_sim, tmp_path, damage):
+    """A crash mid-append: a torn last line is reported and ignored; a whole last line that
+    lacks only its newline is a finished step and stays in the journal."""
     sim, hook = interrupted_sim
     args = cli_args(sim.base_url, tmp_path)
     killed = hook.run(args, tmp_path, at=35)
@@ -324,15 +327,18 @@ def test_truncated_journal_line_is_reported_and_ignored(reference, interrupted_s
     journal = journal_file(tmp_path)
     whole = journal.read_bytes()
     assert whole.endswith(b"\n")
-    torn = b'{"kind": "item", "reasoning_type": "logical_deduction", "difficulty": 3, "question_in'
-    journal.write_bytes(whole + torn)  # a crash in the middle of an append
+    if damage == "torn-line":
+        journal.write_bytes(whole + b'{"kind": "item", "reasoning_type": "logical_deduction", "difficulty": 3, "qu')
+    else:
+        journal.write_bytes(whole[:-1])
 
     resumed = run_cli(args, tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     message = flat(resumed.stderr)
-    assert "journal_run_0001.jsonl" in message and "truncated" in message
+    if damage == "torn-line":
+        assert "journal_run_0001.jsonl" in message and "truncated" in message
     assert_equals_reference(tmp_path, reference)
-    assert journal.read_bytes().startswith(whole)  # what was whole is kept; the torn tail is gone
+    assert journal.read_bytes().startswith(whole)  # every finished step kept; only a torn tail is gone
 
 
 def test_truncated_runs_line_is_reported_and_earlier_runs_kept(reference, tmp_path):
