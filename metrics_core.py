@@ -136,7 +136,7 @@ class SequenceMetrics:
         for t in self.type_names:
             yt = self._of(t)
             nt = len(yt)
-            patterns, counts = np.unique(yt, axis=0, return_counts=True)
+            patterns, counts = _patterns(yt)
             draws = _multinomial(rng, nt, counts / nt, reps)  # (reps, P)
             cols = draws @ patterns.astype(np.float64)  # (reps, M) correct per position
             curve = cols / nt
@@ -157,6 +157,16 @@ class SequenceMetrics:
             "accuracy_slope": _interval(slopes(curve_sum / n_types)),
             "by_type": per_type,
         }
+
+
+def _patterns(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct 0/1 rows of ``y`` and how often each occurs."""
+    m = y.shape[1]
+    if m > 62:
+        return np.unique(y, axis=0, return_counts=True)
+    bits = np.left_shift(np.int64(1), np.arange(m, dtype=np.int64))
+    codes, counts = np.unique(y.astype(np.int64) @ bits, return_counts=True)
+    return ((codes[:, None] & bits) != 0).astype(np.int8), counts
 
 
 def _multinomial(rng: np.random.Generator, n: int, p: np.ndarray, reps: int) -> np.ndarray:

@@ -95,12 +95,12 @@ def _name(path: str) -> str:
     return os.path.basename(path) or path
 
 
-def _parse(data: bytes, chunk: Chunk, skipped: int = 0):
+def _parse(data: bytes | bytearray, chunk: Chunk, skipped: int = 0):
     """Parse one JSON value fast; on failure say where and why, in one line.
 
     ``skipped`` bytes of the chunk precede ``data`` (for line numbers); the
-    bytes of ``data`` are the file's, except a leading ``[`` added by callers
-    that wrap list elements (it holds no newline, so lines stay right).
+    bytes of ``data`` are the file's, but for a leading ``[`` added to wrap
+    list elements (it holds no newline, so line numbers stay right).
     """
     try:
         return pydantic_core.from_json(data)
@@ -243,22 +243,44 @@ def read_chunks(path: str, info: ReadInfo, block: int = BLOCK, resume: int | Non
         yield from _cheap_chunks(f, path, info.fmt, start, size, block)
 
 
-def _chunk_bytes(chunk: Chunk) -> bytes:
+def _chunk_bytes(chunk: Chunk, pad: int = 0) -> bytearray:
+    """The chunk's bytes, with ``pad`` spare bytes before and after them."""
+    n = len(chunk.data) if chunk.data is not None else chunk.end - chunk.offset
+    buf = bytearray(n + 2 * pad)
     if chunk.data is not None:
-        return chunk.data
-    with open(chunk.path, "rb") as f:
-        f.seek(chunk.offset)
-        return f.read(chunk.end - chunk.offset)
+        buf[pad : pad + n] = chunk.data
+    else:
+        with open(chunk.path, "rb") as f:
+            f.seek(chunk.offset)
+            got = f.readinto(memoryview(buf)[pad : pad + n])
+        if got != n:
+            raise InputError(f"{_name(chunk.path)} changed while it was read")
+    return buf
 
 
-def _skip_sep(buf: bytes) -> int:
-    """Length of the white space and one comma that open a later chunk."""
-    i = 0
-    while i < len(buf) and buf[i] in _WS:
+def _json_list(chunk: Chunk) -> bytearray | None:
+    """The chunk's elements as one JSON list, built in place (no copy): '['
+    and ']' in the spare bytes, the comma that separates it from the previous
+    chunk and the file's own closing ']' (last chunk) blanked. None when the
+    chunk holds no element."""
+    buf = _chunk_bytes(chunk, pad=1)
+    end = len(buf) - 1
+    buf[0], buf[end] = 0x5B, 0x5D
+    i = 1
+    while i < end and buf[i] in _WS:
         i += 1
-    if i < len(buf) and buf[i] == 0x2C:
-        i += 1
-    return i
+    if i < end and buf[i] == 0x2C:
+        buf[i] = 0x20
+    if chunk.last:
+        j = end - 1
+        while j > 0 and buf[j] in _WS:
+            j -= 1
+        if j == 0 or buf[j] != 0x5D:
+            raise InputError(f"{_name(chunk.path)} is not valid JSON (the list is not closed: truncated file?)")
+        buf[j] = 0x20
+        if not buf[1:j].strip(_WS):
+            return None
+    return buf
 
 
 def parse_chunk(chunk: Chunk) -> tuple[list, int | None]:
@@ -267,24 +289,17 @@ def parse_chunk(chunk: Chunk) -> tuple[list, int | None]:
     Raises CutError when an unverified cut proves wrong, InputError when the
     file itself is at fault.
     """
-    buf = _chunk_bytes(chunk)
     if chunk.kind == "json":
-        lead = _skip_sep(buf)
-        body = buf[lead:]
-        if chunk.last:
-            body = body.rstrip(_WS)
-            if not body.endswith(b"]"):
-                raise InputError(f"{_name(chunk.path)} is not valid JSON (the list is not closed: truncated file?)")
-            body = body[:-1]
-            if not body.strip(_WS):
-                return [], None
-        data = b"[" + body + b"]"
+        data = _json_list(chunk)
+        if data is None:
+            return [], None
         if not chunk.verified:
             try:
                 return pydantic_core.from_json(data), None
             except ValueError:
                 raise CutError(chunk.offset) from None
-        return _parse(data, chunk, lead), None
+        return _parse(data, chunk), None
+    buf = _chunk_bytes(chunk)
     lines = buf.split(b"\n")
     texts = [text for text in lines if text.strip(_WS)]
     try:

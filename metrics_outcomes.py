@@ -117,10 +117,14 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
     types = list(map(dict.get, dicts, repeat("type")))
     if set(map(type, types)) != {str}:
         types = [_type_name(t) for t in types]
-    if poss and set(map(type, poss)) == {int} and -(1 << 62) < min(poss) and max(poss) < (1 << 62):
-        arr = np.array(poss, dtype=np.int64)
-        pos = np.where((arr >= 1) & (arr <= m), arr, 0).astype(np.int16)
-    else:
+    pos = None
+    if set(map(type, poss)) == {int}:  # no bool, no float: a plain int column
+        try:
+            arr = np.array(poss, dtype=np.int64)
+            pos = np.where((arr >= 1) & (arr <= m), arr, 0).astype(np.int16)
+        except OverflowError:
+            pass
+    if pos is None:
         pos = np.array([_position(p, m) for p in poss], dtype=np.int16)
     answers = list(map(dict.get, dicts, repeat("answer_score")))
     scorer = JudgeScorer.shared()
