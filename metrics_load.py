@@ -37,6 +37,9 @@ _WINDOW = 1 << 16  # bytes read to find a cheap cut
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _CHEAP_CUT = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
+# pydantic_core's string cache: only keys repeat enough to be worth it
+# (values such as ids are unique, and caching them costs a lookup each).
+_CACHE = "keys"
 
 
 class InputError(Exception):
@@ -103,7 +106,7 @@ def _parse(data: bytes | bytearray, chunk: Chunk, skipped: int = 0):
     list elements (it holds no newline, so line numbers stay right).
     """
     try:
-        return pydantic_core.from_json(data)
+        return pydantic_core.from_json(data, cache_strings=_CACHE)
     except ValueError:
         pass
     what = _name(chunk.path)
@@ -295,7 +298,7 @@ def parse_chunk(chunk: Chunk) -> tuple[list, int | None]:
             return [], None
         if not chunk.verified:
             try:
-                return pydantic_core.from_json(data), None
+                return pydantic_core.from_json(data, cache_strings=_CACHE), None
             except ValueError:
                 raise CutError(chunk.offset) from None
         return _parse(data, chunk), None
@@ -303,7 +306,7 @@ def parse_chunk(chunk: Chunk) -> tuple[list, int | None]:
     lines = buf.split(b"\n")
     texts = [text for text in lines if text.strip(_WS)]
     try:
-        items = pydantic_core.from_json(b"[" + b",".join(texts) + b"]")
+        items = pydantic_core.from_json(b"[" + b",".join(texts) + b"]", cache_strings=_CACHE)
         if len(items) == len(texts):
             return items, None
     except ValueError:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from itertools import repeat
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ class ChunkColumns:
     """One chunk's usable records as columns (records without ids dropped)."""
 
     sids: object  # np.int64 array when every id is an int, else a list
-    types: list  # per record, normalised type name
+    type_names: list  # distinct normalised type names of this chunk
+    type_idx: np.ndarray  # int32 per record: index into type_names
     pos: np.ndarray  # int16, 1..M, or 0 when outside 1..M or not a whole number
     code: np.ndarray  # int8 bit set: CORRECT, NON_BINARY, UNPARSED, FROM_ANSWER
     values: int = 0
@@ -117,6 +119,9 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
     types = list(map(dict.get, dicts, repeat("type")))
     if set(map(type, types)) != {str}:
         types = [_type_name(t) for t in types]
+    type_names = list(dict.fromkeys(types))
+    index = {t: i for i, t in enumerate(type_names)}
+    type_idx = np.fromiter(map(index.__getitem__, types), dtype=np.int32, count=len(types))
     pos = None
     if set(map(type, poss)) == {int}:  # no bool, no float: a plain int column
         try:
@@ -134,11 +139,16 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
         codes = [number_code(a) for a in answers]
         codes = [scorer(d.get("gpt4judge")) if c is None else c for d, c in zip(dicts, codes)]
     return ChunkColumns(
-        sids=sids, types=types, pos=pos, code=np.asarray(codes, dtype=np.int8),
+        sids=sids, type_names=type_names, type_idx=type_idx, pos=pos, code=np.asarray(codes, dtype=np.int8),
         values=values, not_objects=not_objects,
         missing_ids=missing, bad_sequence_ids=bad, truncated_line=truncated,
         run_like=run_like,
     )
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the main process (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _scan_all(path: str, m: int, info: ReadInfo, jobs: int, block: int) -> list[ChunkColumns]:
@@ -149,7 +159,7 @@ def _scan_all(path: str, m: int, info: ReadInfo, jobs: int, block: int) -> list[
     on are dropped and reading resumes at its start with an exact cut.
     """
     done: list[ChunkColumns] = []
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker) if jobs > 1 else None
     resume = None
     try:
         while True:
@@ -231,11 +241,16 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
     rows, first = _sequence_rows(parts)
     if len(first) == 0:
         raise InputError(f"{path} holds no usable record (none has both sequence_id and position_in_sequence)")
-    types = [t for p in parts for t in p.types]
+    # Per-chunk type indices to global ones (names merged in file order).
+    names: dict[str, int] = {}
+    type_idx = np.concatenate([
+        np.array([names.setdefault(t, len(names)) for t in p.type_names], dtype=np.int64)[p.type_idx]
+        for p in parts]) if parts else np.zeros(0, np.int64)
+    all_names = list(names)
     pos = np.concatenate([p.pos for p in parts]).astype(np.int64)
     code = np.concatenate([p.code for p in parts])
     del parts
-    seq_type_names = [types[i] for i in first]
+    seq_type_names = [all_names[i] for i in type_idx[first].tolist()]
     type_names = list(dict.fromkeys(seq_type_names))
     code_of = {t: i for i, t in enumerate(type_names)}
     type_of = np.array([code_of[t] for t in seq_type_names], dtype=np.int64)
