@@ -12,6 +12,7 @@ same.
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from typing import Callable
@@ -31,21 +32,41 @@ def _ngram_counts(text: str) -> dict[int, float]:
     return counts
 
 
+@functools.lru_cache(maxsize=16384)
+def _ngram_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(slots, counts) of a text's hashed n-grams, computed once per text.
+
+    A chain compares every new question with all earlier ones of its type, so
+    without the cache each step would re-hash the whole history.
+    """
+    counts = _ngram_counts(text)
+    return (np.fromiter(counts.keys(), dtype=np.int64, count=len(counts)),
+            np.fromiter(counts.values(), dtype=float, count=len(counts)))
+
+
 def tfidf_similarities(candidate: str, earlier: list[str]) -> np.ndarray:
-    """Cosine similarity of ``candidate`` to each earlier text, TF-IDF weighted over all of them."""
+    """Cosine similarity of ``candidate`` to each earlier text, TF-IDF weighted over all of them.
+
+    Sparse throughout (one entry per n-gram present), so a step costs time in
+    proportion to the text the history holds, not to history x vocabulary.
+    """
     if not earlier:
         return np.zeros(0)
-    documents = [_ngram_counts(text) for text in [candidate, *earlier]]
-    slots = sorted({slot for counts in documents for slot in counts})
-    column = {slot: index for index, slot in enumerate(slots)}
-    matrix = np.zeros((len(documents), len(slots)))
-    for row, counts in enumerate(documents):
-        for slot, count in counts.items():
-            matrix[row, column[slot]] = count
-    document_frequency = (matrix > 0).sum(axis=0)
-    idf = np.log((1 + len(documents)) / (1 + document_frequency)) + 1.0  # smoothed, as is usual
-    weighted = np.log1p(matrix) * idf
-    return _cosines(weighted[0], weighted[1:])
+    vectors = [_ngram_vector(text) for text in [candidate, *earlier]]
+    rows = np.repeat(np.arange(len(vectors)), [len(slots) for slots, _ in vectors])
+    slots = np.concatenate([slots for slots, _ in vectors])
+    counts = np.concatenate([counts for _, counts in vectors])
+    _, columns = np.unique(slots, return_inverse=True)
+    document_frequency = np.bincount(columns)  # each slot appears once per document
+    idf = np.log((1 + len(vectors)) / (1 + document_frequency)) + 1.0  # smoothed, as is usual
+    weights = np.log1p(counts) * idf[columns]
+    norms = np.sqrt(np.bincount(rows, weights * weights, minlength=len(vectors)))
+    candidate_weights = np.zeros(len(document_frequency))
+    is_candidate = rows == 0
+    candidate_weights[columns[is_candidate]] = weights[is_candidate]
+    dots = np.bincount(rows, weights * candidate_weights[columns], minlength=len(vectors))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(dots[1:] / (norms[1:] * norms[0]))
 
 
 def _cosines(vector: np.ndarray, others: np.ndarray) -> np.ndarray:
