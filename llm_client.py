@@ -486,7 +486,8 @@ class LLMClient:
     def list_models(self, endpoint: Endpoint) -> list[str] | None:
         """Model ids from ``GET /v1/models``, or None when the endpoint does not say."""
         try:
-            response = requests.get(endpoint.url("models"), headers=self._headers(endpoint), timeout=10)
+            # The endpoint's own session: no netrc, the same proxies, and no retries needed to explain a 404.
+            response = self._session(endpoint).get(endpoint.url("models"), headers=self._headers(endpoint), timeout=10)
             data = response.json().get("data") if response.status_code == 200 else None
         except (requests.RequestException, ValueError, AttributeError):
             return None
