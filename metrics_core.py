@@ -137,8 +137,7 @@ class SequenceMetrics:
             yt = self._of(t)
             nt = len(yt)
             patterns, counts = _patterns(yt)
-            draws = _multinomial(rng, nt, counts / nt, reps)  # (reps, P)
-            cols = draws @ patterns.astype(np.float64)  # (reps, M) correct per position
+            cols = _resampled_columns(rng, patterns, counts, reps)  # (reps, M) correct per position
             curve = cols / nt
             correct = cols.sum(axis=1)
             post = cols[:, kk:].sum(axis=1)
@@ -169,13 +168,22 @@ def _patterns(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ((codes[:, None] & bits) != 0).astype(np.int8), counts
 
 
-def _multinomial(rng: np.random.Generator, n: int, p: np.ndarray, reps: int) -> np.ndarray:
-    """``reps`` multinomial draws of ``n`` over ``p``, in batches to bound memory."""
-    out = np.empty((reps, len(p)), dtype=np.float64)
-    step = max(1, (4 << 20) // max(len(p), 1))
+def _resampled_columns(rng: np.random.Generator, patterns: np.ndarray, counts: np.ndarray,
+                       reps: int) -> np.ndarray:
+    """Correct answers per position in ``reps`` resamples of a type's sequences.
+
+    A resample of the type's n sequences is a multinomial draw of n over its
+    distinct patterns; draws are made in batches so that memory stays small
+    whatever ``reps`` and the number of patterns are.
+    """
+    n = int(counts.sum())
+    p = counts / n
+    pats = patterns.astype(np.float64)
+    out = np.empty((reps, patterns.shape[1]), dtype=np.float64)
+    step = max(1, (1 << 20) // max(len(p), 1))
     for lo in range(0, reps, step):
         hi = min(reps, lo + step)
-        out[lo:hi] = rng.multinomial(n, p, size=hi - lo)
+        out[lo:hi] = rng.multinomial(n, p, size=hi - lo) @ pats
     return out
 
 
