@@ -14,34 +14,38 @@ from __future__ import annotations
 
 import functools
 import re
-import zlib
 from typing import Callable
 
 import numpy as np
 
 NGRAM = 4
-DIMENSIONS = 1 << 15  # hashed feature space: collisions are rare at question lengths
+SLOT_BITS = 15
+DIMENSIONS = 1 << SLOT_BITS  # hashed feature space: collisions are rare at question lengths
 
 
-def _ngram_counts(text: str) -> dict[int, float]:
-    normalised = " " + re.sub(r"\s+", " ", text.lower()).strip() + " "
-    counts: dict[int, float] = {}
-    for start in range(max(1, len(normalised) - NGRAM + 1)):
-        slot = zlib.crc32(normalised[start:start + NGRAM].encode("utf-8")) % DIMENSIONS
-        counts[slot] = counts.get(slot, 0.0) + 1.0
-    return counts
+HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads packed n-grams over the slots
+
+
+def _ngram_vector_uncached(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(slots, counts) of a text's hashed byte 4-grams, lower-cased, whitespace folded."""
+    normalised = (" " + re.sub(r"\s+", " ", text.lower()).strip() + " ").encode("utf-8")
+    data = np.frombuffer(normalised.ljust(NGRAM, b" "), dtype=np.uint8).astype(np.uint64)
+    packed = np.zeros(len(data) - NGRAM + 1, dtype=np.uint64)
+    for offset in range(NGRAM):  # four shifted views packed into one integer per n-gram
+        packed = (packed << np.uint64(8)) | data[offset:len(data) - NGRAM + 1 + offset]
+    slots = (packed * HASH_MULTIPLIER) >> np.uint64(64 - SLOT_BITS)
+    slots, counts = np.unique(slots, return_counts=True)
+    return slots.astype(np.int64), counts.astype(float)
 
 
 @functools.lru_cache(maxsize=16384)
 def _ngram_vector(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(slots, counts) of a text's hashed n-grams, computed once per text.
+    """``_ngram_vector_uncached``, computed once per text.
 
     A chain compares every new question with all earlier ones of its type, so
     without the cache each step would re-hash the whole history.
     """
-    counts = _ngram_counts(text)
-    return (np.fromiter(counts.keys(), dtype=np.int64, count=len(counts)),
-            np.fromiter(counts.values(), dtype=float, count=len(counts)))
+    return _ngram_vector_uncached(text)
 
 
 def tfidf_similarities(candidate: str, earlier: list[str]) -> np.ndarray:

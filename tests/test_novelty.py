@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import math
 import re
-import zlib
 from collections import Counter
 
 import numpy as np
 import pytest
 
-from novelty import DIMENSIONS, NGRAM, most_similar, tfidf_similarities
+from novelty import NGRAM, most_similar, tfidf_similarities
 from sim_endpoint import KINDS, make_item
 
 
 def dense_reference(candidate: str, earlier: list[str]) -> list[float]:
     """The textbook computation, one dict per document, no numpy tricks."""
     def grams(text):
-        norm = " " + re.sub(r"\s+", " ", text.lower()).strip() + " "
-        return Counter(zlib.crc32(norm[i:i + NGRAM].encode()) % DIMENSIONS
-                       for i in range(max(1, len(norm) - NGRAM + 1)))
+        norm = (" " + re.sub(r"\s+", " ", text.lower()).strip() + " ").encode().ljust(NGRAM, b" ")
+        packed = (int.from_bytes(norm[i:i + NGRAM], "big") for i in range(len(norm) - NGRAM + 1))
+        # Fibonacci hashing of each packed 4-byte n-gram, top bits as the slot
+        return Counter(((value * 0x9E3779B97F4A7C15) % 2**64) >> (64 - 15) for value in packed)
     docs = [grams(text) for text in [candidate, *earlier]]
     df = Counter(slot for doc in docs for slot in doc)
     idf = {slot: math.log((1 + len(docs)) / (1 + count)) + 1 for slot, count in df.items()}
