@@ -201,9 +201,20 @@ def _previews(record: RunRecord) -> list[str]:
             "**Question**", "", "```text", _clip(example.question), "```", "",
             "**Answer**", "", "```text", _clip(example.answer), "```", "",
             *([f"**Reference answer**: {_clip(example.reference_answer)}", ""] if example.reference_answer else []),
-            f"**Judge's rationale**: {_clip(example.rationale) or '(none given)'}",
+            *_verdict_lines(example),
             "",
         ]
+    return lines
+
+
+def _verdict_lines(example) -> list[str]:
+    """The judge's rationale, or with a panel each judge's verdict and rationale."""
+    if len(example.judge_verdicts) <= 1:
+        return [f"**Judge's rationale**: {_clip(example.rationale) or '(none given)'}"]
+    lines = ["**Judges**:", ""]
+    for verdict in example.judge_verdicts:
+        said = {1.0: "correct", 0.0: "incorrect"}.get(verdict.score, "no readable verdict")
+        lines.append(f"- `{verdict.model}`: {said}. {_clip(verdict.rationale)}".rstrip())
     return lines
 
 
