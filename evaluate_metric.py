@@ -288,32 +288,46 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(f"--output {args.output}: folder {folder} does not exist")
 
 
+def _error(message: str) -> None:
+    """One line on stderr, nothing else."""
+    sys.stderr.write(f"evaluate_metric.py: error: {message}\n")
+    sys.stderr.flush()
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        sys.stderr.write(f"evaluate_metric.py: warning: {w}\n")
+    sys.stderr.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.output = args.output or default_output(args.results)
-    from metrics_console import print_error, print_runner, print_sequential, print_warnings
     try:
         _check_args(args)
         if is_runs_file(args.results):
-            view = RunnerView(args.results)
-            report = view.report(args.bootstrap, args.seed)
+            report = RunnerView(args.results).report(args.bootstrap, args.seed)
             write_json_atomic(args.output, report)
+            from metrics_console import print_runner  # rich, only once there is something to show
+
             print_runner(report, args.output)
-            print_warnings(report["runner_evaluation"]["data_quality"]["warnings"])
+            _warn(report["runner_evaluation"]["data_quality"]["warnings"])
             return 0
         metrics = EvaLearnMetrics(args.results, args.problems, bootstrap=args.bootstrap, seed=args.seed)
         report = metrics.generate_report(args.output, args.warmup)
+        from metrics_console import print_sequential
+
         print_sequential(report, args.output)
-        print_warnings(report["model_evaluation"]["data_quality"]["warnings"])
+        _warn(report["model_evaluation"]["data_quality"]["warnings"])
         return 0
     except InputError as exc:
-        print_error(str(exc))
+        _error(str(exc))
     except OSError as exc:
-        print_error(f"cannot write the report {args.output}: {exc.strerror or exc}")
+        _error(f"cannot write the report {args.output}: {exc.strerror or exc}")
     except KeyboardInterrupt:
-        print_error("interrupted; no report written")
+        _error("interrupted; no report written")
     except Exception as exc:  # a bug: still one line, never a traceback
-        print_error(f"internal error ({type(exc).__name__}: {exc})")
+        _error(f"internal error ({type(exc).__name__}: {exc})")
     return 1
 
 

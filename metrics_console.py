@@ -1,17 +1,14 @@
-"""Console output of evaluate_metric.py: rich tables on stdout, one-line
-warnings and errors on stderr. Reads only the report dicts, so what is shown
-is exactly what was written."""
+"""Console output of evaluate_metric.py: rich tables on stdout (warnings and
+errors are plain lines on stderr, written by evaluate_metric.py itself).
+Reads only the report dicts, so what is shown is exactly what was written."""
 
 from __future__ import annotations
-
-import sys
 
 from rich import box
 from rich.console import Console
 from rich.table import Table as _RichTable
 
 OUT = Console(highlight=False)
-ERR = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def Table(title: str) -> _RichTable:
@@ -27,18 +24,6 @@ def _ci(ci: dict | None, digits: int = 4) -> str:
     if not ci or ci.get("low") is None:
         return "-"
     return f"[{ci['low']:.{digits}f}, {ci['high']:.{digits}f}]"
-
-
-def print_error(message: str) -> None:
-    """One line on stderr, nothing else (no markup, no wrapping)."""
-    sys.stderr.write(f"evaluate_metric.py: error: {message}\n")
-    sys.stderr.flush()
-
-
-def print_warnings(warnings: list[str]) -> None:
-    for w in warnings:
-        sys.stderr.write(f"evaluate_metric.py: warning: {w}\n")
-    sys.stderr.flush()
 
 
 def print_sequential(report: dict, output: str) -> None:

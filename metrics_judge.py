@@ -115,11 +115,12 @@ class JudgeScorer:
         """
         if not replies:
             return np.zeros(0, dtype=np.int8)
-        if set(map(type, replies)) != {str}:
-            return np.array([self(r) for r in replies], dtype=np.int8)
         for reply in replies[:32]:  # warm the cache: the map below cannot fill it
             self(reply)
-        starts = map(str.find, replies, repeat("```"))
+        try:
+            starts = list(map(str.find, replies, repeat("```")))
+        except TypeError:  # a reply that is not text (null, a number...)
+            return np.array([self(r) for r in replies], dtype=np.int8)
         tails = map(operator.getitem, replies, map(slice, starts, repeat(None)))
         # A miss gives -1; a reply without "```" gives its last character as
         # "tail", never a key (keys start with "```"), so it misses too.

@@ -92,10 +92,14 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
     items, truncated = parse_chunk(chunk)
     values = len(items)
     run_like = bool(items) and type(items[0]) is dict and "run_id" in items[0] and "examples" in items[0]
-    dicts = items if set(map(type, items)) <= {dict} else [x for x in items if type(x) is dict]
+    try:
+        sids = list(map(dict.get, items, repeat("sequence_id")))  # TypeError on a non-object
+        dicts = items
+    except TypeError:
+        dicts = [x for x in items if type(x) is dict]
+        sids = list(map(dict.get, dicts, repeat("sequence_id")))
     not_objects = values - len(dicts)
     del items
-    sids = list(map(dict.get, dicts, repeat("sequence_id")))
     poss = list(map(dict.get, dicts, repeat("position_in_sequence")))
     missing = 0
     if None in sids or None in poss:
