@@ -7,6 +7,7 @@ on how a base URL is read, where a key comes from, and how an error is shown.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -216,3 +217,18 @@ def parse_extra_body(flag: str, text: str | None) -> dict:
     if not isinstance(value, dict):
         raise UsageError(f"{flag} must be a JSON object, not {type(value).__name__}")
     return value
+
+
+@contextlib.contextmanager
+def log_to_file(path: Path):
+    """Also log to ``path`` while the block runs (for a run whose output folder is known only late)."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT_FILE))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()

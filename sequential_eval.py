@@ -32,7 +32,7 @@ from pathlib import Path
 from rich.console import Console
 
 from cli_common import STDERR, add_client_flags, build_client, check_output_folder, configure_logging, fail
-from cli_common import resolve_base_url, resolve_key, validate_client_flags
+from cli_common import log_to_file, parse_args_with_config, resolve_base_url, resolve_key, validate_client_flags
 from engine import Engine
 from errors import Cancelled, DataError, EndpointError, UsageError
 from llm_client import ChatReply, Endpoint, LLMClient
@@ -42,6 +42,7 @@ from sequential_data import DEFAULT_SEQ_LEN, criteria_for, prepare_data, select_
 from sequential_data import load_evaluation_data  # noqa: F401  (part of the seed's API, re-exported)
 from sequential_prompts import HistoryEntry, build_judge_messages, build_judge_retry_messages
 from sequential_prompts import build_student_messages, flatten_prompt
+from sequential_report import write_sequential_report
 from sequential_records import EvalOutcome, ResultStore, SequentialItem, check_integrity, print_summary, sum_usage
 from verdict import parse_answer_score
 
@@ -50,6 +51,7 @@ log = logging.getLogger("sequential")
 DEFAULT_MODEL = "gpt-4o-2024-11-20"
 DEFAULT_BASE_URL = "https://api.openai.com"
 DEFAULT_WORKERS = 5
+LOG_FILE = "sequential_eval.log"  # written beside the results, as the runner writes benchmark.log
 DEFAULT_TEMPERATURE = 0.2  # the reference implementation's sampling for both roles
 DEFAULT_MAX_TOKENS = 4096  # fits every common server; raise it for reasoning models
 JUDGE_TEMPERATURE = 0.2
@@ -325,9 +327,10 @@ def sequentialEval(input_json_path, seq_json_path, output_json_path, worker_nums
             annotator = Annotator(made or LLMClient(), student, judge, temperature, max_tokens, check_empty)
             store.open()
             workers = worker_nums or DEFAULT_WORKERS
-            log.info("%d sequences to run (%d already finished) with %d workers", len(pending),
-                     len(sequences) - len(pending), workers)
-            stopped = _run_chains(pending, problems, annotator, store, prefixes, workers)
+            with log_to_file(store.output.parent / LOG_FILE):
+                log.info("%d sequences to run (%d already finished) with %d workers", len(pending),
+                         len(sequences) - len(pending), workers)
+                stopped = _run_chains(pending, problems, annotator, store, prefixes, workers)
     finally:  # after a failure too, so the list shows every journaled position (and mends a stale one)
         store.write_json()
     selected_ids = {seq["sequence_id"] for seq in sequences}
@@ -369,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"client max_tokens (default {DEFAULT_MAX_TOKENS})")
     parser.add_argument("--seq-len", type=int, default=DEFAULT_SEQ_LEN,
                         help=f"sequence length when built from runs.jsonl (default {DEFAULT_SEQ_LEN})")
+    parser.add_argument("--no-charts", action="store_true",
+                        help="write the report without its PNG chart (skips loading matplotlib)")
     parser.add_argument("--demo", action="store_true",
                         help="run the bundled demo set against a SIMULATED endpoint on loopback: no key, no network")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -420,6 +425,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     finally:
         if server is not None:
             server.stop()
+    if outcome.items:
+        report = write_sequential_report(outcome, with_charts=not args.no_charts)
+        console.print(f"Report: {report}")
     if outcome.stopped:
         shown = ", ".join(f"sequence {s} position {p}" for s, p in outcome.stopped[:5])
         return fail(f"{len(outcome.stopped)} sequences stopped at an answer that stayed empty ({shown})", 1,
@@ -428,9 +436,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     console = Console()
     try:
+        args = parse_args_with_config(build_parser(), argv)
         return run(args, console)
     except UsageError as exc:
         return fail(exc, exc.exit_code)
