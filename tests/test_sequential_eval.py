@@ -193,9 +193,8 @@ def test_each_key_reaches_its_own_endpoint_and_is_written_nowhere(tmp_path, caps
         code, out, err = run_main(argv, capsys)
         assert code == 0, err
         assert len(student.requests) == 2 and len(judge.requests) == 2
-    for path in (tmp_path / "out").iterdir():
-        text = path.read_text(encoding="utf-8")
-        assert "secret" not in text
+    for path in (tmp_path / "out").iterdir():  # results, journal, report, chart, log
+        assert b"secret" not in path.read_bytes()
     assert "secret" not in out + err
 
 
@@ -253,7 +252,9 @@ def test_invalid_sequences_are_skipped_and_the_rest_run(tmp_path, sim, capsys):
 def test_jsonl_output_writes_only_the_journal(tmp_path, sim, capsys):
     data = basic_data(tmp_path / "data", sequences=2, length=2)
     assert run_main(args_for(data, tmp_path / "out" / "r.jsonl", sim), capsys)[0] == 0
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["r.jsonl"]
+    # the journal is the results: no JSON list beside it (the report, its chart and the log are written too)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "r.jsonl", "r.positions.png", "r.report.md", "sequential_eval.log"]
     lines = [json.loads(line) for line in (tmp_path / "out" / "r.jsonl").read_text().splitlines()]
     assert sorted((item["sequence_id"], item["position_in_sequence"]) for item in lines) == [(1, 1), (1, 2), (2, 1), (2, 2)]
 
