@@ -485,8 +485,8 @@ def test_a_generator_that_always_repeats_is_kept_but_excluded_as_near_duplicate(
 
 def test_no_accepted_question_is_closer_than_the_threshold_to_an_earlier_one(tmp_path):
     # A low threshold makes the sim's same-template questions collide, so regeneration happens
-    # (seed 0: one question accepted on its second attempt, one still too close after three).
-    threshold = 0.65
+    # (seed 0: some questions accepted on a later attempt, some still too close after three).
+    threshold = 0.6
     with SimServer() as sim:
         assert run_main(*sim_args(sim.base_url, tmp_path, "--reasoning-types", SIM_TYPES, "--n", 3,
                                   "--num-questions", 2, "--novelty-threshold", threshold)) == 0
