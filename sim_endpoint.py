@@ -633,8 +633,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    print(f"Simulated OpenAI-compatible endpoint (no real model) at {server.base_url}", flush=True)
-    try:
+    try:  # the announcement is inside: a Ctrl-C right after it must still end cleanly
+        print(f"Simulated OpenAI-compatible endpoint (no real model) at {server.base_url}", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
