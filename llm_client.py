@@ -6,7 +6,7 @@ turns failures into the user-facing errors of ``errors.py``. It knows nothing
 about benchmarks, prompts or verdicts.
 
 Retries: status codes and connection/read failures are retried by urllib3's
-``Retry`` mounted on a ``requests.Session`` (exponential backoff with jitter,
+``Retry`` mounted on each endpoint's connection pool (``http_transport``; exponential backoff with jitter,
 ``Retry-After`` honoured). A 200 whose body has no usable ``choices`` cannot be
 seen by urllib3, so it is retried here with the same policy.
 
@@ -18,19 +18,17 @@ at a time, so a rate-limited provider is slowed down rather than failed.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from errors import AuthError, BadRequestError, Cancelled, ModelNotFoundError, TransportError
+from http_transport import EndpointTransport, HttpReply, TransportFailure
 from response_cache import ResponseCache, request_fingerprint
 
 log = logging.getLogger("llm_client")
@@ -192,7 +190,7 @@ class _PacedRetry(Retry):
         return super().sleep_for_retry(response)
 
 
-def _error_message(response: requests.Response) -> str:
+def _error_message(response: HttpReply) -> str:
     """The provider's own error text, short, for one-line messages."""
     try:
         body = response.json()
@@ -259,8 +257,8 @@ class LLMClient:
         self.cancel_event = cancel_event or threading.Event()
         self.stats: dict[str, RoleStats] = defaultdict(RoleStats)
         self._pacers: dict[str, EndpointPacer] = {}
-        self._sessions: dict[str, requests.Session] = {}
-        self._lock = threading.RLock()  # re-entered when a new session looks up its pacer
+        self._transports: dict[str, EndpointTransport] = {}
+        self._lock = threading.RLock()  # re-entered when a new transport looks up its pacer
         self.status_counts: Counter[int] = Counter()
         self._completion_tokens_endpoints: set[tuple[str, str]] = set()
 
@@ -271,17 +269,17 @@ class LLMClient:
                 self._pacers[base_url] = EndpointPacer(self.concurrency)
             return self._pacers[base_url]
 
-    def _session(self, endpoint: Endpoint) -> requests.Session:
-        """One keep-alive session per endpoint and role, with the retry policy mounted."""
+    def _transport(self, endpoint: Endpoint) -> EndpointTransport:
+        """One keep-alive pool per endpoint and role, with the retry policy mounted."""
         key = f"{endpoint.role}|{endpoint.base_url}"
         with self._lock:
-            session = self._sessions.get(key)
-            if session is None:
-                session = self._new_session(endpoint)
-                self._sessions[key] = session
-            return session
+            transport = self._transports.get(key)
+            if transport is None:
+                transport = EndpointTransport(endpoint.base_url, self._retry_for(endpoint), self.concurrency + 4)
+                self._transports[key] = transport
+            return transport
 
-    def _new_session(self, endpoint: Endpoint) -> requests.Session:
+    def _retry_for(self, endpoint: Endpoint) -> Retry:
         pacer = self._pacer(endpoint.base_url)
 
         def on_retry(status: int | None) -> None:
@@ -290,7 +288,7 @@ class LLMClient:
             if status == 429:
                 pacer.throttled()
 
-        retry = _PacedRetry(
+        return _PacedRetry(
             total=self.retry.max_retries,
             connect=self.retry.max_retries,
             read=self.retry.max_retries,
@@ -305,16 +303,6 @@ class LLMClient:
             raise_on_status=False,
             on_retry=on_retry,
         )
-        session = requests.Session()
-        # Environment proxies and CA bundle, read once for this endpoint rather than on every request
-        # (~0.4 ms of CPU per call); no trust_env, so a ~/.netrc entry cannot replace the Bearer key.
-        session.proxies.update(requests.utils.get_environ_proxies(endpoint.base_url))
-        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        session.trust_env = False
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=self.concurrency + 4)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
 
     @staticmethod
     def _headers(endpoint: Endpoint) -> dict[str, str]:
@@ -391,7 +379,7 @@ class LLMClient:
             f"after {self.retry.max_retries} retries"
         )
 
-    def _wants_completion_tokens(self, endpoint: Endpoint, response: requests.Response, sent: dict) -> bool:
+    def _wants_completion_tokens(self, endpoint: Endpoint, response: HttpReply, sent: dict) -> bool:
         """True (and remembered for the endpoint) when a 400 to a body ``sent`` with ``max_tokens``
         asks for ``max_completion_tokens``. Requests sent before the first such 400 came back
         (concurrent, or queued for a slot) get one too: they are resent, not failed."""
@@ -412,7 +400,7 @@ class LLMClient:
             raise Cancelled()
 
     def _post(self, endpoint: Endpoint, body: dict, priority: int,
-              path: str = "chat/completions") -> tuple[requests.Response, dict]:
+              path: str = "chat/completions") -> tuple[HttpReply, dict]:
         """POST ``body`` in the form the endpoint is known to want once a slot is free (so a request
         queued while the endpoint was found to want ``max_completion_tokens`` uses it); the
         response and the body as sent."""
@@ -423,25 +411,20 @@ class LLMClient:
             if self.cancel_event.is_set():  # stopped while queued for a slot: send nothing new
                 raise Cancelled()
             sent = self._wire_body(endpoint, body)
-            response = self._session(endpoint).post(
-                endpoint.url(path),
-                json=sent,
-                headers=self._headers(endpoint),
-                timeout=self.retry.timeout_s,
-            )
+            response = self._transport(endpoint).request(
+                "POST", endpoint.url(path), self._headers(endpoint), self.retry.timeout_s, sent)
             ok = response.status_code == 200
             return response, sent
-        except requests.RequestException as exc:
+        except TransportFailure as exc:
             with self._lock:
                 self.stats[endpoint.role].errors += 1
             raise TransportError(
-                f"{endpoint.role}: could not reach {endpoint.base_url} after {self.retry.max_retries} retries "
-                f"({type(exc).__name__})"
+                f"{endpoint.role}: could not reach {endpoint.base_url} after {self.retry.max_retries} retries ({exc})"
             ) from None
         finally:
             pacer.release(ok)
 
-    def _check(self, endpoint: Endpoint, response: requests.Response, parse=None) -> tuple | None:
+    def _check(self, endpoint: Endpoint, response: HttpReply, parse=None) -> tuple | None:
         """Raise the right error for a final non-200; None for a garbled 200."""
         parse = parse or _parse_choices
         status = response.status_code
@@ -486,10 +469,10 @@ class LLMClient:
     def list_models(self, endpoint: Endpoint) -> list[str] | None:
         """Model ids from ``GET /v1/models``, or None when the endpoint does not say."""
         try:
-            # The endpoint's own session: no netrc, the same proxies, and no retries needed to explain a 404.
-            response = self._session(endpoint).get(endpoint.url("models"), headers=self._headers(endpoint), timeout=10)
+            # The endpoint's own pool: no netrc, the same proxies and CA bundle.
+            response = self._transport(endpoint).request("GET", endpoint.url("models"), self._headers(endpoint), 10)
             data = response.json().get("data") if response.status_code == 200 else None
-        except (requests.RequestException, ValueError, AttributeError):
+        except (TransportFailure, ValueError, AttributeError):
             return None
         if not isinstance(data, list):
             return None
