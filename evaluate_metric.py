@@ -71,8 +71,12 @@ class EvaLearnMetrics:
         self._m = SequenceMetrics(self.y_nm, self.outcomes.type_of, self.outcomes.type_names)
 
     @property
-    def type_sequences(self) -> dict[str, int]:
-        """Number of sequences of each type, in the order types were met."""
+    def type_sequences(self) -> dict[str, list]:
+        """The sequence ids of each type, types in the order first met (as the reference)."""
+        ids = self.outcomes.sequence_ids
+        return {t: [ids[i] for i in rows.tolist()] for t, rows in self._m.rows.items()}
+
+    def _type_counts(self) -> dict[str, int]:
         return {t: len(rows) for t, rows in self._m.rows.items()}
 
     # -- the metrics ---------------------------------------------------------
@@ -163,9 +167,10 @@ class EvaLearnMetrics:
         overall_dict["position_accuracy"] = {"values": overall["position_accuracy"].tolist(),
                                              "description": DESCRIPTIONS["position_accuracy"]}
         type_metrics = {}
-        for t in sorted(self.type_sequences):
+        counts = self._type_counts()
+        for t in sorted(counts):
             type_metrics[t] = {
-                "sequence_count": self.type_sequences[t],
+                "sequence_count": counts[t],
                 "overall_accuracy": per_type["overall_accuracy"][t],
                 "accuracy_slope": per_type["accuracy_slope"][t],
                 "first_correct_position": per_type["first_correct_position"][t],
@@ -179,7 +184,7 @@ class EvaLearnMetrics:
                     "num_sequences": self.N,
                     "problems_per_sequence": self.M,
                     "total_problems": self.N * self.M,
-                    "sequence_types": self.type_sequences,
+                    "sequence_types": counts,
                     "warmup_parameter": warmup_k,
                     "zero_shot_results_provided": False,
                 },

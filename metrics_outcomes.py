@@ -47,6 +47,7 @@ class Outcomes:
     type_names: list[str]  # in the order first met
     info: ReadInfo
     stats: dict = field(default_factory=dict)
+    sequence_ids: list = field(default_factory=list)  # each row's sequence_id
 
 
 @dataclass
@@ -198,15 +199,16 @@ def _auto_jobs(path: str) -> int:
     return min(cpus, 4)
 
 
-def _sequence_rows(parts: list[ChunkColumns]) -> tuple[np.ndarray, np.ndarray]:
-    """Row index of every record, and the record index each row was first met at."""
+def _sequence_rows(parts: list[ChunkColumns]) -> tuple[np.ndarray, np.ndarray, list]:
+    """Row index of every record, the record index each row was first met at,
+    and each row's sequence_id."""
     if all(isinstance(p.sids, np.ndarray) for p in parts):
         sids = np.concatenate([p.sids for p in parts]) if parts else np.zeros(0, np.int64)
         uniq, first, inverse = np.unique(sids, return_index=True, return_inverse=True)
         order = np.argsort(first, kind="stable")
         rank = np.empty(len(uniq), dtype=np.int64)
         rank[order] = np.arange(len(uniq))
-        return rank[inverse.reshape(-1)], first[order]
+        return rank[inverse.reshape(-1)], first[order], uniq[order].tolist()
     index: dict = {}
     rows = []
     for p in parts:
@@ -214,7 +216,7 @@ def _sequence_rows(parts: list[ChunkColumns]) -> tuple[np.ndarray, np.ndarray]:
         rows.extend([index.setdefault(s, len(index)) for s in ids])
     rows_arr = np.array(rows, dtype=np.int64)
     _, first = np.unique(rows_arr, return_index=True)
-    return rows_arr, first
+    return rows_arr, first, list(index)
 
 
 def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BLOCK) -> Outcomes:
@@ -242,7 +244,7 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
         raise InputError(f"{path} holds no records")
     if st["not_objects"] == st["records"]:
         raise InputError(f"{path} has the wrong shape: expected result objects, found none")
-    rows, first = _sequence_rows(parts)
+    rows, first, sequence_ids = _sequence_rows(parts)
     if len(first) == 0:
         raise InputError(f"{path} holds no usable record (none has both sequence_id and position_in_sequence)")
     # Per-chunk type indices to global ones (names merged in file order).
@@ -282,5 +284,5 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
     st["incomplete_sequences"] = int(np.count_nonzero(~present.all(axis=1)))
     if info.truncated_line is not None:
         st["truncated_last_line"] = info.truncated_line
-    return Outcomes(matrix.reshape(n, m), present, type_of, type_names, info, st)
+    return Outcomes(matrix.reshape(n, m), present, type_of, type_names, info, st, sequence_ids)
 

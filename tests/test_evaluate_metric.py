@@ -147,7 +147,7 @@ def test_hand_computed_figures(small_set):
     assert m.N == 4
     # rows in the order sequences are first met: S1, S2, S4, S3
     assert m.y_nm.tolist() == [[1, 0, 1, 1], [0, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]]
-    assert m.type_sequences == {"alg": 3, "geo": 1}
+    assert m.type_sequences == {"alg": ["S1", "S2", "S3"], "geo": ["S4"]}
     # 3 + 1 + 0 + 2 = 6 correct of 4 x 4 = 16 cells
     assert m.overall_accuracy() == pytest.approx(6 / 16, abs=1e-12)
     # alg 4 of 12, geo 2 of 4
@@ -199,7 +199,7 @@ def test_missing_type_is_unknown_and_types_average_unweighted(tmp_path):
             for i in range(3) for p in (1, 2)]
     recs.append({"sequence_id": 9, "position_in_sequence": 2, "type": "t", "gpt4judge": FENCE.format(1)})
     m = EvaLearnMetrics(write_json(tmp_path / "r.json", recs), 2, bootstrap=0)
-    assert m.type_sequences == {"unknown": 3, "t": 1}
+    assert m.type_sequences == {"unknown": [0, 1, 2], "t": [9]}
     # unknown curve [3/3, 0/3] = [1, 0], t curve [0, 1] (position 1 missing): mean [0.5, 0.5]
     assert m.position_accuracy(avg_by_type=True).tolist() == pytest.approx([0.5, 0.5])
     # pooled over the 4 sequences instead: [3/4, 1/4]
