@@ -274,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, default=1000,
                    help="bootstrap resamples for 95%% intervals (default 1000, 0 to skip)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+    p.add_argument("--no-charts", action="store_true",
+                   help="write the markdown companion of the report without its position chart")
     return p
 
 
@@ -321,8 +323,10 @@ def main(argv: list[str] | None = None) -> int:
         metrics = EvaLearnMetrics(args.results, args.problems, bootstrap=args.bootstrap, seed=args.seed)
         report = metrics.generate_report(args.output, args.warmup)
         from metrics_console import print_sequential
+        from metrics_markdown import write_markdown
 
         print_sequential(report, args.output)
+        print(f"Markdown report: {write_markdown(report, args.output, with_charts=not args.no_charts)}")
         _warn(report["model_evaluation"]["data_quality"]["warnings"])
         return 0
     except InputError as exc:
