@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.logging import RichHandler
 
-from errors import UsageError
+from errors import Cancelled, EndpointError, UsageError
 from llm_client import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy, normalize_base_url
 from response_cache import ResponseCache
 
@@ -232,3 +232,21 @@ def log_to_file(path: Path):
     finally:
         root.removeHandler(handler)
         handler.close()
+
+
+def run_main(build_parser, run, argv: list[str] | None) -> int:
+    """A CLI's ``main``: parse flags (with ``--config``), run, and turn errors into one line and an exit code.
+
+    2 for bad flags or input, 1 for an endpoint that failed for good, 130 for Ctrl-C.
+    """
+    console = Console()
+    try:
+        args = parse_args_with_config(build_parser(), argv)
+        return run(args, console)
+    except UsageError as exc:
+        return fail(exc, exc.exit_code)
+    except EndpointError as exc:
+        return fail(exc, exc.exit_code, "Everything finished so far is kept; rerun the same command to resume.")
+    except (KeyboardInterrupt, Cancelled):
+        console.print("Interrupted. Finished work is saved; rerun the same command to resume.", style="yellow")
+        return 130

@@ -23,11 +23,11 @@ from rich.console import Console
 from benchmark_prompts import DEFAULT_REASONING_TYPES
 from benchmark_runner import run_benchmark
 from benchmark_settings import build_settings, validate_flags
-from cli_common import add_client_flags, build_client, check_output_folder, configure_logging, fail
-from cli_common import parse_args_with_config, parse_prices
+from cli_common import add_client_flags, build_client, check_output_folder, configure_logging
+from cli_common import parse_prices, run_main
 from dataset_io import export_dataset
 from engine import Engine
-from errors import Cancelled, EndpointError, UsageError
+from errors import Cancelled
 from judge_panel import AGGREGATIONS
 from persistence_layer import load_runs
 from reporting_layer import print_summary, write_report
@@ -215,14 +215,7 @@ def _stop_on_interrupt(engine: Engine, console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    console = Console()
-    try:
-        args = parse_args_with_config(build_parser(), argv)
-        return run(args, console)
-    except UsageError as exc:
-        return fail(exc, exc.exit_code)
-    except EndpointError as exc:
-        return fail(exc, exc.exit_code, "Everything finished so far is kept; rerun the same command to resume.")
+    return run_main(build_parser, run, argv)
 
 
 if __name__ == "__main__":

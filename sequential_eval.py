@@ -32,9 +32,9 @@ from pathlib import Path
 from rich.console import Console
 
 from cli_common import STDERR, add_client_flags, build_client, check_output_folder, configure_logging, fail
-from cli_common import log_to_file, parse_args_with_config, resolve_base_url, resolve_key, validate_client_flags
+from cli_common import log_to_file, resolve_base_url, resolve_key, run_main, validate_client_flags
 from engine import Engine
-from errors import Cancelled, DataError, EndpointError, UsageError
+from errors import Cancelled, DataError, UsageError
 from llm_client import ChatReply, Endpoint, LLMClient
 from persistence_layer import TokenUsage, write_json_atomic
 from progress import RunProgress
@@ -436,17 +436,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    console = Console()
-    try:
-        args = parse_args_with_config(build_parser(), argv)
-        return run(args, console)
-    except UsageError as exc:
-        return fail(exc, exc.exit_code)
-    except EndpointError as exc:
-        return fail(exc, exc.exit_code, "Everything finished so far is kept; rerun the same command to resume.")
-    except (KeyboardInterrupt, Cancelled):
-        console.print("Interrupted. Finished positions are saved; rerun the same command to resume.", style="yellow")
-        return 130
+    return run_main(build_parser, run, argv)
 
 
 if __name__ == "__main__":

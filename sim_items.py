@@ -20,16 +20,9 @@ import itertools
 import random
 import re
 
-KINDS = (
-    "logical_deduction",
-    "mathematical_reasoning",
-    "commonsense_reasoning",
-    "reading_comprehension",
-    "abstraction_analogy",
-    "scientific_reasoning",
-    "data_interpretation",
-    "computer_programming",
-)
+from benchmark_prompts import DEFAULT_REASONING_TYPES
+
+KINDS = DEFAULT_REASONING_TYPES  # one procedural generator per default reasoning type of the benchmark
 GENERIC_KIND = "generic"
 MIN_DIFFICULTY, MAX_DIFFICULTY = 1, 10
 
