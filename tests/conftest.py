@@ -1,6 +1,7 @@
 """Shared test fixtures: a simulated endpoint and a way to run the CLI as a user would.
 
-Kept small on purpose: anything specific to one test file lives in that file.
+Kept small on purpose: anything specific to one test file lives in that file; plain
+helpers that several files share (``run_main``, a loopback chat server, ...) are in helpers.py.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ All rows run side by side once per module (each process is mostly start-up time)
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -25,9 +24,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
+from helpers import run_main
 from sim_endpoint import SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,14 +58,7 @@ def metrics(*extra: object) -> list[str]:
 
 def finished_run_then_torn_line(folder: Path, url: str) -> None:
     """A real finished run in ``folder/out`` (in-process), then half a line appended to its runs.jsonl."""
-    try:
-        assert self_evolving_benchmark.main(runner(url, "--out-dir", folder / "out")[1:]) == 0
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
+    assert run_main(*runner(url, "--out-dir", folder / "out")[1:]) == 0
     runs = folder / "out" / "runs.jsonl"
     runs.write_bytes(runs.read_bytes() + b'{"run_id": 2, "started_at": "2026-01-01T00:00:00+00:00", "ended_')
 

@@ -9,14 +9,13 @@ and without ``/v1``.
 from __future__ import annotations
 
 import json
-import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from rich.logging import RichHandler
 
 import self_evolving_benchmark
 from conftest import run_cli
+from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
 
 UNREACHABLE = "http://127.0.0.1:9/v1"  # never contacted: every case fails before a request
@@ -88,18 +87,6 @@ def test_bad_input_as_a_process_exits_2_without_traceback(cli_runs, case):
 
 
 # -- base URL spellings ---------------------------------------------------------------
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log file handler it installs is closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
-
 
 @pytest.mark.parametrize("suffix", ["/v1", "/v1/", "", "/"], ids=["v1", "v1-slash", "root", "root-slash"])
 def test_base_url_with_or_without_v1(tmp_path, monkeypatch, suffix):

@@ -9,28 +9,14 @@ and message are the point, which runs as a subprocess.
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
 from conftest import run_cli
+from helpers import run_main
 
 TYPES = ("logical_deduction", "mathematical_reasoning")
 ALPHA = 0.3
-
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log file handler it installs is closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
 
 
 def sim_args(sim, out_dir, *extra: object) -> list[object]:

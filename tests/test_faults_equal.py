@@ -11,29 +11,15 @@ gives; what is checked is that the retries (and the throttling 429s cause) leave
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
-from rich.logging import RichHandler
-
-import self_evolving_benchmark
+from helpers import run_main
 from sim_endpoint import SimServer
 
 TYPES = "logical_deduction,mathematical_reasoning,data_interpretation"
 # Differ between two runs for reasons that are not results: clock and the sim's port.
 VOLATILE = {"started_at", "ended_at", "created_at", "endpoint_generation", "endpoint_answering",
             "endpoint_evaluation"}
-
-
-def run_main(*argv: object) -> int:
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
 
 
 def without_volatile(value):

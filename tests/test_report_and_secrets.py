@@ -8,31 +8,17 @@ request's headers, so the header each role really sent is checked.
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
 from conftest import run_cli
+from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
 
 MODELS = ["--model-generation", "gen", "--model-answering", "ans", "--model-evaluation", "judge"]
 ANSWERING_KEY = "sk-answering-7f3a9c1e"
 SHARED_KEY = "sk-shared-b2d8e604"
 ENV_KEY = "sk-environment-5c6e0a97"
-
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log file handler it installs is closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
 
 
 def authorization_by_model(server: ScriptedServer) -> dict[str, set]:

@@ -14,13 +14,11 @@ the run's example scores; the first update of any EMA takes the value.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
+from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
 
 ALPHA = 0.5
@@ -54,18 +52,6 @@ SESSION_2 = {
 #   cycle 2: d1 both incorrect -> d1 mean 0, logic 0, math 0, run mean 0
 CYCLE_1 = {("math", 1, 1): "incorrect"}
 CYCLE_2 = {("logic", 1, 1): "incorrect", ("math", 1, 1): "incorrect"}
-
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log file handler it installs is closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
 
 
 def scripted_args(server: ScriptedServer, out_dir, *extra: object) -> list[object]:

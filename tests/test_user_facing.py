@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import threading
 from collections import Counter
@@ -19,10 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
 from conftest import run_cli
+from helpers import run_main
 from sim_endpoint import SimServer
 
 SIM_MODELS = ["--model-generation", "sim-generator", "--model-answering", "sim-solver",
@@ -32,18 +30,6 @@ QUIET = ["--no-charts", "--retry-backoff", "0"]
 
 
 # -- helpers -----------------------------------------------------------------------------
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log handlers it installs are closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
-
 
 def flat(text: str) -> str:
     """Whitespace runs made one space (rich may wrap a long line)."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
+from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
 from verdict import parse_answer_score, parse_score_verdict
 
@@ -91,18 +89,6 @@ def test_parse_answer_score_basics(reply, expected):
 
 
 # -- unreadable verdicts in a run ------------------------------------------------------------------
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log file handler it installs is closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
-
 
 def test_unreadable_verdict_is_asked_again_then_recorded_as_judge_error(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
