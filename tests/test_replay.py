@@ -9,32 +9,17 @@ current difficulty never move. Runs go over loopback HTTP to the simulated endpo
 from __future__ import annotations
 
 import json
-import logging
 import re
-from collections import defaultdict
 from statistics import fmean
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
 from conftest import run_cli
+from helpers import cell_means_expected, run_main
 from sim_endpoint import SimServer
 
 SOURCE_TYPES = "logical_deduction,mathematical_reasoning,data_interpretation"
 EXPORT_FIELDS = {"question", "reference_answer", "reasoning_type", "difficulty", "validation"}
-
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log handlers it installs are closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
 
 
 def records(out_dir) -> list[dict]:
@@ -61,17 +46,10 @@ def replay(sim: SimServer, source, out_dir) -> int:
 
 def expected_emas(examples: list[dict]) -> dict:
     """First EMAs of a line of runs = the values: run mean, means of cell means per type and difficulty."""
-    cells = defaultdict(list)
-    for e in examples:
-        cells[(e["tags"]["difficulty"], e["tags"]["reasoning_type"])].append(e["score"])
-    means = {cell: fmean(scores) for cell, scores in cells.items()}
-    by_type, by_level = defaultdict(list), defaultdict(list)
-    for (level, kind), mean in means.items():
-        by_type[kind].append(mean)
-        by_level[str(level)].append(mean)
+    by_type, by_level = cell_means_expected(examples)
     return {"ema": fmean(e["score"] for e in examples),
-            "ema_by_reasoning_type": {k: fmean(v) for k, v in by_type.items()},
-            "ema_by_difficulty": {k: fmean(v) for k, v in by_level.items()}}
+            "ema_by_reasoning_type": by_type,
+            "ema_by_difficulty": by_level}
 
 
 @pytest.fixture

@@ -9,16 +9,11 @@ is worked out by hand below.
 from __future__ import annotations
 
 import json
-import logging
 import re
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
+from helpers import LoopbackChatServer, run_main
 
 C, I, GARBLED = "correct", "incorrect", "garbled"
 
@@ -71,13 +66,17 @@ DISAGREEMENT_LINES = {
 
 
 # -- a tiny scripted endpoint ----------------------------------------------------------------
-class PanelServer:
+class PanelServer(LoopbackChatServer):
     """Loopback chat endpoint: ``gen`` (plain questions), ``ans`` and judges from a verdict table."""
 
+    completion_id = "chatcmpl-panel"
+
     def __init__(self, table: dict[str, tuple[str, ...]], judges: tuple[str, ...] = ("j1", "j2", "j3")):
+        super().__init__()
         self.table, self.judges = table, judges
-        self.requests: list[dict] = []
-        self._lock = threading.Lock()
+
+    def reply_to(self, body: dict) -> str:
+        return self.reply(body["model"], body["messages"])
 
     def reply(self, model: str, messages: list[dict]) -> str:
         users = [m["content"] for m in messages if m["role"] == "user"]
@@ -93,71 +92,9 @@ class PanelServer:
             return "I would rather not say."
         return json.dumps({"score": verdict, "rationale": f"{model} says {verdict}"})
 
-    def __enter__(self) -> "PanelServer":
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self):
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args):
-                pass
-
-            def _send(self, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
-                self._send({"object": "list", "data": []})
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with server._lock:
-                    server.requests.append(body)
-                text = server.reply(body["model"], body["messages"])
-                self._send({"id": "chatcmpl-panel", "object": "chat.completion", "created": 0, "model": body["model"],
-                            "choices": [{"index": 0, "finish_reason": "stop",
-                                         "message": {"role": "assistant", "content": text}}],
-                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
     def calls(self, model: str) -> list[dict]:
         with self._lock:
             return [r for r in self.requests if r["model"] == model]
-
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log handlers it installs are closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
 
 
 def panel_args(base_url: str, out_dir, judges: str, *extra: object) -> list[object]:

@@ -12,19 +12,12 @@ user sees: the requests that reached the endpoint, the examples in
 from __future__ import annotations
 
 import json
-import logging
 import re
-import socket
-import threading
 from collections import Counter, defaultdict
-from statistics import fmean
 
 import pytest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from rich.logging import RichHandler
-
-import self_evolving_benchmark
+from helpers import LoopbackChatServer, cell_means_expected, run_main
 from novelty import tfidf_similarities
 from sim_endpoint import SimServer, answers_match, embed_text, find_item_tags, true_answer_for
 
@@ -32,18 +25,6 @@ SIM_TYPES = "logical_deduction,mathematical_reasoning"
 
 
 # -- helpers -------------------------------------------------------------------------------
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log handlers it installs are closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
-
-
 def sim_args(base_url: str, out_dir, *extra: object, answering: str = "sim-solver") -> list[object]:
     return ["--base-url", base_url, "--model-generation", "sim-generator", "--model-answering", answering,
             "--model-evaluation", "sim-judge", "--out-dir", out_dir, "--no-charts", "--retry-backoff", 0, *extra]
@@ -103,80 +84,21 @@ def turned_down_section(prompt: str) -> str:
     return prompt.split(header, 1)[1].split("\nReply with", 1)[0]
 
 
-def cell_means_expected(examples: list[dict]) -> tuple[dict, dict]:
-    """Per-type and per-difficulty means of cell means over the examples given (the seed's rule)."""
-    cells = defaultdict(list)
-    for e in examples:
-        cells[(e["tags"]["difficulty"], e["tags"]["reasoning_type"])].append(e["score"])
-    means = {cell: fmean(scores) for cell, scores in cells.items()}
-    by_type, by_level = defaultdict(list), defaultdict(list)
-    for (level, kind), mean in means.items():
-        by_type[kind].append(mean)
-        by_level[str(level)].append(mean)
-    return ({k: fmean(v) for k, v in by_type.items()}, {k: fmean(v) for k, v in by_level.items()})
-
-
 # -- a tiny scripted endpoint: a fixed generator, an answerer, an exact judge --------------
-class TinyServer:
+class TinyServer(LoopbackChatServer):
     """Loopback chat-completions endpoint whose reply is ``reply(model, prompt)``; keeps every request.
 
     ``prompt`` is the last user message. Replies carry usage; ``GET /v1/models`` lists nothing.
     """
 
+    completion_id = "chatcmpl-tiny"
+
     def __init__(self, reply):
+        super().__init__()
         self.reply = reply
-        self.requests: list[dict] = []
-        self._lock = threading.Lock()
 
-    def __enter__(self) -> "TinyServer":
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self):
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args):
-                pass
-
-            def _send(self, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
-                self._send({"object": "list", "data": []})
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with server._lock:
-                    server.requests.append(body)
-                text = server.reply(body["model"], user_text(body))
-                self._send({"id": "chatcmpl-tiny", "object": "chat.completion", "created": 0, "model": body["model"],
-                            "choices": [{"index": 0, "finish_reason": "stop",
-                                         "message": {"role": "assistant", "content": text}}],
-                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+    def reply_to(self, body: dict) -> str:
+        return self.reply(body["model"], user_text(body))
 
     def prompts(self, model: str) -> list[str]:
         with self._lock:
