@@ -16,9 +16,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -26,56 +24,15 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from helpers import (LEVELS, MODELS, PER_CELL, PLANNED, PLANNED_REQUESTS, TIMEOUT_S, TYPES, canonical, cli_args,
+                     cli_env, comparable, free_port, read_lines, run_command, run_commands_together)
+from sim_endpoint import SimServer
 
-from sim_endpoint import SimServer  # noqa: E402
-
-CLI = ROOT / "self_evolving_benchmark.py"
-TYPES = ("logical_deduction", "mathematical_reasoning", "commonsense_reasoning")
-LEVELS = 4
-PER_CELL = 2
-PLANNED = LEVELS * len(TYPES) * PER_CELL  # examples in the run: 24
-PLANNED_REQUESTS = 3 * PLANNED            # one generation, one answer, one verdict each
-MODELS = {"generation": "sim-generator", "answering": "sim-solver", "evaluation": "sim-judge"}
-VOLATILE_RECORD_FIELDS = ("started_at", "ended_at", "endpoint_generation", "endpoint_answering",
-                          "endpoint_evaluation")
-TIMEOUT_S = 120
-# Charts (matplotlib) cost seconds per run and are not what is checked here.
-NO_CHARTS = ("--no-charts",) if "--no-charts" in CLI.read_text(encoding="utf-8") else ()
+# Every run here is ``helpers.cli_args``: TYPES x LEVELS x PER_CELL = PLANNED (24) examples on the sim's
+# MODELS, one generation, one answer and one verdict request each (PLANNED_REQUESTS).
 
 
-# --- helpers (self-contained on purpose: no shared conftest) ----------------------------
-
-def cli_args(base_url: str, out_dir: Path, *extra: str) -> list[str]:
-    return [sys.executable, str(CLI), "--base-url", base_url,
-            "--model-generation", MODELS["generation"], "--model-answering", MODELS["answering"],
-            "--model-evaluation", MODELS["evaluation"], "--out-dir", str(out_dir),
-            "--reasoning-types", ",".join(TYPES), "--n", str(LEVELS), "--num-questions", str(PER_CELL),
-            *NO_CHARTS, *extra]
-
-
-def cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env["COLUMNS"] = "400"  # rich wraps at 80 columns when not on a terminal
-    return env
-
-
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=cwd, env=cli_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
-
-
-def run_cli_together(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedProcess]:
-    """Run several CLI invocations at the same time; wait for all."""
-    procs = [subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for args in commands]
-    results = []
-    for args, proc in zip(commands, procs):
-        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
-        results.append(subprocess.CompletedProcess(args, proc.returncode, stdout, stderr))
-    return results
-
+# --- helpers ----------------------------------------------------------------------------
 
 def flat(text: str) -> str:
     """Output with every run of whitespace made one space (rich may still break lines)."""
@@ -117,10 +74,6 @@ class Interrupter:
         return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
 
 
-def read_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def journal_file(out_dir: Path, run_id: int = 1) -> Path:
     return out_dir / f"journal_run_{run_id:04d}.jsonl"
 
@@ -135,13 +88,6 @@ def journaled(out_dir: Path) -> tuple[dict, dict]:
     questions = {step_key(e): e for e in events if e["kind"] == "question"}
     items = {step_key(e): e for e in events if e["kind"] == "item"}
     return questions, items
-
-
-def comparable(record: dict) -> dict:
-    """A run record without the fields that differ between two equal runs (times, ports)."""
-    record = {k: v for k, v in record.items() if k not in VOLATILE_RECORD_FIELDS}
-    record["examples"] = [{k: v for k, v in e.items() if k != "created_at"} for e in record["examples"]]
-    return record
 
 
 def outputs(out_dir: Path) -> tuple[list[dict], dict]:
@@ -186,17 +132,6 @@ def question_in_reply(text: str) -> str:
     return body
 
 
-def canonical(body: dict) -> str:
-    return json.dumps({k: body.get(k) for k in ("model", "messages", "temperature", "max_tokens")},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def free_closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- fixtures ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -204,7 +139,7 @@ def reference(tmp_path_factory):
     """An uninterrupted run of the same command on a fresh sim with the same seed."""
     out_dir = tmp_path_factory.mktemp("reference")
     with SimServer(seed=0) as sim:
-        result = run_cli(cli_args(sim.base_url, out_dir), out_dir)
+        result = run_command(cli_args(sim.base_url, out_dir), out_dir)
         assert result.returncode == 0, result.stderr
         # The request counts asserted below assume one generation, one answer and one verdict per item.
         assert sim.request_count == PLANNED_REQUESTS, "the reference run asked again for a question or a verdict"
@@ -252,7 +187,7 @@ def test_sigkill_then_rerun_equals_uninterrupted_run_and_redoes_no_journaled_ste
     assert len(items) < PLANNED
 
     with SimServer(seed=0) as rerun_sim:
-        resumed = run_cli(cli_args(rerun_sim.base_url, tmp_path), tmp_path)
+        resumed = run_command(cli_args(rerun_sim.base_url, tmp_path), tmp_path)
         sent = list(rerun_sim.requests)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming interrupted run 1" in flat(resumed.stderr)
@@ -289,7 +224,7 @@ def test_killed_twice_then_rerun_equals_uninterrupted_run(reference, interrupted
     questions, items = journaled(tmp_path)
     assert len(items) < PLANNED  # the second kill did interrupt the run
 
-    final = run_cli(args, tmp_path)
+    final = run_command(args, tmp_path)
     assert final.returncode == 0, final.stderr
     assert "resuming interrupted run 1" in flat(final.stderr)
     assert_equals_reference(tmp_path, reference)
@@ -308,7 +243,7 @@ def test_ctrl_c_exits_130_and_rerun_equals_uninterrupted_run(reference, interrup
     questions, items = journaled(tmp_path)
     assert len(items) < PLANNED
 
-    resumed = run_cli(args, tmp_path)
+    resumed = run_command(args, tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming interrupted run 1" in flat(resumed.stderr)
     assert_equals_reference(tmp_path, reference)
@@ -332,7 +267,7 @@ def test_damaged_journal_tail_after_a_kill(reference, interrupted_sim, tmp_path,
     else:
         journal.write_bytes(whole[:-1])
 
-    resumed = run_cli(args, tmp_path)
+    resumed = run_command(args, tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     message = flat(resumed.stderr)
     if damage == "torn-line":
@@ -351,8 +286,8 @@ def test_truncated_runs_line_is_reported_and_earlier_runs_kept(reference, tmp_pa
     runs_file.write_bytes(first_run + b'{"run_id": 2, "started_at": "2026-01-01T00:00:00+00:00", "ended_')
 
     with SimServer(seed=0) as sim:  # both sessions at once: they share nothing but the sim
-        torn, intact = run_cli_together([cli_args(sim.base_url, torn_dir), cli_args(sim.base_url, intact_dir)],
-                                        tmp_path)
+        torn, intact = run_commands_together(
+            [cli_args(sim.base_url, torn_dir), cli_args(sim.base_url, intact_dir)], tmp_path)
     assert intact.returncode == 0, intact.stderr
     assert torn.returncode == 0, torn.stderr
     message = flat(torn.stderr)
@@ -377,7 +312,7 @@ def test_corrupt_state_fails_with_one_line_and_leaves_the_file(tmp_path, content
     state_file = tmp_path / "state.json"
     state_file.write_bytes(content)
     with SimServer(seed=0) as sim:
-        result = run_cli(cli_args(sim.base_url, tmp_path), tmp_path)
+        result = run_command(cli_args(sim.base_url, tmp_path), tmp_path)
         assert sim.request_count == 0
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -390,11 +325,11 @@ def test_corrupt_state_fails_with_one_line_and_leaves_the_file(tmp_path, content
 # --- transport failures ---------------------------------------------------------------------
 
 def test_transport_failure_is_never_recorded_as_a_wrong_answer(reference, tmp_path):
-    dead_url = f"http://127.0.0.1:{free_closed_port()}"
+    dead_url = f"http://127.0.0.1:{free_port()}"
     with SimServer(seed=0) as sim:
         args = cli_args(sim.base_url, tmp_path)
-        failed = run_cli(args + ["--base-url-answering", dead_url, "--max-retries", "1", "--retry-backoff", "0"],
-                         tmp_path)
+        failed = run_command(args + ["--base-url-answering", dead_url, "--max-retries", "1", "--retry-backoff", "0"],
+                             tmp_path)
         assert failed.returncode == 1, failed.stderr
         assert "answering" in failed.stderr
         assert "rerun the same command to resume" in flat(failed.stderr)
@@ -402,7 +337,7 @@ def test_transport_failure_is_never_recorded_as_a_wrong_answer(reference, tmp_pa
         assert questions and not items
         assert not (tmp_path / "runs.jsonl").exists()
 
-        resumed = run_cli(args, tmp_path)
+        resumed = run_command(args, tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming interrupted run 1" in flat(resumed.stderr)
     record = outputs(tmp_path)[0][0]

@@ -7,14 +7,11 @@ scripted one; ``--retry-backoff 0`` wherever retries happen, so nothing waits.
 from __future__ import annotations
 
 import json
-import logging
-import socket
 
 import pytest
-from rich.logging import RichHandler
 
-import self_evolving_benchmark
 from conftest import run_cli
+from helpers import comparable, free_port, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
 from sim_endpoint import MODEL_IDS, SimServer
 
@@ -22,18 +19,6 @@ SIM_MODELS = ["--model-generation", "sim-generator", "--model-answering", "sim-s
               "--model-evaluation", "sim-judge"]
 SCRIPTED_MODELS = ["--model-generation", "gen", "--model-answering", "ans", "--model-evaluation", "judge"]
 RESUME_HINT = "rerun the same command to resume"
-
-
-def run_main(*argv: object) -> int:
-    """``main`` in-process; the log file handler it installs is closed afterwards."""
-    try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
-    finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
 
 
 def error_line(result) -> str:
@@ -102,15 +87,6 @@ def test_unknown_model_names_it_and_lists_the_served_models(sim, tmp_path, capsy
 
 # -- transient failures ---------------------------------------------------------------
 
-def comparable(record: dict) -> dict:
-    """A run record without what differs between two runs of the same seed (times, ports)."""
-    volatile = {"started_at", "ended_at", "endpoint_generation", "endpoint_answering", "endpoint_evaluation"}
-    kept = {key: value for key, value in record.items() if key not in volatile}
-    kept["examples"] = [{key: value for key, value in example.items() if key != "created_at"}
-                        for example in record["examples"]]
-    return kept
-
-
 def test_rate_limits_overloads_and_garbled_replies_are_retried_to_the_same_run(tmp_path):
     args = [*SIM_MODELS, "--reasoning-types", "logical_deduction,mathematical_reasoning", "--n", 2,
             "--num-questions", 2, "--retry-backoff", 0, "--no-charts"]
@@ -176,13 +152,6 @@ def test_retry_after_zero_wins_over_a_long_backoff(tmp_path):
 
 
 # -- failures that outlast the retries ---------------------------------------------------
-
-def free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def test_refused_connection_exits_1_and_says_how_to_resume(tmp_path):
     result = run_cli("--base-url", f"http://127.0.0.1:{free_port()}/v1", *SCRIPTED_MODELS,

@@ -9,76 +9,22 @@ run of another schedule (or with a cache, or through faults) for equality.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from helpers import (PLANNED, PLANNED_REQUESTS, canonical, cli_args, comparable, read_lines, run_command,
+                     run_commands_together)
+from sim_endpoint import SimServer
 
-from sim_endpoint import SimServer  # noqa: E402
-
-CLI = ROOT / "self_evolving_benchmark.py"
-TYPES = ("logical_deduction", "mathematical_reasoning", "commonsense_reasoning")
-LEVELS = 4
-PER_CELL = 2
-PLANNED = LEVELS * len(TYPES) * PER_CELL  # examples in the run: 24
-PLANNED_REQUESTS = 3 * PLANNED
+# Every run here is ``helpers.cli_args``: TYPES x LEVELS x PER_CELL = PLANNED (24) examples on the sim's
+# models, one generation, one answer and one verdict request each (PLANNED_REQUESTS).
 ROLES = ("generation", "answering", "evaluation")
-VOLATILE_RECORD_FIELDS = ("started_at", "ended_at", "endpoint_generation", "endpoint_answering",
-                          "endpoint_evaluation")
-TIMEOUT_S = 120
-# Charts (matplotlib) cost seconds per run and are not what is checked here.
-NO_CHARTS = ("--no-charts",) if "--no-charts" in CLI.read_text(encoding="utf-8") else ()
 
 
-# --- helpers (self-contained on purpose: no shared conftest) ----------------------------
-
-def cli_args(base_url: str, out_dir: Path, *extra: str) -> list[str]:
-    return [sys.executable, str(CLI), "--base-url", base_url,
-            "--model-generation", "sim-generator", "--model-answering", "sim-solver",
-            "--model-evaluation", "sim-judge", "--out-dir", str(out_dir),
-            "--reasoning-types", ",".join(TYPES), "--n", str(LEVELS), "--num-questions", str(PER_CELL),
-            *NO_CHARTS, *extra]
-
-
-def cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env["COLUMNS"] = "400"  # rich wraps at 80 columns when not on a terminal
-    return env
-
-
-def run_cli_together(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedProcess]:
-    """Start every command at once, then wait for all of them."""
-    procs = [subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for args in commands]
-    results = []
-    for args, proc in zip(commands, procs):
-        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
-        results.append(subprocess.CompletedProcess(args, proc.returncode, stdout, stderr))
-    return results
-
-
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return run_cli_together([args], cwd)[0]
-
-
-def read_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def comparable(record: dict) -> dict:
-    """A run record without the fields that differ between two equal runs (times, ports)."""
-    record = {k: v for k, v in record.items() if k not in VOLATILE_RECORD_FIELDS}
-    record["examples"] = [{k: v for k, v in e.items() if k != "created_at"} for e in record["examples"]]
-    return record
-
+# --- helpers ----------------------------------------------------------------------------
 
 def results(out_dir: Path) -> tuple[list[dict], dict]:
     """(comparable run records, state) of an output folder."""
@@ -89,11 +35,7 @@ def results(out_dir: Path) -> tuple[list[dict], dict]:
 
 def prompt_multiset(bodies: list[dict]) -> Counter:
     """Canonical JSON of what decides a reply, counted: arrival order does not matter."""
-    return Counter(
-        json.dumps({k: body.get(k) for k in ("model", "messages", "temperature", "max_tokens")},
-                   sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        for body in bodies
-    )
+    return Counter(canonical(body) for body in bodies)
 
 
 def cache_counts(stdout: str) -> dict[str, tuple[int, int]]:
@@ -124,7 +66,7 @@ def reference(tmp_path_factory):
     """The default schedule (--concurrency 8) on a fresh sim of seed 0: its results and the requests sent."""
     out_dir = tmp_path_factory.mktemp("concurrent")
     with SimServer(seed=0) as sim:
-        result = run_cli(cli_args(sim.base_url, out_dir, "--concurrency", "8"), out_dir)
+        result = run_command(cli_args(sim.base_url, out_dir, "--concurrency", "8"), out_dir)
         assert result.returncode == 0, result.stderr
         sent = list(sim.requests)
     runs, state = results(out_dir)
@@ -136,7 +78,7 @@ def reference(tmp_path_factory):
 
 def test_concurrent_schedule_sends_the_prompts_of_the_one_at_a_time_schedule(reference, tmp_path):
     with SimServer(seed=0) as sim:
-        result = run_cli(cli_args(sim.base_url, tmp_path, "--concurrency", "1"), tmp_path)
+        result = run_command(cli_args(sim.base_url, tmp_path, "--concurrency", "1"), tmp_path)
         assert result.returncode == 0, result.stderr
         serial_requests = list(sim.requests)
     assert len(serial_requests) == len(reference["requests"]) == PLANNED_REQUESTS
@@ -149,11 +91,11 @@ def test_concurrent_schedule_sends_the_prompts_of_the_one_at_a_time_schedule(ref
 def test_cache_answers_a_second_run_without_a_request(reference, tmp_path):
     cache = tmp_path / "cache"
     with SimServer(seed=0) as sim:
-        first = run_cli(cli_args(sim.base_url, tmp_path / "first", "--cache-dir", str(cache)), tmp_path)
+        first = run_command(cli_args(sim.base_url, tmp_path / "first", "--cache-dir", str(cache)), tmp_path)
         assert first.returncode == 0, first.stderr
         sent_by_first = sim.request_count
         assert sent_by_first == PLANNED_REQUESTS
-        second = run_cli(cli_args(sim.base_url, tmp_path / "second", "--cache-dir", str(cache)), tmp_path)
+        second = run_command(cli_args(sim.base_url, tmp_path / "second", "--cache-dir", str(cache)), tmp_path)
         assert second.returncode == 0, second.stderr
         assert sim.request_count == sent_by_first  # nothing reached the endpoint
     assert cache_counts(first.stdout) == {role: (0, PLANNED) for role in ROLES}
@@ -164,8 +106,8 @@ def test_cache_answers_a_second_run_without_a_request(reference, tmp_path):
 def test_two_processes_sharing_a_cache_folder_finish_equal(reference, tmp_path):
     cache = tmp_path / "cache"
     with SimServer(seed=0) as sim:
-        both = run_cli_together([cli_args(sim.base_url, tmp_path / name, "--cache-dir", str(cache))
-                                 for name in ("a", "b")], tmp_path)
+        both = run_commands_together([cli_args(sim.base_url, tmp_path / name, "--cache-dir", str(cache))
+                                      for name in ("a", "b")], tmp_path)
         assert sim.request_count <= 2 * PLANNED_REQUESTS
     for result in both:
         assert result.returncode == 0, result.stderr
@@ -183,7 +125,7 @@ def test_two_processes_sharing_a_cache_folder_finish_equal(reference, tmp_path):
 
 def test_rate_limits_and_transient_faults_do_not_change_the_run(reference, tmp_path):
     with FaultCountingSim(seed=0, fault_rate=0.5) as sim:
-        result = run_cli(cli_args(sim.base_url, tmp_path, "--retry-backoff", "0"), tmp_path)
+        result = run_command(cli_args(sim.base_url, tmp_path, "--retry-backoff", "0"), tmp_path)
         assert result.returncode == 0, result.stderr
         assert sim.faults["rate_limit"] > 0  # 429s really happened
         assert sim.request_count == PLANNED_REQUESTS + sum(sim.faults.values())  # each fault retried once
