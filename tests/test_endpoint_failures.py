@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from conftest import run_cli
 from helpers import comparable, free_port, run_main

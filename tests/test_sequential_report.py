@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pytest
 
 import sequential_eval
 from sequential_records import EvalOutcome, SequentialItem
