@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.logging import RichHandler
 
-from errors import Cancelled, EndpointError, UsageError
+from errors import Cancelled, EndpointError, TransportError, UsageError
 from llm_client import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy, normalize_base_url
 from response_cache import ResponseCache
 
@@ -245,8 +245,10 @@ def run_main(build_parser, run, argv: list[str] | None) -> int:
         return run(args, console)
     except UsageError as exc:
         return fail(exc, exc.exit_code)
-    except EndpointError as exc:
+    except TransportError as exc:
         return fail(exc, exc.exit_code, "Everything finished so far is kept; rerun the same command to resume.")
+    except EndpointError as exc:  # a key, a model name or a request to fix: the same command would fail again
+        return fail(exc, exc.exit_code, "Everything finished so far is kept; fix that and rerun to resume.")
     except (KeyboardInterrupt, Cancelled):
         console.print("Interrupted. Finished work is saved; rerun the same command to resume.", style="yellow")
         return 130

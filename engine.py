@@ -34,13 +34,12 @@ class Engine:
         self._lock = threading.Lock()
 
     def submit(self, step: Callable, *args, **kwargs) -> Future:
-        """Run ``step(*args, **kwargs)`` on the pool; Cancelled when the engine is stopping."""
-        if self.cancel_event.is_set():
-            raise Cancelled()
+        """Run ``step(*args, **kwargs)`` on the pool; raises the stop reason when the engine is stopping."""
+        self.check()
         try:
             return self._pool.submit(self._guarded, step, args, kwargs)
         except RuntimeError:  # the pool was shut down between the check and the submit
-            raise Cancelled() from None
+            raise self._stop_reason() from None
 
     def _guarded(self, step: Callable, args: tuple, kwargs: dict):
         if self.cancel_event.is_set():
@@ -65,9 +64,15 @@ class Engine:
         return self.cancel_event.is_set()
 
     def check(self) -> None:
-        """Raise Cancelled when the engine is stopping; chains call it between steps."""
+        """Raise the stop reason when the engine is stopping; chains call it between steps."""
         if self.cancel_event.is_set():
-            raise Cancelled()
+            raise self._stop_reason()
+
+    def _stop_reason(self) -> BaseException:
+        # The first failure, not a bare Cancelled: a caller that meets the stop before it
+        # waits for its futures (submitting the chains, say) must still report the real
+        # error, not what looks like Ctrl-C.
+        return self.failure if self.failure is not None else Cancelled()
 
     def wait_for(self, futures: Iterable[Future]) -> None:
         """Block until every future is done, waking often so Ctrl-C reaches the caller."""

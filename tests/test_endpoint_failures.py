@@ -50,7 +50,8 @@ def test_rejected_key_stops_at_once_and_names_role_endpoint_and_key_flags(tmp_pa
     assert f"http://127.0.0.1:{sim.port}" in line
     assert "401" in line
     assert "--api-key-generation" in line and "OPENAI_API_KEY" in line
-    assert RESUME_HINT in result.stderr
+    # the same command would be refused again: the hint says to fix the key first
+    assert "fix that and rerun to resume" in result.stderr
     assert "a-wrong-key" not in result.stderr + result.stdout
 
 
