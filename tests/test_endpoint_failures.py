@@ -208,3 +208,13 @@ def test_retries_exhausted_mid_run_keep_the_journal_and_a_rerun_finishes_the_sam
     assert [e["score"] for e in record["examples"]] == [1.0, 1.0]
     state = json.loads((out / "state.json").read_text())
     assert (state["run_count"], state["current_difficulty"]) == (1, 3)
+
+
+def test_a_failure_before_every_chain_started_is_reported_as_itself_not_as_ctrl_c(tmp_path):
+    """With 8 types the first chain can fail before the last one is submitted: still exit 1, the real error."""
+    with SimServer(require_key="the-right-key") as sim:
+        result = run_cli("--base-url", sim.base_url, *SIM_MODELS, "--api-key", "a-wrong-key", "--n", 1,
+                         "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+    assert result.returncode == 1
+    assert error_line(result).startswith("error: generation: ") and "401" in error_line(result)
+    assert "Interrupted" not in result.stdout + result.stderr
