@@ -174,8 +174,12 @@ class BenchmarkRun:
             self.progress.set_status(f"difficulty {difficulty + 1}")
 
 
-def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine) -> RunOutcome:
-    """Run (or resume) one benchmark run to its end and write its record and state."""
+def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine, write_outputs=None) -> RunOutcome:
+    """Run (or resume) one benchmark run to its end and write its record, report and state.
+
+    ``write_outputs(record, state_after, runs)`` writes the report; it runs
+    before the state counts the run (see ``run_records.finish_run``).
+    """
     journal, preview = start_or_resume(settings)
     state, runs, resumed = preview.state, preview.runs, preview.resumed
     if journal is None:
@@ -189,5 +193,5 @@ def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine) -> R
         progress.set_status("replay" if plan.replay else f"difficulty {max(state.current_difficulty, plan.difficulty_start)}")
         run = BenchmarkRun(settings, client, engine, journal, state, earlier_questions_by_type(runs), progress)
         state = run.execute()
-    record, state = finish_run(settings.out_dir, journal, state, runs)
+    record, state = finish_run(settings.out_dir, journal, state, runs, write_outputs)
     return RunOutcome(status="finished", state=state, record=record, resumed=resumed)

@@ -8,6 +8,7 @@ a state that already counts the run is not updated again.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from persistence_layer import (
     BenchmarkState,
@@ -88,9 +89,14 @@ def _state_after(state: BenchmarkState, plan: RunPlan, journal: RunJournal) -> t
     return state.model_copy(update={"replay_emas": replays, "run_count": state.run_count + 1}), emas
 
 
-def finish_run(out_dir: Path, journal: RunJournal, state: BenchmarkState,
-               runs: list[RunRecord]) -> tuple[RunRecord, BenchmarkState]:
-    """Write the run record (once), commit the run's EMAs, mark the journal finished."""
+def finish_run(out_dir: Path, journal: RunJournal, state: BenchmarkState, runs: list[RunRecord],
+               write_outputs: Callable[[RunRecord, BenchmarkState, list[RunRecord]], None] | None = None,
+               ) -> tuple[RunRecord, BenchmarkState]:
+    """Write the run record (once), its report (``write_outputs``), commit the run's EMAs, mark the journal finished.
+
+    The report is written before the state counts the run: an interruption in
+    between leaves the run unfinished, and the rerun writes the report again.
+    """
     plan = journal.plan
     existing = next((record for record in runs if record.run_id == plan.run_id), None)
     counted = state.run_count >= plan.run_id
@@ -98,6 +104,8 @@ def finish_run(out_dir: Path, journal: RunJournal, state: BenchmarkState,
     record = existing or build_record(plan, journal, emas, now_iso())
     if existing is None:
         append_run(out_dir, record)
+    if write_outputs is not None and not counted:
+        write_outputs(record, after, [run for run in runs if run.run_id != record.run_id] + [record])
     if not counted:
         save_state(out_dir, after)
     if not journal.finished:

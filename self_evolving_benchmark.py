@@ -30,7 +30,7 @@ from engine import Engine
 from errors import Cancelled
 from judge_panel import AGGREGATIONS
 from persistence_layer import load_runs
-from reporting_layer import print_summary, write_report
+from reporting_layer import print_summary, report_path, write_report
 from run_planning import ROLES, RunSettings, preview_run, record_order
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
@@ -181,8 +181,13 @@ def _execute(args: argparse.Namespace, out_dir: Path, types: tuple[str, ...], de
     client = build_client(args, cancel)
     settings = build_settings(args, out_dir, types, demo_url, client)
     engine = Engine(workers=len(settings.reasoning_types) + 2 * args.concurrency, cancel_event=cancel)
+    report_paths = []
+
+    def write_outputs(record, state_after, runs) -> None:
+        report_paths.append(write_report(out_dir, record, state_after, prices, runs, with_charts=not args.no_charts))
+
     try:
-        outcome = run_benchmark(settings, client, engine)
+        outcome = run_benchmark(settings, client, engine, write_outputs)
     except (KeyboardInterrupt, Cancelled):
         _stop_on_interrupt(engine, console)
         console.print(f"Interrupted. Finished steps are saved in {out_dir}; rerun the same command to resume.",
@@ -196,13 +201,11 @@ def _execute(args: argparse.Namespace, out_dir: Path, types: tuple[str, ...], de
         console.print(f"All 10 difficulty levels are done in {out_dir} (cycle {outcome.state.cycle}); "
                       "nothing to run. Use --new-cycle to start again at difficulty 1, keeping the EMAs.")
         return 0
-    runs, _ = load_runs(out_dir)
-    report = write_report(out_dir, outcome.record, outcome.state, prices, runs, with_charts=not args.no_charts)
     print_summary(console, outcome.record, outcome.state, prices)
     if client.cache is not None:
         hits, misses = client.cache.hits, client.cache.misses
         console.print("Cache: " + ", ".join(f"{role} {hits[role]} hit / {misses[role]} miss" for role in ROLES))
-    console.print(f"Report: {report}")
+    console.print(f"Report: {report_paths[0] if report_paths else report_path(out_dir, outcome.record.run_id)}")
     return 0
 
 

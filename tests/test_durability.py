@@ -25,7 +25,8 @@ import pytest
 import requests
 
 from helpers import (LEVELS, MODELS, PER_CELL, PLANNED, PLANNED_REQUESTS, TIMEOUT_S, TYPES, canonical, cli_args,
-                     cli_env, comparable, free_port, read_lines, run_command, run_commands_together)
+                     cli_env, comparable, free_port, read_lines, run_command, run_commands_together, run_main)
+import self_evolving_benchmark
 from sim_endpoint import SimServer
 
 # Every run here is ``helpers.cli_args``: TYPES x LEVELS x PER_CELL = PLANNED (24) examples on the sim's
@@ -344,3 +345,24 @@ def test_transport_failure_is_never_recorded_as_a_wrong_answer(reference, tmp_pa
     for example in record["examples"]:
         assert example["answer"].strip() and example["judge_error"] is None and example["judge_reply"]
     assert_equals_reference(tmp_path, reference)
+
+
+def test_an_interrupt_while_the_report_is_written_leaves_the_run_to_finish_on_rerun(tmp_path, monkeypatch):
+    """Ctrl-C after runs.jsonl is written but before the report: the rerun writes that run's report
+    and counts the run once; it does not start the next run."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with SimServer(seed=0) as sim:
+        args = cli_args(sim.base_url, out)[2:]  # the flags, without the interpreter and the script
+        monkeypatch.setattr(self_evolving_benchmark, "write_report", interrupted)
+        assert run_main(*args) == 130
+        state = json.loads((out / "state.json").read_text())
+        assert state["run_count"] == 0  # the run is not counted before its report exists
+        monkeypatch.undo()
+        assert run_main(*args) == 0
+    assert (out / "report_run_0001.md").exists()
+    records = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert [record["run_id"] for record in records] == [1]
+    assert json.loads((out / "state.json").read_text())["run_count"] == 1
