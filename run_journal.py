@@ -66,6 +66,8 @@ class RunJournal:
                 journal.items[step_key(event)] = event
             elif isinstance(event, RunFinished):
                 journal.finished = True
+            elif isinstance(event, RunPlan) and event.run_id == run_id:
+                journal.plan = event  # an amended plan (a model changed before it was used) wins
         return journal, warning
 
     def record(self, step: QuestionStep | ItemStep) -> None:
@@ -75,6 +77,11 @@ class RunJournal:
             target = self.questions if isinstance(step, QuestionStep) else self.items
             target[step_key(step)] = step
             self.changed.notify_all()
+
+    def amend(self, plan: RunPlan) -> None:
+        """Record a changed plan (models of roles that had not answered yet); the last plan wins."""
+        self._appender.append(plan)
+        self.plan = plan
 
     def finish(self, event: RunFinished) -> None:
         """Mark the run as written out."""

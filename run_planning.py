@@ -157,21 +157,44 @@ def replay_keys(items: tuple[DatasetItem, ...]) -> list[CellKey]:
     return keys
 
 
-def _check_same_run(settings: RunSettings, plan: RunPlan) -> None:
-    """A resumed run keeps its plan; refuse what would mix two runs into one."""
+def _roles_with_steps(plan: RunPlan, events: list) -> set[str]:
+    """The roles whose model already produced a journaled step of this run."""
+    used = set()
+    if any(isinstance(event, QuestionStep) for event in events) and not plan.replay:
+        used.add("generation")
+        if plan.validate_questions:
+            used.add("evaluation")  # validation asks the evaluation model too
+    if any(isinstance(event, ItemStep) for event in events):
+        used.update({"answering", "evaluation"})
+    return used
+
+
+def resumed_plan(settings: RunSettings, events: list) -> RunPlan:
+    """The plan an interrupted run resumes with.
+
+    It keeps its original plan; a role whose model has not produced a step
+    yet may take the model given now (a mistyped model name must not lock the
+    folder), but a role that has answered keeps its model: two models never
+    share one run.
+    """
+    plan = [event for event in events if isinstance(event, RunPlan)][-1]
     if plan.replay != bool(settings.replay_items):
         kind = "a replay" if plan.replay else "a generated run"
         raise UsageError(f"run {plan.run_id} ({kind}) was interrupted; finish it first by rerunning the command "
                          f"that started it ({'with' if plan.replay else 'without'} --replay)")
+    used, changes = _roles_with_steps(plan, events), {}
+    urls = _endpoints(settings)
     for role, given in _models(settings).items():
         planned = getattr(plan, f"model_{role}")
-        if role == "generation" and plan.replay:
+        if planned == given or (role == "generation" and plan.replay):
             continue
-        if planned != given:
+        if role in used:
             raise UsageError(
                 f"run {plan.run_id} was interrupted and is resumed with its original plan, but it was started with "
-                f"--model-{role} {planned!r} (now {given!r}); rerun with the same models"
-            )
+                f"--model-{role} {planned!r} (now {given!r}); rerun with the same models, or move "
+                f"{journal_path(settings.out_dir, plan.run_id).name} away to abandon that run")
+        changes.update({f"model_{role}": given, f"endpoint_{role}": urls[role]})
+    return plan.model_copy(update=changes) if changes else plan
 
 
 def preview_run(settings: RunSettings) -> RunPreview:
@@ -186,9 +209,8 @@ def preview_run(settings: RunSettings) -> RunPreview:
         raise DataError(f"{journal_path(out_dir, next_id)} does not start with the plan of run {next_id}; "
                         "move it away to start afresh")
     if events and not any(isinstance(event, RunFinished) for event in events):
-        _check_same_run(settings, events[0])
         done = len({(e.difficulty, e.reasoning_type, e.question_index) for e in events if isinstance(e, ItemStep)})
-        return RunPreview(events[0], state, runs, True, done, warnings)
+        return RunPreview(resumed_plan(settings, events), state, runs, True, done, warnings)
     if settings.replay_items:
         return RunPreview(_plan_for(settings, state, next_id), state, runs, False, 0, warnings)
     if settings.new_cycle and state.current_difficulty <= MAX_DIFFICULTY:
@@ -212,6 +234,8 @@ def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, RunPrevie
         return None, preview
     if preview.resumed:
         journal, _ = RunJournal.open(settings.out_dir, preview.plan.run_id)
+        if preview.plan != journal.plan:
+            journal.amend(preview.plan)
         return journal, preview
     if preview.state.cycle != load_state(settings.out_dir).cycle:
         save_state(settings.out_dir, preview.state)  # the new cycle is recorded before its plan

@@ -218,3 +218,43 @@ def test_a_failure_before_every_chain_started_is_reported_as_itself_not_as_ctrl_
     assert result.returncode == 1
     assert error_line(result).startswith("error: generation: ") and "401" in error_line(result)
     assert "Interrupted" not in result.stdout + result.stderr
+
+
+def test_a_mistyped_model_does_not_lock_the_folder(tmp_path):
+    """The answering model is not served: exit 1. Rerun with the right name: the run resumes with it,
+    reusing the questions already generated; a model that has answered cannot be swapped."""
+    out = tmp_path / "out"
+    common = ["--model-generation", "sim-generator", "--model-evaluation", "sim-judge",
+              "--reasoning-types", "logical_deduction", "--n", 1, "--num-questions", 2, "--retry-backoff", 0,
+              "--no-charts", "--out-dir", out]
+    with SimServer() as sim:
+        typo = run_cli("--base-url", sim.base_url, "--model-answering", "sim-solvr", *common)
+        assert typo.returncode == 1 and "sim-solvr" in error_line(typo)
+        generated = sum(1 for body in sim.requests if body.get("model") == "sim-generator")
+        fixed = run_cli("--base-url", sim.base_url, "--model-answering", "sim-solver", *common)
+        assert fixed.returncode == 0, fixed.stderr
+        # questions journaled before the failure were reused: the rerun generated only what was missing
+        assert sum(1 for body in sim.requests if body.get("model") == "sim-generator") == 2
+        assert generated >= 1
+        record = json.loads((out / "runs.jsonl").read_text().splitlines()[0])
+        assert record["model_answering"] == "sim-solver"
+    journal = out / "journal_run_0001.jsonl"
+    assert journal.read_text().count('"kind":"plan"') == 2  # the original plan and the amended one
+
+
+def test_a_model_that_has_answered_cannot_be_swapped_in_a_resumed_run(tmp_path):
+    out = tmp_path / "out"
+    common = ["--model-generation", "sim-generator", "--model-evaluation", "sim-judge",
+              "--reasoning-types", "logical_deduction", "--n", 2, "--no-charts", "--out-dir", out]
+    with SimServer() as sim:
+        assert run_cli("--base-url", sim.base_url, "--model-answering", "sim-solver-weak", *common).returncode == 0
+    # run 2 was interrupted after its answering model had answered one item
+    plan = json.loads((out / "journal_run_0001.jsonl").read_text().splitlines()[0])
+    plan.update(run_id=2, difficulty_start=3, difficulty_end=4)
+    item = {"kind": "item", "reasoning_type": "logical_deduction", "difficulty": 3, "question_index": 1,
+            "answer": "x", "score": 0.0, "created_at": "2026-01-01T00:00:00+00:00"}
+    (out / "journal_run_0002.jsonl").write_text(json.dumps(plan) + "\n" + json.dumps(item) + "\n")
+    refused = run_cli("--base-url", "http://127.0.0.1:9/v1", "--model-answering", "sim-solver", *common)
+    assert refused.returncode == 2
+    line = error_line(refused)
+    assert "--model-answering 'sim-solver-weak'" in line and "move journal_run_0002.jsonl away" in line
