@@ -27,6 +27,13 @@ LOG_FORMAT_FILE = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 STDERR = Console(stderr=True)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line, like every other error of these tools (exit code 2)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
 def add_client_flags(parser: argparse.ArgumentParser) -> None:
     """Flags of the shared client: pacing, retries, timeout, cache."""
     parser.add_argument("--concurrency", type=int, default=8,

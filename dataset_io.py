@@ -49,16 +49,20 @@ def items_of_runs(runs: list[RunRecord]) -> list[DatasetItem]:
     return items
 
 
-def export_dataset(runs: list[RunRecord], path: Path) -> int:
-    """Write the question set of ``runs`` to a new JSONL file; the number of questions written."""
+def export_dataset(runs: list[RunRecord], path: Path, out_dir: Path) -> int:
+    """Write the question set of ``runs`` (from ``out_dir``) to a new JSONL file; the number of questions written."""
     if path.exists():
         raise DataError(f"{path} already exists; choose a new file for --export-dataset")
     items = items_of_runs(runs)
     if not items:
-        raise DataError("there is no generated question to export in this output folder")
-    appender = JsonlAppender(path)
-    for item in items:
-        appender.append(item)
+        raise DataError(f"there is no generated question to export in {out_dir}: name the folder of your runs "
+                        "with --out-dir (the demo's is out_benchmark/demo)")
+    try:
+        appender = JsonlAppender(path)
+        for item in items:
+            appender.append(item)
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(items)
 
 

@@ -24,7 +24,7 @@ from benchmark_prompts import DEFAULT_REASONING_TYPES
 from benchmark_runner import run_benchmark
 from benchmark_settings import build_settings, validate_flags
 from cli_common import add_client_flags, build_client, check_output_folder, configure_logging
-from cli_common import parse_prices, run_main
+from cli_common import OneLineParser, parse_prices, run_main
 from dataset_io import export_dataset
 from engine import Engine
 from errors import Cancelled
@@ -42,7 +42,7 @@ log = logging.getLogger("benchmark")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         description="Generate questions with one model, answer them with a second, judge them with a third; "
                     "track scores as moving averages across runs.",
     )
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     prices = parse_prices(args.price, ROLES)
     if args.export_dataset:
         runs, _ = load_runs(out_dir)
-        count = export_dataset(runs, args.export_dataset)
+        count = export_dataset(runs, args.export_dataset, out_dir)
         console.print(f"Wrote {count} questions from {out_dir} to {args.export_dataset}")
         return 0
     if args.dry_run:

@@ -32,7 +32,7 @@ from pathlib import Path
 from rich.console import Console
 
 from cli_common import STDERR, add_client_flags, build_client, check_output_folder, configure_logging, fail
-from cli_common import log_to_file, resolve_base_url, resolve_key, run_main, validate_client_flags
+from cli_common import OneLineParser, log_to_file, resolve_base_url, resolve_key, run_main, validate_client_flags
 from engine import Engine
 from errors import Cancelled, DataError, UsageError
 from llm_client import ChatReply, Endpoint, LLMClient
@@ -343,7 +343,7 @@ def sequentialEval(input_json_path, seq_json_path, output_json_path, worker_nums
 
 # -- command line --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         description="EvaLearn sequential evaluation: a model solves each sequence's problems in order, "
                     "seeing its earlier answers and the judge's grading, on any OpenAI-compatible endpoint.")
     parser.add_argument("--input", type=Path, help="problem JSON file, or a benchmark runs.jsonl (or its folder)")
