@@ -23,8 +23,17 @@ from llm_client import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
 from response_cache import ResponseCache
 
 LOG_FORMAT_FILE = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+def make_console(stderr: bool = False, **options) -> Console:
+    """A rich console; off a terminal (CI, ``| tee``) lines run long instead of wrapping at 80
+    columns, so a printed path stays whole and greppable."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr, **options)
+    return Console(stderr=stderr, width=200, soft_wrap=True, **options)
+
+
 # One stderr console for logs and the progress bar, so log lines print above the bar.
-STDERR = Console(stderr=True)
+STDERR = make_console(stderr=True)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -246,7 +255,7 @@ def run_main(build_parser, run, argv: list[str] | None) -> int:
 
     2 for bad flags or input, 1 for an endpoint that failed for good, 130 for Ctrl-C.
     """
-    console = Console()
+    console = make_console()
     try:
         args = parse_args_with_config(build_parser(), argv)
         return run(args, console)

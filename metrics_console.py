@@ -5,10 +5,11 @@ Reads only the report dicts, so what is shown is exactly what was written."""
 from __future__ import annotations
 
 from rich import box
-from rich.console import Console
 from rich.table import Table as _RichTable
 
-OUT = Console(highlight=False)
+from cli_common import make_console
+
+OUT = make_console(highlight=False)  # long lines off a terminal, not wrapped at 80
 
 
 def Table(title: str) -> _RichTable:
