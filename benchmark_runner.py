@@ -33,7 +33,7 @@ from question_pipeline import QuestionMaker
 from run_journal import CellKey, RunJournal
 from run_planning import RunSettings, now_iso, record_order, start_or_resume
 from run_records import finish_run, scored_items
-from scoring import commit_difficulty
+from scoring import cell_means, commit_difficulty, difficulty_mean
 
 log = logging.getLogger("benchmark")
 
@@ -165,9 +165,9 @@ class BenchmarkRun:
         self.state = commit_difficulty(self.state, difficulty, scored, self.plan.alpha)
         save_state(self.settings.out_dir, self.state)
         ema = self.state.ema_by_difficulty.get(str(difficulty))
-        if scored:
+        if scored:  # the mean of cell means, as the EMA and the report use
             log.info("difficulty %d done: mean %.3f, EMA %.3f", difficulty,
-                     sum(item.score for item in scored) / len(scored), ema)
+                     difficulty_mean(cell_means(scored), difficulty), ema)
         else:
             log.warning("difficulty %d done, but every question was excluded: its EMA is unchanged", difficulty)
         if self.progress is not None and difficulty < self.plan.difficulty_end:

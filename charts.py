@@ -70,6 +70,7 @@ def type_difficulty_heatmap(path: Path, means: dict[tuple[int, str], float], kin
     axes.set_xticks(range(len(levels)), [str(level) for level in levels])
     axes.set_yticks(range(len(kinds)), kinds)
     axes.set_xlabel("Difficulty")
+    axes.set_ylabel("Reasoning type")
     axes.set_title(title)
     for row in range(len(kinds)):
         for column in range(len(levels)):

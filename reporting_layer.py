@@ -19,6 +19,18 @@ PREVIEW_CHARS = 600
 PREVIEWS_PER_RUN = 12
 
 
+SIMULATED_NOTE = ("> **Simulated models** (`sim_endpoint.py`, as in `--demo`): these figures show what the tool "
+                  "reports, not how any real model performs.")
+
+
+def is_simulated(record: RunRecord) -> bool:
+    """True when every model of the run is one of the simulated endpoint's."""
+    models = [record.model_answering, *record.model_evaluation.split(",")]
+    if not record.replay:
+        models.append(record.model_generation)
+    return all(model.startswith("sim-") for model in models)
+
+
 def report_path(out_dir: Path, run_id: int) -> Path:
     return out_dir / f"report_run_{run_id:04d}.md"
 
@@ -138,6 +150,7 @@ def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | Non
     lines = [
         f"# Benchmark run {record.run_id:04d}",
         "",
+        *([SIMULATED_NOTE, ""] if is_simulated(record) else []),
         "## Run",
         "",
         "| | |",
@@ -237,8 +250,12 @@ def print_summary(console: Console, record: RunRecord, state: BenchmarkState, pr
     overall.add_row("Overall EMA" + (" (replay line)" if record.replay else ""), _fmt(record.ema_score))
     overall.add_row("Unreadable verdicts", str(record.judge_errors))
     overall.add_row("Left out of scores", str(record.excluded))
-    overall.add_row("Next difficulty", "complete" if state.current_difficulty > 10 else str(state.current_difficulty))
+    if not record.replay:  # a replay does not move the benchmark's difficulty
+        overall.add_row("Next difficulty", "complete" if state.current_difficulty > 10 else str(state.current_difficulty))
     console.print(overall)
+    if is_simulated(record):
+        console.print("Simulated models: these figures show what the tool reports, not how a real model performs.",
+                      style="yellow")
     by_type = Table(title="By reasoning type")
     for column in ("Reasoning type", "Items", "Correct", "Run mean", "EMA"):
         by_type.add_column(column, justify="left" if column == "Reasoning type" else "right")

@@ -65,6 +65,8 @@ class SequentialItem(Record):
     def output_dict(self) -> dict:
         """The flat EvaLearn item: the problem's fields first, then the evaluation's."""
         ours = self.model_dump(mode="json", include=set(type(self).model_fields))
+        if ours.get("judge_first_reply") is None:  # only present when the judge was asked again
+            ours.pop("judge_first_reply", None)
         extras = {name: value for name, value in (self.model_extra or {}).items() if name not in ours}
         return {**extras, **ours}
 

@@ -39,7 +39,10 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
     items = outcome.items
     solved = sum(1 for item in items if item.correct)
     models = sorted({(item.client_model, item.judge_model) for item in items})
+    simulated = models and all(client.startswith("sim-") and judge.startswith("sim-") for client, judge in models)
     lines = ["# Sequential evaluation", "",
+             *(["> **Simulated models** (`sim_endpoint.py`, as in `--demo`): these figures show what the tool "
+                "reports, not how any real model performs.", ""] if simulated else []),
              f"- Sequences: {len(outcome.sequences)}; positions answered: {len(items)}; "
              f"solved: {solved} ({solved / len(items):.1%})" if items else "- Nothing was answered.",
              *[f"- Student `{client}`, judge `{judge}`" for client, judge in models],
