@@ -106,6 +106,8 @@ def check_output_folder(folder: Path, create: bool = True) -> None:
     probe = folder
     while not probe.exists():
         probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"output folder {folder} cannot be made: {probe} is a file, not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"output folder {folder} is not writable")
     if create:
