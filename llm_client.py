@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -184,7 +184,6 @@ class LLMClient:
         self._pacers: dict[str, EndpointPacer] = {}
         self._transports: dict[str, EndpointTransport] = {}
         self._lock = threading.RLock()  # re-entered when a new transport looks up its pacer
-        self.status_counts: Counter[int] = Counter()
         self._completion_tokens_endpoints: set[tuple[str, str]] = set()
 
     # -- plumbing -----------------------------------------------------------
@@ -353,8 +352,6 @@ class LLMClient:
         """Raise the right error for a final non-200; None for a garbled 200."""
         parse = parse or _parse_choices
         status = response.status_code
-        with self._lock:
-            self.status_counts[status] += 1
         if status == 200:
             try:
                 return parse(response.json())
