@@ -122,12 +122,11 @@ class Example(QuestionChecks):
     excluded: bool = False
 
 
-class RunRecord(Record):
-    """One line of ``runs.jsonl``: a finished run with its examples in round-robin order."""
+class RunDescription(Record):
+    """What a run is: its range, types, models, endpoints and settings (shared by plan and record)."""
 
     run_id: int = Field(ge=1)
     started_at: str
-    ended_at: str
     difficulty_start: int
     difficulty_end: int
     num_questions_per_cell: int
@@ -138,50 +137,35 @@ class RunRecord(Record):
     model_answering: str
     model_evaluation: str
     reasoning_types: list[str]
-    run_mean_score: float | None  # None when every question was excluded
-    ema_score: float | None
     n: int
     alpha: float
     cycle: int = 1
-    judge_errors: int = 0
-    usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
-    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)  # state's type EMAs after this run
     judge_aggregation: str = "majority"
     reference_answers: bool = False
     validate_questions: bool = False
     novelty_threshold: float | None = None
     replay: bool = False
     replay_source: str | None = None
+
+
+class RunRecord(RunDescription):
+    """One line of ``runs.jsonl``: a finished run with its examples in round-robin order."""
+
+    ended_at: str
+    run_mean_score: float | None  # None when every question was excluded
+    ema_score: float | None
+    judge_errors: int = 0
     excluded: int = 0
+    usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
+    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)  # state's type EMAs after this run
     examples: list[Example]
 
 
 # -- journal -----------------------------------------------------------------
-class RunPlan(Record):
+class RunPlan(RunDescription):
     """First journal event: what the run will do, kept so a resume does the same."""
 
     kind: Literal["plan"] = "plan"
-    run_id: int
-    started_at: str
-    difficulty_start: int
-    difficulty_end: int
-    num_questions_per_cell: int
-    reasoning_types: list[str]
-    endpoint_generation: str
-    endpoint_answering: str
-    endpoint_evaluation: str
-    model_generation: str
-    model_answering: str
-    model_evaluation: str
-    n: int
-    alpha: float
-    cycle: int = 1
-    judge_aggregation: str = "majority"
-    reference_answers: bool = False
-    validate_questions: bool = False
-    novelty_threshold: float | None = None
-    replay: bool = False
-    replay_source: str | None = None
     # A replay's record order is its source's order, which need not be round-robin.
     item_order: list[tuple[int, str, int]] | None = None
 

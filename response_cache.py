@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from collections import Counter
 from pathlib import Path
+
+from persistence_layer import write_text_atomic
 
 
 def request_fingerprint(base_url: str, model: str, body: dict) -> str:
@@ -58,15 +58,4 @@ class ResponseCache:
 
     def put(self, key: str, reply: dict) -> None:
         """Store a reply atomically (temp file, fsync, rename)."""
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(reply, handle, ensure_ascii=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(self._path(key), json.dumps(reply, ensure_ascii=False))

@@ -17,6 +17,7 @@ from persistence_layer import (
     ExampleTags,
     QuestionChecks,
     RunFinished,
+    RunDescription,
     RunPlan,
     RunRecord,
     TokenUsage,
@@ -65,8 +66,7 @@ def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_a
             excluded=bool(question.excluded_reason),
         ))
     return RunRecord(
-        **plan.model_dump(exclude={"kind", "started_at", "run_id", "item_order"}),
-        run_id=plan.run_id, started_at=plan.started_at, ended_at=ended_at,
+        **plan.model_dump(include=set(RunDescription.model_fields)), ended_at=ended_at,
         run_mean_score=run_mean(scored_items(journal, keys)), ema_score=emas_after.ema,
         ema_by_reasoning_type=emas_after.ema_by_reasoning_type,
         judge_errors=sum(1 for e in examples if e.judge_error), excluded=sum(1 for e in examples if e.excluded),
