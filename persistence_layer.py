@@ -258,15 +258,19 @@ def _field_error(exc: ValidationError) -> str:
     return f"field '{where}': {first.get('msg')}"
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path, what: str = "") -> str:
+    """A text file's contents; every way reading it can fail is one DataError line (``what`` names the file)."""
+    name = f"{what} {path}".strip()
     try:
-        return path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{name} does not exist") from None
     except UnicodeDecodeError:
-        raise DataError(f"{path} is not UTF-8 text") from None
+        raise DataError(f"{name} is not UTF-8 text") from None
     except IsADirectoryError:
-        raise DataError(f"{path} is a folder, not a file") from None
+        raise DataError(f"{name} is a folder, not a file") from None
     except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+        raise DataError(f"cannot read {name}: {exc.strerror}") from None
 
 
 def read_jsonl(path: Path, adapter: TypeAdapter[T]) -> tuple[list[T], str | None]:
@@ -277,7 +281,7 @@ def read_jsonl(path: Path, adapter: TypeAdapter[T]) -> tuple[list[T], str | None
     """
     if not path.exists():
         return [], None
-    lines = _read_text(path).split("\n")
+    lines = read_text(path).split("\n")
     records: list[T] = []
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     for position, (number, line) in enumerate(numbered):
@@ -339,7 +343,7 @@ def load_state(out_dir: Path) -> BenchmarkState:
     if not path.exists():
         return BenchmarkState()
     try:
-        return BenchmarkState.model_validate_json(_read_text(path))
+        return BenchmarkState.model_validate_json(read_text(path))
     except ValidationError as exc:
         if _is_json_error(exc):
             raise DataError(f"{path} is not valid JSON; fix or move it away (it is never reset silently)") from None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from errors import DataError, UsageError
-from persistence_layer import RUN_RECORD, RUNS_FILE, RunRecord, read_jsonl
+from persistence_layer import RUN_RECORD, RUNS_FILE, RunRecord, read_jsonl, read_text
 from sequential_records import ProblemId, id_sort_key, problem_key
 
 log = logging.getLogger("sequential")
@@ -58,16 +58,7 @@ def _criteria_from_reference(reference: str) -> str:
 # -- reading files -------------------------------------------------------------
 def read_json(path: Path, what: str) -> object:
     """Parse a JSON file, turning every way it can be wrong into one DataError line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{what} {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{what} {path} is not UTF-8 text") from None
-    except IsADirectoryError:
-        raise DataError(f"{what} {path} is a folder, not a file") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {what} {path}: {exc.strerror}") from None
+    text = read_text(Path(path), what)
     try:
         return json.loads(text)
     except ValueError as exc:
