@@ -128,7 +128,7 @@ class BenchmarkRun:
         self.journal.record(ItemStep(
             reasoning_type=reasoning_type, difficulty=difficulty, question_index=index,
             answer=answer.text, score=graded.score, rationale=first.rationale, judge_error=graded.judge_error,
-            judge_reply=first.reply, judge_verdicts=graded.verdicts, created_at=now_iso(),
+            judge_verdicts=graded.verdicts, created_at=now_iso(),
             answer_usage=TokenUsage(**answer.usage.__dict__), judge_usage=graded.usage,
         ))
         if self.progress is not None:

@@ -117,7 +117,6 @@ class Example(QuestionChecks):
     rationale: str = ""
     created_at: str
     judge_error: str | None = None
-    judge_reply: str = ""
     judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
     excluded: bool = False
 
@@ -194,7 +193,6 @@ class ItemStep(Record):
     score: float
     rationale: str = ""
     judge_error: str | None = None
-    judge_reply: str = ""
     judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
     created_at: str
     answer_usage: TokenUsage = Field(default_factory=TokenUsage)

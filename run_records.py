@@ -62,7 +62,7 @@ def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_a
             question=question.question, **checks,
             tags=ExampleTags(reasoning_type=key[1], difficulty=key[0], question_index=key[2]),
             answer=item.answer, score=item.score, rationale=item.rationale, created_at=item.created_at,
-            judge_error=item.judge_error, judge_reply=item.judge_reply, judge_verdicts=item.judge_verdicts,
+            judge_error=item.judge_error, judge_verdicts=item.judge_verdicts,
             excluded=bool(question.excluded_reason),
         ))
     return RunRecord(

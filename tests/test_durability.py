@@ -343,7 +343,7 @@ def test_transport_failure_is_never_recorded_as_a_wrong_answer(reference, tmp_pa
     assert "resuming interrupted run 1" in flat(resumed.stderr)
     record = outputs(tmp_path)[0][0]
     for example in record["examples"]:
-        assert example["answer"].strip() and example["judge_error"] is None and example["judge_reply"]
+        assert example["answer"].strip() and example["judge_error"] is None and example["judge_verdicts"][0]["reply"]
     assert_equals_reference(tmp_path, reference)
 
 

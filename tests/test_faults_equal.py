@@ -55,7 +55,7 @@ def test_full_benchmark_through_faults_equals_the_fault_free_run(tmp_path):
     assert order == [(level, kind, 1) for level in range(1, 11) for kind in TYPES.split(",")]  # round robin
     assert 0 < clean["run_mean_score"] < 1  # a run with both verdicts, so equal scores mean something
 
-    for field in ("question", "answer", "score", "rationale", "judge_reply", "reference_answer", "tags"):
+    for field in ("question", "answer", "score", "rationale", "judge_verdicts", "reference_answer", "tags"):
         assert [e[field] for e in faulty["examples"]] == [e[field] for e in clean["examples"]], field
     assert without_volatile(faulty) == without_volatile(clean)  # usage, EMAs, judge errors: all of it
     assert faulty_state == clean_state

@@ -119,7 +119,7 @@ def test_unreadable_verdict_is_asked_again_then_recorded_as_judge_error(tmp_path
     failed = by_question[question_text("logic", 1, 1)]
     assert failed["score"] == 0.0
     assert failed["judge_error"]
-    assert failed["judge_reply"].count("I think it is fine") == 2
+    assert failed["judge_verdicts"][0]["reply"].count("I think it is fine") == 2
     recovered = by_question[question_text("logic", 1, 2)]
     assert (recovered["score"], recovered["judge_error"]) == (1.0, None)
     assert recovered["rationale"] == "scripted correct for logic d1 i2"
