@@ -210,7 +210,10 @@ def preview_run(settings: RunSettings) -> RunPreview:
                         "move it away to start afresh")
     if events and not any(isinstance(event, RunFinished) for event in events):
         done = len({(e.difficulty, e.reasoning_type, e.question_index) for e in events if isinstance(e, ItemStep)})
-        return RunPreview(resumed_plan(settings, events), state, runs, True, done, warnings)
+        plan = resumed_plan(settings, events)
+        if plan.cycle > state.cycle:  # the new cycle's plan was journaled, its state not yet saved
+            state = state.model_copy(update={"current_difficulty": plan.difficulty_start, "cycle": plan.cycle})
+        return RunPreview(plan, state, runs, True, done, warnings)
     if settings.replay_items:
         return RunPreview(_plan_for(settings, state, next_id), state, runs, False, 0, warnings)
     if settings.new_cycle and state.current_difficulty <= MAX_DIFFICULTY:
@@ -236,18 +239,23 @@ def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, RunPrevie
         journal, _ = RunJournal.open(settings.out_dir, preview.plan.run_id)
         if preview.plan != journal.plan:
             journal.amend(preview.plan)
-        return journal, preview
+    else:
+        journal = RunJournal.create(settings.out_dir, preview.plan)
+    # After the plan: a crash in between leaves a journal whose cycle the resume applies again.
     if preview.state.cycle != load_state(settings.out_dir).cycle:
-        save_state(settings.out_dir, preview.state)  # the new cycle is recorded before its plan
-    journal = RunJournal.create(settings.out_dir, preview.plan)
+        save_state(settings.out_dir, preview.state)
     if preview.plan.replay:
         _journal_replay_questions(journal, settings.replay_items)
     return journal, preview
 
 
 def _journal_replay_questions(journal: RunJournal, items: tuple[DatasetItem, ...]) -> None:
-    """A replay's questions go into its journal at once: a resume then needs no source file."""
+    """A replay's questions go into its journal before any call; a resume adds those an interruption missed."""
+    if replay_keys(items) != record_order(journal.plan):
+        raise DataError(f"the --replay file no longer holds the questions run {journal.plan.run_id} started with")
     for key, item in zip(record_order(journal.plan), items):
+        if key in journal.questions:
+            continue
         journal.record(QuestionStep(
             reasoning_type=key[1], difficulty=key[0], question_index=key[2], question=item.question,
             reference_answer=item.reference_answer, validation=item.validation, created_at=now_iso(),

@@ -159,3 +159,21 @@ def test_export_to_an_existing_file_is_refused_and_the_file_is_unchanged(source,
     assert len(lines) == 1 and re.fullmatch(r"error: .*taken\.jsonl already exists; choose a new file for "
                                             r"--export-dataset", lines[0])
     assert target.read_text(encoding="utf-8") == '{"keep": "me"}\n'
+
+
+def test_a_replay_interrupted_while_journaling_its_questions_resumes(source, tmp_path):
+    """Ctrl-C between the replay's plan and its last question line: the rerun adds the missing questions."""
+    sim, bench = source
+    runs_file = bench / "runs.jsonl"
+    out = tmp_path / "replay"
+    assert replay(sim, runs_file, out) == 0
+    finished = records(out)[0]
+    # the same replay, cut off after its plan and first question, as an interruption would leave it
+    (out / "state.json").unlink()
+    (out / "runs.jsonl").unlink()
+    journal = out / "journal_run_0001.jsonl"
+    journal.write_text("".join(journal.read_text().splitlines(keepends=True)[:2]))
+    assert replay(sim, runs_file, out) == 0
+    again = records(out)[0]
+    assert [e["question"] for e in again["examples"]] == [e["question"] for e in finished["examples"]]
+    assert again["replay"] and len(again["examples"]) == len(finished["examples"])
