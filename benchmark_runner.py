@@ -47,7 +47,6 @@ class RunOutcome:
     status: str
     state: BenchmarkState
     record: RunRecord | None = None
-    resumed: bool = False
 
 
 def earlier_questions_by_type(runs: list[RunRecord]) -> dict[str, list[str]]:
@@ -194,4 +193,4 @@ def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine, writ
         run = BenchmarkRun(settings, client, engine, journal, state, earlier_questions_by_type(runs), progress)
         state = run.execute()
     record, state = finish_run(settings.out_dir, journal, state, runs, write_outputs)
-    return RunOutcome(status="finished", state=state, record=record, resumed=resumed)
+    return RunOutcome(status="finished", state=state, record=record)

@@ -8,7 +8,6 @@ from pathlib import Path
 from cli_common import parse_extra_body, resolve_base_url, resolve_key, validate_client_flags
 from dataset_io import load_replay_items
 from errors import UsageError
-from judge_panel import AGGREGATIONS
 from llm_client import Endpoint, LLMClient, normalize_base_url
 from novelty import embedding_similarities, tfidf_similarities
 from question_pipeline import QuestionPolicy
@@ -30,8 +29,6 @@ def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
     if args.validate and args.no_reference_answers:
         raise UsageError("--validate checks each question's reference answer; it cannot be used with "
                          "--no-reference-answers (every question would be left out)")
-    if args.judge_aggregation not in AGGREGATIONS:
-        raise UsageError(f"--judge-aggregation must be one of {', '.join(AGGREGATIONS)}")
     types = tuple(part.strip() for part in args.reasoning_types.split(","))
     if any(not part for part in types):
         raise UsageError(f"--reasoning-types has an empty entry: {args.reasoning_types!r}")

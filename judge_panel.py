@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from scoring import is_correct
+
 AGGREGATIONS = ("majority", "mean", "unanimous")
 
 
@@ -69,7 +71,7 @@ def disagreement_with_panel(panels: list[list[float | None]], scores: list[float
     rates = {}
     for index, judge in enumerate(judges):
         # The panel's binary call: above one half is correct, a tie incorrect, as in aggregate().
-        pairs = [(items[index], 1.0 if score > 0.5 else 0.0) for items, score in zip(panels, scores)
+        pairs = [(items[index], 1.0 if is_correct(score) else 0.0) for items, score in zip(panels, scores)
                  if items[index] is not None]
         rates[judge] = sum(1 for verdict, panel in pairs if verdict != panel) / len(pairs) if pairs else None
     return rates

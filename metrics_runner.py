@@ -7,7 +7,7 @@ must not depend on the persistence layer's models or their timing.
 What it reports:
 
 * accuracy per difficulty and per reasoning type, with Wilson 95% intervals
-  (an example is correct when its score is > 0, as in the sequential view;
+  (an example is correct when its score is above 0.5, as in the runner's report;
   examples marked ``excluded`` are left out of everything);
 * the EMA trajectory over runs (each run's ``ema_score``), with runs marked
   ``replay`` listed apart from generated runs;
@@ -25,6 +25,7 @@ from collections import defaultdict
 import numpy as np
 
 from metrics_core import wilson
+from scoring import is_correct
 from metrics_fit import bootstrap_d50, place_d50
 from metrics_load import InputError, ReadInfo, read_values
 
@@ -102,7 +103,7 @@ class RunnerView:
                     diff = _difficulty(tags.get("difficulty"))
                     if diff is None:
                         st["examples_without_difficulty"] += 1
-                    self.examples.append((rtype, diff, 1 if score > 0 else 0))
+                    self.examples.append((rtype, diff, 1 if is_correct(score) else 0))
                     scored += 1
                 self.runs.append({
                     "run_id": value.get("run_id"),
@@ -171,7 +172,7 @@ class RunnerView:
                     "generated_runs": generated,
                     "replay_runs": len(self.runs) - generated,
                     "scored_examples": len(self.examples),
-                    "correct_means": "score > 0",
+                    "correct_means": "score > 0.5 (a binary verdict of 1, or more than half of a judge panel)",
                 },
                 "by_difficulty": self.by_difficulty(),
                 "by_reasoning_type": self.by_reasoning_type(),

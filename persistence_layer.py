@@ -147,6 +147,11 @@ class RunDescription(Record):
     replay_source: str | None = None
 
 
+def replay_key(run: RunDescription) -> str:
+    """Whose moving averages a replay updates (``replay_emas``): the same questions answered by the same model."""
+    return f"{run.replay_source} :: {run.model_answering}"
+
+
 class RunRecord(RunDescription):
     """One line of ``runs.jsonl``: a finished run with its examples in round-robin order."""
 

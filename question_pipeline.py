@@ -21,10 +21,12 @@ from judging import JudgePanel
 from llm_client import LLMClient
 from novelty import most_similar, tfidf_similarities
 from persistence_layer import QuestionChecks, TokenUsage, add_usage
+from scoring import is_correct
 
 MAX_EXTRA_TRIES = 2
 NOT_VERIFIED = "unverified: the evaluation model's own solution disagreed with the reference answer"
 NO_REFERENCE = "unverified: the generator gave no reference answer to check"
+NO_VALIDATION_VERDICT = "unverified: no readable verdict on the evaluation model's own solution"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class QuestionMaker:
             if reason and not last_try:
                 rejected.append((question, reason))
                 continue
-            if self.policy.validate:
+            if self.policy.validate and not reason:  # a near-duplicate on its last try is out anyway
                 invalid, spent = self._validate(reasoning_type, difficulty, question, reference, checks)
                 validation_usage = add_usage(validation_usage, spent)
                 reason = reason or invalid
@@ -119,6 +121,10 @@ class QuestionMaker:
                                     solver.max_tokens, self.priority)
         graded = self.panel.grade(reasoning_type, difficulty, question, solution.text, reference, self.priority)
         checks.validation_answer = solution.text
-        checks.validation = "verified" if graded.score > 0.5 else "unverified"
+        checks.validation = "verified" if is_correct(graded.score) else "unverified"
         usage = add_usage(TokenUsage(**solution.usage.__dict__), graded.usage)
-        return (None if checks.validation == "verified" else NOT_VERIFIED), usage
+        if checks.validation == "verified":
+            return None, usage
+        if all(verdict.score is None for verdict in graded.verdicts):
+            return NO_VALIDATION_VERDICT, usage  # the judges said nothing: not a disagreement
+        return NOT_VERIFIED, usage

@@ -79,8 +79,8 @@ def _panel_lines(record: RunRecord) -> list[str]:
     scores = [e.score for e in record.examples]
     kappa = fleiss_kappa(panels)
     lines = ["## Judge panel", "",
-             f"{len(judges)} judges graded every answer; the score is their **{record.judge_aggregation}** "
-             "(a tie counts as incorrect).", "",
+             f"{len(judges)} judges graded every answer; the score is their **{record.judge_aggregation}**"
+             + (" (a tie counts as incorrect)." if record.judge_aggregation == "majority" else "."), "",
              f"- Fleiss' kappa: {_fmt(kappa)}" + (" (undefined: too few items or no variation)" if kappa is None else ""),
              "", "| Pair of judges | Agreement |", "|---|---:|"]
     lines += [f"| {pair} | {_fmt(rate)} |" for pair, rate in pairwise_agreement(panels, judges).items()]

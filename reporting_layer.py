@@ -11,9 +11,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from persistence_layer import BenchmarkState, EmaSet, RunRecord, write_text_atomic
+from persistence_layer import MAX_DIFFICULTY, BenchmarkState, EmaSet, RunRecord, replay_key, write_text_atomic
 from report_trust import trust_lines
-from scoring import ScoredItem, cell_means, difficulty_mean, type_mean
+from scoring import ScoredItem, cell_means, difficulty_mean, is_correct, type_mean
 
 PREVIEW_CHARS = 600
 PREVIEWS_PER_RUN = 12
@@ -44,11 +44,6 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _fmt_count(value: float) -> str:
-    """A count of correct answers: whole unless a mean-of-judges panel made it fractional."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
-
-
 def _clip(text: str) -> str:
     text = (text or "").strip()
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rstrip() + " …"
@@ -57,7 +52,7 @@ def _clip(text: str) -> str:
 def _emas(record: RunRecord, state: BenchmarkState) -> EmaSet:
     """The EMAs this run moved: the benchmark's, or its replay line's."""
     if record.replay:
-        return state.replay_emas.get(f"{record.replay_source} :: {record.model_answering}", EmaSet())
+        return state.replay_emas.get(replay_key(record), EmaSet())
     return state
 
 
@@ -69,7 +64,8 @@ def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, 
     for kind in record.reasoning_types:
         scores = [item.score for item in scored if item.reasoning_type == kind]
         mean = type_mean(means, kind) if scores else None
-        rows.append((kind, len(scores), sum(scores), mean, _emas(record, state).ema_by_reasoning_type.get(kind)))
+        rows.append((kind, len(scores), sum(map(is_correct, scores)), mean,
+                     _emas(record, state).ema_by_reasoning_type.get(kind)))
     return rows
 
 
@@ -81,7 +77,8 @@ def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int,
     for level in range(record.difficulty_start, record.difficulty_end + 1):
         scores = [item.score for item in scored if item.difficulty == level]
         mean = difficulty_mean(means, level) if scores else None
-        rows.append((level, len(scores), sum(scores), mean, _emas(record, state).ema_by_difficulty.get(str(level))))
+        rows.append((level, len(scores), sum(map(is_correct, scores)), mean,
+                     _emas(record, state).ema_by_difficulty.get(str(level))))
     return rows
 
 
@@ -125,7 +122,7 @@ def draw_charts(out_dir: Path, record: RunRecord, runs: list[RunRecord]) -> list
     for example in (e for e in record.examples if not e.excluded):
         per_type = cells.setdefault(example.tags.reasoning_type, {})
         correct, items = per_type.get(example.tags.difficulty, (0, 0))
-        per_type[example.tags.difficulty] = (correct + int(example.score >= 1), items + 1)
+        per_type[example.tags.difficulty] = (correct + int(is_correct(example.score)), items + 1)
     drawn = [
         ("Accuracy by difficulty per reasoning type, this run (bars: Wilson 95% intervals)",
          charts.accuracy_by_difficulty(out_dir / f"{stem}_accuracy.png", cells,
@@ -167,11 +164,11 @@ def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | Non
         "",
         "## Scores",
         "",
-        f"- Run mean score: **{_fmt(record.run_mean_score)}** ({_fmt_count(sum(i.score for i in _scored(record)))} "
+        f"- Run mean score: **{_fmt(record.run_mean_score)}** ({sum(is_correct(i.score) for i in _scored(record))} "
         f"of {len(_scored(record))} scored answers judged correct; {record.excluded} question(s) left out)",
         f"- Overall EMA after this run: **{_fmt(record.ema_score)}**"
-        + (" (replay line, kept apart from generated runs)" if record.replay else f" (over {state.run_count} run(s))"),
-        f"- Unreadable verdicts: {record.judge_errors} (scored 0 and counted here, not hidden)",
+        + (" (replay line, kept apart from generated runs)" if record.replay else f" (after run {record.run_id})"),
+        f"- {_judge_error_line(record)}",
         "",
         "Each score is the binary verdict of the evaluation model on the answering model's answer to a question "
         "the generation model wrote. Means per type and per difficulty are means of cell means "
@@ -182,9 +179,9 @@ def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | Non
         "| Reasoning type | Items | Correct | Run mean | EMA |",
         "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {kind} | {n} | {_fmt_count(ok)} | {_fmt(mean)} | {_fmt(ema)} |" for kind, n, ok, mean, ema in type_rows(record, state)]
+    lines += [f"| {kind} | {n} | {str(ok)} | {_fmt(mean)} | {_fmt(ema)} |" for kind, n, ok, mean, ema in type_rows(record, state)]
     lines += ["", "## By difficulty", "", "| Difficulty | Items | Correct | Run mean | EMA |", "|---:|---:|---:|---:|---:|"]
-    lines += [f"| {level} | {n} | {_fmt_count(ok)} | {_fmt(mean)} | {_fmt(ema)} |" for level, n, ok, mean, ema in difficulty_rows(record, state)]
+    lines += [f"| {level} | {n} | {str(ok)} | {_fmt(mean)} | {_fmt(ema)} |" for level, n, ok, mean, ema in difficulty_rows(record, state)]
     lines += [""] + trust_lines(record)
     if chart_files:
         lines += ["", "## Charts", ""]
@@ -220,6 +217,14 @@ def _previews(record: RunRecord) -> list[str]:
     return lines
 
 
+def _judge_error_line(record: RunRecord) -> str:
+    """How many answers lacked a readable verdict, and what that did to their score."""
+    if "," in record.model_evaluation:
+        return (f"Answers with at least one unreadable verdict: {record.judge_errors} (a missing verdict counts as "
+                "incorrect in the panel's vote; counted here, not hidden)")
+    return f"Unreadable verdicts: {record.judge_errors} (scored 0 and counted here, not hidden)"
+
+
 def _verdict_lines(example) -> list[str]:
     """The judge's rationale, or with a panel each judge's verdict and rationale."""
     if len(example.judge_verdicts) <= 1:
@@ -248,10 +253,11 @@ def print_summary(console: Console, record: RunRecord, state: BenchmarkState, pr
     overall.add_row("Items", str(len(record.examples)))
     overall.add_row("Run mean score", _fmt(record.run_mean_score))
     overall.add_row("Overall EMA" + (" (replay line)" if record.replay else ""), _fmt(record.ema_score))
-    overall.add_row("Unreadable verdicts", str(record.judge_errors))
+    overall.add_row("Answers with an unreadable verdict", str(record.judge_errors))
     overall.add_row("Left out of scores", str(record.excluded))
     if not record.replay:  # a replay does not move the benchmark's difficulty
-        overall.add_row("Next difficulty", "complete" if state.current_difficulty > 10 else str(state.current_difficulty))
+        overall.add_row("Next difficulty", "complete" if state.current_difficulty > MAX_DIFFICULTY
+                        else str(state.current_difficulty))
     console.print(overall)
     if is_simulated(record):
         console.print("Simulated models: these figures show what the tool reports, not how a real model performs.",
@@ -260,13 +266,13 @@ def print_summary(console: Console, record: RunRecord, state: BenchmarkState, pr
     for column in ("Reasoning type", "Items", "Correct", "Run mean", "EMA"):
         by_type.add_column(column, justify="left" if column == "Reasoning type" else "right")
     for kind, n, ok, mean, ema in type_rows(record, state):
-        by_type.add_row(kind, str(n), _fmt_count(ok), _fmt(mean), _fmt(ema))
+        by_type.add_row(kind, str(n), str(ok), _fmt(mean), _fmt(ema))
     console.print(by_type)
     by_level = Table(title="By difficulty")
     for column in ("Difficulty", "Items", "Correct", "Run mean", "EMA"):
         by_level.add_column(column, justify="right")
     for level, n, ok, mean, ema in difficulty_rows(record, state):
-        by_level.add_row(str(level), str(n), _fmt_count(ok), _fmt(mean), _fmt(ema))
+        by_level.add_row(str(level), str(n), str(ok), _fmt(mean), _fmt(ema))
     console.print(by_level)
     tokens = Table(title="Tokens (as reported by the endpoints)")
     for column in ("Role", "Prompt", "Completion", "Total") + (("Cost (USD)",) if prices else ()):

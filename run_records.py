@@ -22,6 +22,7 @@ from persistence_layer import (
     RunRecord,
     TokenUsage,
     add_usage,
+    replay_key,
     append_run,
     save_state,
 )
@@ -34,11 +35,6 @@ def scored_items(journal: RunJournal, keys: list[CellKey]) -> list[ScoredItem]:
     """Scores of the given cells, leaving out questions excluded from scoring."""
     return [ScoredItem(key[1], key[0], journal.items[key].score) for key in keys
             if not journal.questions[key].excluded_reason]
-
-
-def replay_key(plan: RunPlan) -> str:
-    """Whose moving averages a replay updates: the same questions answered by the same model."""
-    return f"{plan.replay_source} :: {plan.model_answering}"
 
 
 def _usage_by_role(journal: RunJournal, keys: list[CellKey]) -> dict[str, TokenUsage]:

@@ -28,6 +28,11 @@ class ScoredItem(NamedTuple):
     score: float
 
 
+def is_correct(score: float) -> bool:
+    """Whether a score counts as a correct answer: a binary verdict of 1, or more than half of a panel."""
+    return score > 0.5
+
+
 def ema_update(previous: float | None, value: float, alpha: float) -> float:
     """``alpha * value + (1 - alpha) * previous``; the value itself on the first update."""
     if previous is None:

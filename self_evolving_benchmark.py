@@ -156,12 +156,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     # Check every flag and the folder's state, runs and journal before writing anything, not even the log.
     for folder in (out_dir, args.cache_dir) if args.cache_dir is not None else (out_dir,):
         check_output_folder(folder, create=False)
-    preview_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None))
+    plan = preview_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None)).plan
+    chains = 0 if plan is None or plan.replay else len(plan.reasoning_types)
     check_output_folder(out_dir)
     configure_logging(out_dir / "benchmark.log", args.log_level)
     server = _start_demo_endpoint(args) if args.demo else None
     try:
-        return _execute(args, out_dir, types, server.base_url if server else None, console, prices)
+        return _execute(args, out_dir, types, server.base_url if server else None, console, prices, chains)
     finally:
         if server is not None:
             server.stop()
@@ -176,14 +177,14 @@ def _start_demo_endpoint(args: argparse.Namespace):
 
 
 def _execute(args: argparse.Namespace, out_dir: Path, types: tuple[str, ...], demo_url: str | None,
-             console: Console, prices: dict[str, tuple[float, float]]) -> int:
+             console: Console, prices: dict[str, tuple[float, float]], chains: int) -> int:
     cancel = threading.Event()
     client = build_client(args, cancel)
     settings = build_settings(args, out_dir, types, demo_url, client)
-    # One worker per type chain, plus `concurrency` for items (an item holds its worker for its answer and
-    # its verdict): enough to keep each endpoint's allowance busy. More threads only queue for the GIL
-    # (twice as many made each chain step wait ~2x longer, measured with bench/bench_runner.py).
-    engine = Engine(workers=len(settings.reasoning_types) + args.concurrency, cancel_event=cancel)
+    # One worker per type chain of the plan (none for a replay), plus `concurrency` for items (an item holds
+    # its worker for its answer and its verdict): enough to keep each endpoint's allowance busy. More threads
+    # only queue for the GIL (twice as many made each chain step wait ~2x longer, bench/bench_runner.py).
+    engine = Engine(workers=chains + args.concurrency, cancel_event=cancel)
     report_paths = []
 
     def write_outputs(record, state_after, runs) -> None:

@@ -97,7 +97,7 @@ def test_report_holds_the_run_metadata_scores_tables_and_previews(tmp_path, monk
                 f"| Evaluation | `judge` at {server.root_url} |", "| EMA alpha | 0.5 |"):
         assert row in report, row
     assert "- Run mean score: **0.250** (1 of 4 " in report
-    assert "Overall EMA after this run: **0.250** (over 1 run(s))" in report
+    assert "Overall EMA after this run: **0.250** (after run 1)" in report
     assert "Unreadable verdicts: 0" in report
 
     by_type = report.split("## By reasoning type", 1)[1].split("## By difficulty", 1)[0]
