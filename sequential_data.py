@@ -128,14 +128,20 @@ def runs_file(path: Path) -> Path | None:
 
 
 def problems_from_runs(records: list[RunRecord]) -> list[dict]:
-    """Each generated question of the runner's records as an EvaLearn-style problem."""
+    """Each scored question of the runner's generated runs as an EvaLearn-style problem.
+
+    Replays are left out (their questions are already in the run they replay), and so are questions
+    excluded from scoring: an unverified one may carry a wrong reference answer.
+    """
     problems = []
     for record in records:
+        if record.replay:
+            continue
         for example in record.examples:
+            if example.excluded:
+                continue
             tags = example.tags
-            # A declared field in newer records, an extra one in older records.
-            reference = getattr(example, "reference_answer", None) or (example.model_extra or {}).get("reference_answer")
-            reference = reference if isinstance(reference, str) and reference.strip() else None
+            reference = (example.reference_answer or "").strip() or None
             problems.append({
                 "id": f"r{record.run_id}-{tags.reasoning_type}-d{tags.difficulty}-q{tags.question_index}",
                 "type": tags.reasoning_type,
