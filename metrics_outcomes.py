@@ -143,6 +143,9 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
     else:
         codes = [number_code(a) for a in answers]
         codes = [scorer(d.get("gpt4judge")) if c is None else c for d, c in zip(dicts, codes)]
+        # Our own results carry the parsed score and say in judge_error when no verdict could be read:
+        # count those as unparseable too, as a reply without a verdict would be.
+        codes = [c | UNPARSED if d.get("judge_error") else c for d, c in zip(dicts, codes)]
     return ChunkColumns(
         sids=sids, type_names=type_names, type_idx=type_idx, pos=pos, code=np.asarray(codes, dtype=np.int8),
         values=values, not_objects=not_objects,

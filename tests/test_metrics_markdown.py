@@ -36,3 +36,15 @@ def test_no_charts_writes_the_markdown_without_a_picture(tmp_path, capsys):
                                  "--output", str(tmp_path / "rep.json"), "--no-charts"]) == 0
     assert "![" not in (tmp_path / "rep.md").read_text()
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_our_results_with_a_judge_error_count_as_unparseable(tmp_path, capsys):
+    """The sequential mode writes answer_score 0 plus judge_error when no verdict could be read."""
+    results = [{"sequence_id": 1, "position_in_sequence": 1, "type": "A", "answer_score": 1, "gpt4judge": judge(1)},
+               {"sequence_id": 1, "position_in_sequence": 2, "type": "A", "answer_score": 0,
+                "gpt4judge": "no verdict here", "judge_error": "no readable verdict"}]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    assert evaluate_metric.main(["--results", str(tmp_path / "r.json"), "--problems", "2", "--bootstrap", "0",
+                                 "--output", str(tmp_path / "rep.json"), "--no-charts"]) == 0
+    quality = json.loads((tmp_path / "rep.json").read_text())["model_evaluation"]["data_quality"]
+    assert quality["unparseable_verdicts"] == 1
