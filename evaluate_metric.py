@@ -24,7 +24,7 @@ import json
 import math
 import os
 import sys
-import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from metrics_core import SequenceMetrics, first_correct, longest_run
 from metrics_load import InputError, ReadInfo, read_values
 from metrics_outcomes import collect_outcomes
 from metrics_runner import RunnerView, is_run_record
+from persistence_layer import write_text_atomic
 
 DEFAULT_PROBLEMS = 7
 DEFAULT_WARMUP = 3
@@ -195,7 +196,7 @@ class EvaLearnMetrics:
             }
         }
         if output_file:
-            write_json_atomic(output_file, report)
+            write_report_json(output_file, report)
         return report
 
 
@@ -212,27 +213,9 @@ def _finite(value):
     return value
 
 
-def write_json_atomic(path: str, data: dict) -> None:
-    """Write ``data`` as JSON to ``path`` via a temporary file and a rename,
-    so a reader never sees half a report and a failure leaves the old one."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(_finite(data), f, indent=2, ensure_ascii=False, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def write_report_json(path: str, data: dict) -> None:
+    """The JSON report, written atomically through the project's writer (non-finite floats as null)."""
+    write_text_atomic(Path(path), json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def default_output(results: str) -> str:
@@ -314,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         _check_args(args)
         if is_runs_file(args.results):
             report = RunnerView(args.results).report(args.bootstrap, args.seed)
-            write_json_atomic(args.output, report)
+            write_report_json(args.output, report)
             from metrics_console import print_runner  # rich, only once there is something to show
 
             print_runner(report, args.output)

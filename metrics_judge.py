@@ -17,7 +17,6 @@ function's.
 from __future__ import annotations
 
 import operator
-import re
 from itertools import repeat
 
 import numpy as np
@@ -54,7 +53,6 @@ def number_code(raw: object) -> int | None:
 
 # The same pattern as verdict's fence (a test keeps them equal): used only to
 # know whether a reply's fence decides its verdict.
-_FENCE = re.compile(r"```json\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
 
 
 class JudgeScorer:
@@ -89,7 +87,7 @@ class JudgeScorer:
         """Code of a tail starting at the reply's first "```", or -1 (read whole)."""
         code = self._tails.get(tail)
         if code is None:
-            code = self.slow(tail) if _FENCE.search(tail) else -1
+            code = self.slow(tail) if verdict.EVALEARN_FENCE.search(tail) else -1
             if len(self._tails) >= self._limit:
                 self._tails.clear()
             self._tails[tail] = code

@@ -95,7 +95,7 @@ def parse_score_verdict(reply: str) -> ScoreVerdict | None:
 
 # EvaLearn's reading of a judge reply: the first ```json fence decides alone;
 # without a fence, the first exact {"answer_score": N} object decides.
-_FENCE = re.compile(r"```json\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
+EVALEARN_FENCE = re.compile(r"```json\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
 _EXACT_ANSWER_SCORE = re.compile(r'\{"answer_score":\s*(\d+)\}')
 
 
@@ -115,7 +115,7 @@ def parse_answer_score(reply: str | None) -> tuple[int | float, bool]:
     """
     if not reply or not isinstance(reply, str):
         return 0, False
-    fence = _FENCE.search(reply)
+    fence = EVALEARN_FENCE.search(reply)
     if fence:
         try:
             obj = json.loads(fence.group(1))
