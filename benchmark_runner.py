@@ -27,7 +27,7 @@ from engine import Engine
 from errors import Cancelled
 from judging import JudgePanel
 from llm_client import LLMClient
-from persistence_layer import BenchmarkState, ItemStep, QuestionStep, RunRecord, TokenUsage, save_state
+from persistence_layer import BenchmarkState, ItemStep, QuestionStep, RunRecord, add_usage, save_state
 from progress import RunProgress
 from question_pipeline import QuestionMaker
 from run_journal import CellKey, RunJournal
@@ -128,7 +128,7 @@ class BenchmarkRun:
             reasoning_type=reasoning_type, difficulty=difficulty, question_index=index,
             answer=answer.text, score=graded.score, rationale=first.rationale, judge_error=graded.judge_error,
             judge_verdicts=graded.verdicts, created_at=now_iso(),
-            answer_usage=TokenUsage(**answer.usage.__dict__), judge_usage=graded.usage,
+            answer_usage=add_usage(answer.usage), judge_usage=graded.usage,
         ))
         if self.progress is not None:
             self.progress.advance()

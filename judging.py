@@ -61,14 +61,14 @@ class JudgePanel:
     def _one_verdict(self, judge, messages: list[dict], priority: int) -> tuple[JudgeVerdict, TokenUsage]:
         endpoint = judge.endpoint
         reply = self.client.chat(endpoint, messages, judge.temperature, judge.max_tokens, priority)
-        usage = TokenUsage(**reply.usage.__dict__)
+        usage = add_usage(reply.usage)
         replies = [reply.text]
         parsed = parse_score_verdict(reply.text)
         if parsed is None:
             log.warning("%s gave no readable verdict; asking once more", endpoint.model)
             retry = self.client.chat(endpoint, build_judge_retry_prompt(messages, reply.text),
                                      judge.temperature, judge.max_tokens, priority)
-            usage = add_usage(usage, TokenUsage(**retry.usage.__dict__))
+            usage = add_usage(usage, retry.usage)
             replies.append(retry.text)
             parsed = parse_score_verdict(retry.text)
         reply_text = "\n\n---\n\n".join(replies)

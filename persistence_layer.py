@@ -80,9 +80,9 @@ class TokenUsage(Record):
     total_tokens: int = 0
 
 
-def add_usage(first: TokenUsage, second: TokenUsage) -> TokenUsage:
-    """Token counts of two steps together."""
-    return TokenUsage(**{name: getattr(first, name) + getattr(second, name) for name in TokenUsage.model_fields})
+def add_usage(*usages) -> TokenUsage:
+    """Token counts added up, as a record; each may be a ``TokenUsage`` or a reply's usage from the client."""
+    return TokenUsage(**{name: sum(getattr(usage, name) for usage in usages) for name in TokenUsage.model_fields})
 
 
 class JudgeVerdict(Record):

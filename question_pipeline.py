@@ -99,7 +99,7 @@ class QuestionMaker:
                 f"generation: {role.endpoint.model} returned an empty question for {reasoning_type} at "
                 f"difficulty {difficulty}; rerun the same command to try again"
             )
-        return question, reference, TokenUsage(**reply.usage.__dict__)
+        return question, reference, add_usage(reply.usage)
 
     def _novelty(self, question: str, earlier: list[str], checks: QuestionChecks) -> str | None:
         """Store the closest earlier question; the reason to turn this one down, if it is too close."""
@@ -122,7 +122,7 @@ class QuestionMaker:
         graded = self.panel.grade(reasoning_type, difficulty, question, solution.text, reference, self.priority)
         checks.validation_answer = solution.text
         checks.validation = "verified" if is_correct(graded.score) else "unverified"
-        usage = add_usage(TokenUsage(**solution.usage.__dict__), graded.usage)
+        usage = add_usage(solution.usage, graded.usage)
         if checks.validation == "verified":
             return None, usage
         if all(verdict.score is None for verdict in graded.verdicts):

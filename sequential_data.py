@@ -26,7 +26,7 @@ from pathlib import Path
 
 from errors import DataError, UsageError
 from persistence_layer import RUN_RECORD, RUNS_FILE, RunRecord, read_jsonl, read_text
-from sequential_records import ProblemId, id_sort_key, problem_key
+from sequential_records import ProblemId, problem_key
 
 log = logging.getLogger("sequential")
 
@@ -327,8 +327,3 @@ def select_sequences_for_evaluation(sequences: list[dict], num_sequences: int | 
         picked = {id(seq) for seq in random.Random(seed).sample(chosen, num_sequences)}
         chosen = [seq for seq in chosen if id(seq) in picked]
     return chosen
-
-
-def sequences_sorted(sequences: list[dict]) -> list[dict]:
-    """Sequences by id (ints first), the order results are written in."""
-    return sorted(sequences, key=lambda seq: id_sort_key(seq["sequence_id"]))

@@ -36,14 +36,14 @@ from cli_common import OneLineParser, log_to_file, resolve_base_url, resolve_key
 from engine import Engine
 from errors import Cancelled, DataError, UsageError
 from llm_client import ChatReply, Endpoint, LLMClient
-from persistence_layer import TokenUsage, write_json_atomic
+from persistence_layer import TokenUsage, add_usage, write_json_atomic
 from progress import RunProgress
 from sequential_data import DEFAULT_SEQ_LEN, criteria_for, prepare_data, select_sequences_for_evaluation
 from sequential_data import load_evaluation_data  # noqa: F401  (part of the seed's API, re-exported)
 from sequential_prompts import HistoryEntry, build_judge_messages, build_judge_retry_messages
 from sequential_prompts import build_student_messages, flatten_prompt
 from sequential_report import write_sequential_report
-from sequential_records import EvalOutcome, ResultStore, SequentialItem, check_integrity, print_summary, sum_usage
+from sequential_records import EvalOutcome, ResultStore, SequentialItem, check_integrity, print_summary
 from verdict import parse_answer_score
 
 log = logging.getLogger("sequential")
@@ -102,7 +102,7 @@ class Annotator:
         if self.check_empty and not replies[0].text.strip():
             log.warning("client: %s returned an empty answer; asking once more", self.student.model)
             replies.append(self._ask(self.student, messages, self.temperature, self.max_tokens))
-        return replies[-1].text.strip(), sum_usage([_usage(reply) for reply in replies])
+        return replies[-1].text.strip(), add_usage(*[reply.usage for reply in replies])
 
     def grade(self, criteria: str, question: str, answer: str) -> Verdict:
         """EvaLearn's 0/1 verdict, asking once more when the reply holds none; never a silent 0."""
@@ -110,20 +110,16 @@ class Annotator:
         first = self._ask(self.judge, messages, JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS)
         score, parsed = parse_answer_score(first.text.strip())
         if parsed:
-            return Verdict(score, first.text.strip(), None, False, _usage(first))
+            return Verdict(score, first.text.strip(), None, False, add_usage(first.usage))
         log.warning("judge reply held no answer_score verdict; asking once more")
         retry = self._ask(self.judge, build_judge_retry_messages(messages, first.text.strip()),
                           JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS)
         score, parsed = parse_answer_score(retry.text.strip())
         return Verdict(score if parsed else 0, retry.text.strip(), first.text.strip(), not parsed,
-                       sum_usage([_usage(first), _usage(retry)]))
+                       add_usage(first.usage, retry.usage))
 
     def _ask(self, endpoint: Endpoint, messages: list[dict], temperature: float, max_tokens: int) -> ChatReply:
         return self.client.chat(endpoint, messages, temperature, max_tokens)
-
-
-def _usage(reply: ChatReply) -> TokenUsage:
-    return TokenUsage(**reply.usage.__dict__)
 
 
 def history_entry(item: SequentialItem) -> HistoryEntry:

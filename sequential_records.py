@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from errors import DataError, UsageError
-from persistence_layer import JsonlAppender, Record, TokenUsage, read_jsonl, write_text_atomic
+from persistence_layer import JsonlAppender, Record, TokenUsage, add_usage, read_jsonl, write_text_atomic
 
 ItemKey = tuple  # (sequence_id, position_in_sequence)
 ProblemId = int | str
@@ -230,11 +230,6 @@ def accuracy_by_position(items: list[SequentialItem]) -> list[tuple[int, int, in
     return [(position, n, correct) for position, (n, correct) in sorted(counts.items())]
 
 
-def sum_usage(usages: list[TokenUsage]) -> TokenUsage:
-    """Token counts added up."""
-    return TokenUsage(**{name: sum(getattr(u, name) for u in usages) for name in TokenUsage.model_fields})
-
-
 @dataclass
 class EvalOutcome:
     """What ``sequential_eval.sequentialEval`` did; ``stopped`` lists (sequence, position) left on an empty answer."""
@@ -263,11 +258,13 @@ def print_summary(console: Console, outcome: EvalOutcome) -> None:
     correct = sum(1 for item in items if item.correct)
     overall = f"{correct / len(items):.1%}" if items else "-"
     console.print(f"Overall: {correct}/{len(items)} correct ({overall}) in {len(outcome.sequences)} sequences")
+    if outcome.invalid_sequences:
+        console.print(f"Skipped as invalid: {outcome.invalid_sequences} sequences (see the warnings above)")
     judge_errors = sum(1 for item in items if item.judge_error)
     empty = sum(1 for item in items if not item.gpt4res)
     if judge_errors or empty:
         console.print(f"Judge replies without a verdict (scored 0): {judge_errors}; empty answers graded: {empty}")
-    client, judge = (sum_usage([getattr(item, f"{role}_usage") for item in items]) for role in ("client", "judge"))
+    client, judge = (add_usage(*[getattr(item, f"{role}_usage") for item in items]) for role in ("client", "judge"))
     console.print(f"Tokens: client {client.prompt_tokens} in / {client.completion_tokens} out; "
                   f"judge {judge.prompt_tokens} in / {judge.completion_tokens} out")
     _print_integrity(console, outcome)
