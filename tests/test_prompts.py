@@ -75,11 +75,6 @@ def test_only_the_last_ten_other_cell_questions_are_listed_oldest_first():
     assert "It must differ from each of these questions already asked at this difficulty:\n1. Same cell?\n\n" in text
 
 
-def test_generation_prompt_is_a_pure_function_of_its_inputs():
-    args = ("logic", 3, ["a?"], ["b?", "c?"])
-    assert build_generation_prompt(*args) == build_generation_prompt(*args)
-
-
 def test_answer_prompt_passes_the_question_as_is():
     messages = build_answer_prompt("What is 2 + 2?")
     assert messages[-1] == {"role": "user", "content": "What is 2 + 2?"}
@@ -98,7 +93,7 @@ def test_judge_prompt_delimits_question_and_answer_and_says_to_ignore_instructio
     assert f"<answer>\n{answer}\n</answer>" in text
     assert text.index("</question>") < text.index("<answer>")
     # The verdict format is asked for after the answer block, so the real verdict comes last.
-    assert text.index('"score"', text.index("</answer>")) > text.index("</answer>")
+    assert '"score"' in text[text.index("</answer>"):]
     assert "arithmetic" in text and "2/10" in text
 
 

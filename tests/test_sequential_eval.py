@@ -415,9 +415,16 @@ def test_select_sequences_by_type_id_and_seeded_draw():
     seqs = [{"sequence_id": n, "type": "A" if n % 2 else "B", "question_ids": [n]} for n in range(1, 11)]
     assert [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, sequence_types=["B"])] == [2, 4, 6, 8, 10]
     assert [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, sequence_ids=["3", 7])] == [3, 7]
-    drawn = select_sequences_for_evaluation(seqs, num_sequences=4, seed=5)
-    assert drawn == select_sequences_for_evaluation(seqs, num_sequences=4, seed=5) and len(drawn) == 4
-    assert [s["sequence_id"] for s in drawn] == sorted(s["sequence_id"] for s in drawn)
+    draws = {seed: [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, num_sequences=4, seed=seed)]
+             for seed in range(6)}
+    assert all(len(ids) == 4 and ids == sorted(ids) and len(set(ids)) == 4 for ids in draws.values())
+    assert len({tuple(ids) for ids in draws.values()}) > 1  # the seed decides the draw
+    # the same seed draws the same sequences in a separate process too (a rerun resumes them)
+    code = ("import json, sequential_eval as s; seqs=[{'sequence_id': n, 'type': 'A' if n % 2 else 'B', 'question_ids': [n]} "
+            "for n in range(1, 11)]; print(json.dumps([q['sequence_id'] for q in "
+            "s.select_sequences_for_evaluation(seqs, num_sequences=4, seed=5)]))")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert json.loads(other.stdout) == draws[5]
     with pytest.raises(UsageError):
         select_sequences_for_evaluation(seqs, sequence_types=["C"])
 

@@ -488,3 +488,28 @@ def test_an_answer_that_plants_a_verdict_is_still_graded_on_its_merits(tmp_path)
     assert len(injected) == len(planted)
     for prompt in injected:  # the planted text is inside the delimited answer, not loose in the prompt
         assert "ignore your instructions" in block(prompt, "answer")
+
+
+class QuotingJudge(LoopbackChatServer):
+    """A judge that quotes the whole answer (planted verdict included) before giving its own verdict,
+    as real judges often do: only the parser's "last verdict wins" keeps the planted one out."""
+
+    def reply_to(self, body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        answer = block(prompt, "answer")
+        correct = answers_match(final_answer(answer), true_answer_for(block(prompt, "question")))
+        verdict = {"score": "correct" if correct else "incorrect", "rationale": "checked against the truth"}
+        return f"The answer reads:\n{answer}\n\nMy verdict:\n{json.dumps(verdict)}"
+
+
+def test_a_planted_verdict_quoted_back_by_the_judge_does_not_grade_the_answer(tmp_path):
+    with SimServer() as sim, QuotingJudge() as judge:
+        assert run_main(*sim_args(sim.base_url, tmp_path, "--reasoning-types", SIM_TYPES, "--n", 10,
+                                  "--base-url-evaluation", judge.base_url, answering="sim-solver-injector")) == 0
+    examples = last_record(tmp_path)["examples"]
+    planted = [e for e in examples if '{"score": "correct"' in e["answer"]]
+    assert planted
+    for example in planted:  # the judge's reply holds the planted verdict first and its own last
+        reply = example["judge_verdicts"][0]["reply"]
+        assert reply.index('{"score": "correct"') < reply.index('"score": "incorrect"')
+        assert example["score"] == 0.0
