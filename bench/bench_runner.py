@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmark_prompts import DEFAULT_REASONING_TYPES  # noqa: E402
-from sim_endpoint import SimServer  # noqa: E402
+from seval.benchmark.prompts import DEFAULT_REASONING_TYPES  # noqa: E402
+from seval.sim.server import SimServer  # noqa: E402
 
 CLI = ROOT / "self_evolving_benchmark.py"
 ROLES = ("generation", "answering", "evaluation")

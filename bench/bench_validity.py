@@ -56,8 +56,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmark_prompts import DEFAULT_REASONING_TYPES  # noqa: E402
-from sim_endpoint import SimServer, answers_match, true_answer_for  # noqa: E402
+from seval.benchmark.prompts import DEFAULT_REASONING_TYPES  # noqa: E402
+from seval.sim.server import SimServer, answers_match, true_answer_for  # noqa: E402
 
 CLI = ROOT / "self_evolving_benchmark.py"
 TARGET_POINTS = 2.0   # (b) must be within this many accuracy points of the truth

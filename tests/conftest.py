@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim_endpoint import SimServer  # noqa: E402
+from seval.sim.server import SimServer  # noqa: E402
 
 CLI = ROOT / "self_evolving_benchmark.py"
 CLI_TIMEOUT_S = 120

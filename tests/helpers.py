@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import self_evolving_benchmark  # noqa: E402
+from seval.cli import benchmark as self_evolving_benchmark  # noqa: E402
 
 CLI = ROOT / "self_evolving_benchmark.py"
 
@@ -138,7 +138,7 @@ VOLATILE_RECORD_FIELDS = ("started_at", "ended_at", "endpoint_generation", "endp
                           "endpoint_evaluation")
 TIMEOUT_S = 120
 # Charts (matplotlib) cost seconds per run and are not what is checked here.
-NO_CHARTS = ("--no-charts",) if "--no-charts" in CLI.read_text(encoding="utf-8") else ()
+NO_CHARTS = ("--no-charts",)
 
 
 def cli_args(base_url: str, out_dir: Path, *extra: str) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Callable
 import pytest
 
 from helpers import run_main
-from sim_endpoint import SimServer
+from seval.sim.server import SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER, SEQUENTIAL, METRICS = (str(ROOT / name) for name in

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import self_evolving_benchmark
+from seval.cli import benchmark as self_evolving_benchmark
 from conftest import run_cli
 from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text

@@ -26,8 +26,8 @@ import requests
 
 from helpers import (LEVELS, MODELS, PER_CELL, PLANNED, PLANNED_REQUESTS, TIMEOUT_S, TYPES, canonical, cli_args,
                      cli_env, comparable, free_port, read_lines, run_command, run_commands_together, run_main)
-import self_evolving_benchmark
-from sim_endpoint import SimServer
+from seval.cli import benchmark as self_evolving_benchmark
+from seval.sim.server import SimServer
 
 # Every run here is ``helpers.cli_args``: TYPES x LEVELS x PER_CELL = PLANNED (24) examples on the sim's
 # MODELS, one generation, one answer and one verdict request each (PLANNED_REQUESTS).

@@ -12,7 +12,7 @@ import json
 from conftest import run_cli
 from helpers import comparable, free_port, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
-from sim_endpoint import MODEL_IDS, SimServer
+from seval.sim.server import MODEL_IDS, SimServer
 
 SIM_MODELS = ["--model-generation", "sim-generator", "--model-answering", "sim-solver",
               "--model-evaluation", "sim-judge"]

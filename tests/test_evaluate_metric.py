@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-import verdict
+from seval import verdict as verdict
 
 # -- verdict.parse_answer_score: EvaLearn's reading of a judge reply ----------
 
@@ -68,7 +68,7 @@ def test_parse_answer_score_non_finite_values_do_not_crash():
 def test_fast_judge_scorer_agrees_with_parse_answer_score():
     # The fast path must give exactly the verdict function's reading, on the
     # usual replies and on every odd case that sends it to the slow path.
-    from metrics_judge import JudgeScorer, score_code
+    from seval.metrics.judge import JudgeScorer, score_code
 
     fences = ['{"answer_score": 1}', '{"answer_score": 0}', '{"answer_score": 0.5}', '{"answer_score": true}',
               '{"answer_score": "1"}', '{"answer_score": 1,}', "[1]", "", '{"other": 2}']
@@ -140,7 +140,7 @@ def small_set(request, tmp_path):
 
 
 def test_hand_computed_figures(small_set):
-    from evaluate_metric import EvaLearnMetrics
+    from seval.metrics.evalearn import EvaLearnMetrics
 
     m = EvaLearnMetrics(small_set, 4, bootstrap=0)
     assert m.N == 4
@@ -192,7 +192,7 @@ def test_hand_computed_figures(small_set):
 
 
 def test_missing_type_is_unknown_and_types_average_unweighted(tmp_path):
-    from evaluate_metric import EvaLearnMetrics
+    from seval.metrics.evalearn import EvaLearnMetrics
 
     recs = [{"sequence_id": i, "position_in_sequence": p, "gpt4judge": FENCE.format(1 if p == 1 else 0)}
             for i in range(3) for p in (1, 2)]
@@ -208,7 +208,7 @@ def test_missing_type_is_unknown_and_types_average_unweighted(tmp_path):
 
 
 def test_report_keeps_the_reference_structure(small_set, tmp_path):
-    from evaluate_metric import EvaLearnMetrics
+    from seval.metrics.evalearn import EvaLearnMetrics
 
     out = tmp_path / "report.json"
     report = EvaLearnMetrics(small_set, 4, bootstrap=200).generate_report(str(out), warmup_k=2)
@@ -253,7 +253,7 @@ def _trend_records(copies: int, trend: bool = True):
 
 
 def test_bootstrap_intervals_contain_the_estimate_and_shrink(tmp_path):
-    from evaluate_metric import EvaLearnMetrics
+    from seval.metrics.evalearn import EvaLearnMetrics
 
     widths = []
     for copies in (4, 40):
@@ -270,7 +270,7 @@ def test_bootstrap_intervals_contain_the_estimate_and_shrink(tmp_path):
 
 
 def test_slope_interval_says_whether_it_excludes_zero(tmp_path):
-    from evaluate_metric import EvaLearnMetrics
+    from seval.metrics.evalearn import EvaLearnMetrics
 
     rising = EvaLearnMetrics(write_json(tmp_path / "up.json", _trend_records(30)), 4, bootstrap=300)
     flat = EvaLearnMetrics(write_json(tmp_path / "flat.json", _trend_records(3, trend=False)), 4, bootstrap=300)
@@ -299,7 +299,7 @@ def _awkward_records(n: int):
 
 @pytest.mark.parametrize("writer", [write_json, write_jsonl])
 def test_chunked_and_parallel_reading_agree_with_one_chunk(tmp_path, writer):
-    from metrics_outcomes import collect_outcomes
+    from seval.metrics.outcomes import collect_outcomes
 
     path = writer(tmp_path / "awkward.json", _awkward_records(300))
     whole = collect_outcomes(path, 7, jobs=1, block=1 << 24)
@@ -313,7 +313,7 @@ def test_chunked_and_parallel_reading_agree_with_one_chunk(tmp_path, writer):
 
 
 def test_truncated_last_jsonl_line_is_reported_and_skipped(tmp_path):
-    from evaluate_metric import EvaLearnMetrics
+    from seval.metrics.evalearn import EvaLearnMetrics
 
     path = tmp_path / "cut.jsonl"
     write_jsonl(path, RECORDS)
@@ -361,7 +361,7 @@ def write_runs(path):
 
 
 def test_runner_view_figures(tmp_path):
-    from metrics_runner import RunnerView
+    from seval.metrics.runner_view import RunnerView
 
     view = RunnerView(write_runs(tmp_path / "runs.jsonl"))
     rep = view.report(reps=0)["runner_evaluation"]
@@ -409,7 +409,7 @@ def test_runner_view_figures(tmp_path):
 def test_d50_outside_the_scale_and_its_bootstrap_interval():
     import numpy as np
 
-    from metrics_fit import bootstrap_d50, place_d50
+    from seval.metrics.fit import bootstrap_d50, place_d50
 
     # 2/8 right at d=1, 1/8 at d=2: slope ln(3/7) = -0.847298 (logit 1/8 - logit 1/4 = -ln7 + ln3),
     # intercept -ln3 + 0.847298 = -0.251314, D50 = -a/b = -0.296607: below 1

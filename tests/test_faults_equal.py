@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from helpers import run_main
-from sim_endpoint import SimServer
+from seval.sim.server import SimServer
 
 TYPES = "logical_deduction,mathematical_reasoning,data_interpretation"
 # Differ between two runs for reasons that are not results: clock and the sim's port.

@@ -9,8 +9,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from novelty import NGRAM, most_similar, tfidf_similarities
-from sim_endpoint import KINDS, make_item
+from seval.benchmark.novelty import NGRAM, most_similar, tfidf_similarities
+from seval.sim.server import KINDS, make_item
 
 
 def dense_reference(candidate: str, earlier: list[str]) -> list[float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark_prompts import (
+from seval.benchmark.prompts import (
     AVOID_RECENT,
     build_answer_prompt,
     build_generation_prompt,

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import run_cli
 from helpers import cell_means_expected, run_main
-from sim_endpoint import SimServer
+from seval.sim.server import SimServer
 
 SOURCE_TYPES = "logical_deduction,mathematical_reasoning,data_interpretation"
 EXPORT_FIELDS = {"question", "reference_answer", "reasoning_type", "difficulty", "validation"}

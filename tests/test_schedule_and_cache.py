@@ -17,7 +17,7 @@ import pytest
 
 from helpers import (PLANNED, PLANNED_REQUESTS, canonical, cli_args, comparable, read_lines, run_command,
                      run_commands_together)
-from sim_endpoint import SimServer
+from seval.sim.server import SimServer
 
 # Every run here is ``helpers.cli_args``: TYPES x LEVELS x PER_CELL = PLANNED (24) examples on the sim's
 # models, one generation, one answer and one verdict request each (PLANNED_REQUESTS).

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from persistence_layer import Example, ExampleTags, RunRecord
-from sequential_data import problems_from_runs
+from seval.benchmark.records import Example, ExampleTags, RunRecord
+from seval.sequential.data import problems_from_runs
 
 
 def record(run_id: int, replay: bool, examples: list[Example]) -> RunRecord:

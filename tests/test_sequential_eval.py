@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from errors import UsageError  # noqa: E402
-from persistence_layer import Example, ExampleTags, RunRecord  # noqa: E402
-from sequential_data import select_sequences_for_evaluation  # noqa: E402
-from sim_endpoint import SimServer, make_item  # noqa: E402
+from seval.errors import UsageError  # noqa: E402
+from seval.benchmark.records import Example, ExampleTags, RunRecord
+from seval.sequential.data import select_sequences_for_evaluation  # noqa: E402
+from seval.sim.server import SimServer, make_item  # noqa: E402
 import sequential_eval  # noqa: E402
 
 MODELS = ["--client-model", "sim-solver", "--judge-model", "sim-judge"]

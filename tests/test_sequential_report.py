@@ -6,8 +6,8 @@ from pathlib import Path
 
 
 import sequential_eval
-from sequential_records import EvalOutcome, SequentialItem
-from sequential_report import position_curves, render, report_path_for
+from seval.sequential.records import EvalOutcome, SequentialItem
+from seval.sequential.report import position_curves, render, report_path_for
 
 
 def item(sequence_id, position, score):

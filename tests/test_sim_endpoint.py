@@ -21,8 +21,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sim_endpoint  # noqa: E402
-from sim_endpoint import (  # noqa: E402
+from seval.sim import server as sim_endpoint  # noqa: E402
+from seval.sim.server import (  # noqa: E402
     SimServer,
     answers_match,
     find_item_tags,
@@ -486,7 +486,7 @@ def test_judges_grade_right_answers_correct_and_wrong_ones_incorrect(server, htt
 
 
 def test_judge_verdict_forms_vary_and_the_project_parser_reads_them(server, http):
-    verdict = pytest.importorskip("verdict")
+    verdict = pytest.importorskip("seval.verdict")
     forms = set()
     for n in range(40):
         question, truth = make_item("generic", 2, f"{n:08x}")
@@ -517,7 +517,7 @@ def test_answer_score_format(server, http):
     for answer, expected in ((truth, 1), ("nonsense", 0)):
         reply = reply_text(post_chat(http, server, "sim-judge", judge_prompt(question, f"Final answer: {answer}", tail=tail)))
         assert reply.endswith(f'```json\n{{"answer_score": {expected}}}\n```')
-        parser = pytest.importorskip("verdict")
+        parser = pytest.importorskip("seval.verdict")
         assert parser.parse_answer_score(reply) == (expected, True)
 
 

@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 import pytest
 
 from helpers import LoopbackChatServer, cell_means_expected, run_main
-from novelty import tfidf_similarities
-from sim_endpoint import SimServer, answers_match, embed_text, find_item_tags, true_answer_for
+from seval.benchmark.novelty import tfidf_similarities
+from seval.sim.server import SimServer, answers_match, embed_text, find_item_tags, true_answer_for
 
 SIM_TYPES = "logical_deduction,mathematical_reasoning"
 

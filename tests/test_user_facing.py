@@ -21,7 +21,7 @@ import pytest
 
 from conftest import run_cli
 from helpers import run_main
-from sim_endpoint import SimServer
+from seval.sim.server import SimServer
 
 SIM_MODELS = ["--model-generation", "sim-generator", "--model-answering", "sim-solver",
               "--model-evaluation", "sim-judge"]
@@ -330,7 +330,7 @@ def test_progress_lines_on_stderr_and_every_run_in_benchmark_log(tmp_path):
     for line in first.stderr.splitlines():
         if line.startswith("INFO "):
             assert line[len("INFO "):] in log, line  # everything shown on stderr is in the log too
-    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO progress: run 1: 4/4 done", log, re.MULTILINE)
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO seval.progress: run 1: 4/4 done", log, re.MULTILINE)
     assert "run 2: 4/4 done" in log.split("run 1: 4/4 done")[-1]  # appended: both sessions are there
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
-from verdict import parse_answer_score, parse_score_verdict
+from seval.verdict import parse_answer_score, parse_score_verdict
 
 # -- parse_score_verdict ------------------------------------------------------------------
 

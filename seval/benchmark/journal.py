@@ -1,0 +1,83 @@
+"""A benchmark run's journal: every finished step, on disk before it counts.
+
+The journal file holds the run's plan, then one event per generated question
+and per answered-and-judged item, in the order they finished (which under
+concurrency is not the record order; records are put in round-robin order when
+the run record is built). In memory it is two dictionaries keyed by cell
+position, which is all a resume needs: a step already here is never redone.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from seval.errors import DataError
+from seval.benchmark.records import ItemStep, QuestionStep, RunFinished, RunPlan
+from seval.io.jsonl import JsonlAppender
+from seval.benchmark.store import journal_path, load_journal
+
+CellKey = tuple[int, str, int]  # (difficulty, reasoning type, question index)
+
+
+def step_key(step: QuestionStep | ItemStep) -> CellKey:
+    return (step.difficulty, step.reasoning_type, step.question_index)
+
+
+class RunJournal:
+    """The journal of one run, thread-safe; ``changed`` is notified on every step."""
+
+    def __init__(self, path: Path, plan: RunPlan):
+        self.path = path
+        self.plan = plan
+        self.questions: dict[CellKey, QuestionStep] = {}
+        self.items: dict[CellKey, ItemStep] = {}
+        self.finished = False
+        self.changed = threading.Condition()
+        self._appender = JsonlAppender(path)
+
+    @classmethod
+    def create(cls, out_dir: Path, plan: RunPlan) -> "RunJournal":
+        """Start the journal of a new run by writing its plan."""
+        journal = cls(journal_path(out_dir, plan.run_id), plan)
+        journal._appender.append(plan)
+        return journal
+
+    @classmethod
+    def open(cls, out_dir: Path, run_id: int) -> tuple["RunJournal | None", str | None]:
+        """The journal of ``run_id`` if one was started, and a warning about a torn last line."""
+        path = journal_path(out_dir, run_id)
+        events, warning = load_journal(path)
+        if not events:
+            return None, warning
+        if not isinstance(events[0], RunPlan) or events[0].run_id != run_id:
+            raise DataError(f"{path} does not start with the plan of run {run_id}; move it away to start afresh")
+        journal = cls(path, events[0])
+        for event in events[1:]:
+            if isinstance(event, QuestionStep):
+                journal.questions[step_key(event)] = event
+            elif isinstance(event, ItemStep):
+                journal.items[step_key(event)] = event
+            elif isinstance(event, RunFinished):
+                journal.finished = True
+            elif isinstance(event, RunPlan) and event.run_id == run_id:
+                journal.plan = event  # an amended plan (a model changed before it was used) wins
+        return journal, warning
+
+    def record(self, step: QuestionStep | ItemStep) -> None:
+        """Append a finished step (fsynced), then make it visible."""
+        self._appender.append(step)
+        with self.changed:
+            target = self.questions if isinstance(step, QuestionStep) else self.items
+            target[step_key(step)] = step
+            self.changed.notify_all()
+
+    def amend(self, plan: RunPlan) -> None:
+        """Record a changed plan (models of roles that had not answered yet); the last plan wins."""
+        self._appender.append(plan)
+        self.plan = plan
+
+    def finish(self, event: RunFinished) -> None:
+        """Mark the run as written out."""
+        self._appender.append(event)
+        self.finished = True

@@ -1,0 +1,184 @@
+"""The benchmark's records, as pydantic models: state, run records and journal events.
+
+* ``BenchmarkState`` is ``state.json``;
+* ``RunRecord`` is one line of ``runs.jsonl``: a finished run with its examples;
+* ``RunPlan``, ``QuestionStep``, ``ItemStep`` and ``RunFinished`` are the lines
+  of a run's journal (``journal_run_NNNN.jsonl``), told apart by ``kind``.
+
+How they are read and written is ``seval.benchmark.store``'s business.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, TypeAdapter
+
+from seval.records import Record, TokenUsage
+
+MAX_DIFFICULTY = 10
+
+
+# -- state -------------------------------------------------------------------
+class EmaSet(Record):
+    """Moving averages of one line of runs."""
+
+    ema: float | None = None
+    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)
+    ema_by_difficulty: dict[str, float] = Field(default_factory=dict)
+
+
+class BenchmarkState(EmaSet):
+    """``state.json``: where the benchmark stands and its moving averages.
+
+    The top-level EMAs are those of generated runs. Replays of a fixed question
+    set keep theirs apart in ``replay_emas``, keyed by source and answering
+    model, so comparing two models on frozen questions never moves the
+    benchmark's own EMAs.
+    """
+
+    run_count: int = Field(0, ge=0)
+    current_difficulty: int = Field(1, ge=1, le=MAX_DIFFICULTY + 1)
+    cycle: int = Field(1, ge=1)
+    replay_emas: dict[str, EmaSet] = Field(default_factory=dict)
+
+
+# -- run records -------------------------------------------------------------
+class ExampleTags(Record):
+    """Which cell an example belongs to."""
+
+    reasoning_type: str
+    difficulty: int = Field(ge=1, le=MAX_DIFFICULTY)
+    question_index: int = Field(ge=1)
+
+
+class JudgeVerdict(Record):
+    """One judge's verdict on one answer; ``score`` None when it gave no readable verdict."""
+
+    model: str
+    score: float | None
+    rationale: str = ""
+    reply: str = ""
+    error: str | None = None
+
+
+class QuestionChecks(Record):
+    """What was checked about a question before it was used."""
+
+    reference_answer: str | None = None
+    validation: Literal["verified", "unverified"] | None = None  # None: --validate was off
+    validation_answer: str | None = None  # the evaluation model's own solution, when validated
+    similarity: float | None = None  # highest similarity to an earlier question of the type
+    similar_to: str | None = None
+    attempts: int = 1
+    excluded_reason: str | None = None  # set: the question is left out of every score and EMA
+
+
+class Example(QuestionChecks):
+    """One judged question in a run record."""
+
+    question: str
+    tags: ExampleTags
+    answer: str
+    score: float = Field(ge=0.0, le=1.0)
+    rationale: str = ""
+    created_at: str
+    judge_error: str | None = None
+    judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
+    excluded: bool = False
+
+
+class RunDescription(Record):
+    """What a run is: its range, types, models, endpoints and settings (shared by plan and record)."""
+
+    run_id: int = Field(ge=1)
+    started_at: str
+    difficulty_start: int
+    difficulty_end: int
+    num_questions_per_cell: int
+    endpoint_generation: str
+    endpoint_answering: str
+    endpoint_evaluation: str
+    model_generation: str
+    model_answering: str
+    model_evaluation: str
+    reasoning_types: list[str]
+    n: int
+    alpha: float
+    cycle: int = 1
+    judge_aggregation: str = "majority"
+    reference_answers: bool = False
+    validate_questions: bool = False
+    novelty_threshold: float | None = None
+    replay: bool = False
+    replay_source: str | None = None
+
+
+def replay_key(run: RunDescription) -> str:
+    """Whose moving averages a replay updates (``replay_emas``): the same questions answered by the same model."""
+    return f"{run.replay_source} :: {run.model_answering}"
+
+
+class RunRecord(RunDescription):
+    """One line of ``runs.jsonl``: a finished run with its examples in round-robin order."""
+
+    ended_at: str
+    run_mean_score: float | None  # None when every question was excluded
+    ema_score: float | None
+    judge_errors: int = 0
+    excluded: int = 0
+    usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
+    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)  # state's type EMAs after this run
+    examples: list[Example]
+
+
+# -- journal -----------------------------------------------------------------
+class RunPlan(RunDescription):
+    """First journal event: what the run will do, kept so a resume does the same."""
+
+    kind: Literal["plan"] = "plan"
+    # A replay's record order is its source's order, which need not be round-robin.
+    item_order: list[tuple[int, str, int]] | None = None
+
+
+class QuestionStep(QuestionChecks):
+    """A generated (or replayed) question, journaled before anything is asked about it."""
+
+    kind: Literal["question"] = "question"
+    reasoning_type: str
+    difficulty: int
+    question_index: int
+    question: str
+    created_at: str
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    validation_usage: TokenUsage = Field(default_factory=TokenUsage)  # evaluation-role tokens spent validating
+
+
+class ItemStep(Record):
+    """An answered and judged question."""
+
+    kind: Literal["item"] = "item"
+    reasoning_type: str
+    difficulty: int
+    question_index: int
+    answer: str
+    score: float
+    rationale: str = ""
+    judge_error: str | None = None
+    judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
+    created_at: str
+    answer_usage: TokenUsage = Field(default_factory=TokenUsage)
+    judge_usage: TokenUsage = Field(default_factory=TokenUsage)
+
+
+class RunFinished(Record):
+    """Last journal event: the run record was written."""
+
+    kind: Literal["finished"] = "finished"
+    run_id: int
+    ended_at: str
+
+
+JournalEvent = Annotated[Union[RunPlan, QuestionStep, ItemStep, RunFinished], Field(discriminator="kind")]
+JOURNAL_EVENT = TypeAdapter(JournalEvent)
+RUN_RECORD = TypeAdapter(RunRecord)

@@ -1,0 +1,138 @@
+"""What the command-line tools share: one-line argparse errors, the client's flags, and the error edge.
+
+Keeping them here is what makes the tools agree on how a flag is checked, how
+the client is built from flags, and how an error is shown (``run_main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+
+
+from seval.errors import Cancelled, EndpointError, TransportError, UsageError
+from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy
+from seval.cli.config import parse_args_with_config
+from seval.client.cache import ResponseCache
+from seval.console import make_console
+from seval.io.folders import check_output_folder
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line, like every other error of these tools (exit code 2 by default)."""
+
+    def __init__(self, *args: Any, exit_code: int = 2, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.exit_code = exit_code
+
+    def error(self, message: str) -> NoReturn:
+        if self.exit_code == 2:
+            self.exit(2, f"error: {message} (see --help)\n")
+        self.exit(self.exit_code, f"{self.prog}: error: {message}\n")
+
+
+def add_client_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags of the shared client: pacing, retries, timeout, cache."""
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="requests in flight per endpoint at most (default 8)")
+    parser.add_argument("--max-retries", type=int, default=DEFAULT_MAX_RETRIES,
+                        help=f"retries of a failed request before giving up (default {DEFAULT_MAX_RETRIES})")
+    parser.add_argument("--retry-backoff", type=float, default=DEFAULT_BACKOFF_S,
+                        help=f"first backoff in seconds, doubled each retry, with jitter (default {DEFAULT_BACKOFF_S})")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help=f"seconds to wait for one reply (default {DEFAULT_TIMEOUT_S:.0f})")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="reuse identical requests' replies from this folder (off by default)")
+
+
+def validate_client_flags(args: argparse.Namespace) -> None:
+    """Reject bad client flags (before anything is written)."""
+    if args.concurrency < 1:
+        raise UsageError(f"--concurrency must be at least 1 (got {args.concurrency})")
+    if args.max_retries < 0 or args.retry_backoff < 0 or args.timeout <= 0:
+        raise UsageError("--max-retries and --retry-backoff must not be negative, --timeout must be positive")
+
+
+def build_client(args: argparse.Namespace, cancel: threading.Event) -> LLMClient:
+    """The shared client configured from the flags of ``add_client_flags``."""
+    validate_client_flags(args)
+    cache = None
+    if args.cache_dir is not None:
+        check_output_folder(args.cache_dir)
+        cache = ResponseCache(args.cache_dir)
+    policy = RetryPolicy(max_retries=args.max_retries, backoff_s=args.retry_backoff, timeout_s=args.timeout)
+    return LLMClient(retry=policy, concurrency=args.concurrency, cache=cache, cancel_event=cancel)
+
+
+def fail(message: object, code: int, hint: str | None = None, prefix: str = "error: ") -> int:
+    """Print one error line (and an optional hint line) on stderr; return the exit code."""
+    text = str(message).replace("\n", " ")
+    print(f"{prefix}{text}", file=sys.stderr)
+    if hint:
+        print(hint, file=sys.stderr)
+    return code
+
+
+def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """``ROLE=IN,OUT`` (USD per million prompt / completion tokens) for each entry."""
+    prices = {}
+    for entry in entries or []:
+        role, _, numbers = entry.partition("=")
+        parts = numbers.split(",")
+        try:
+            if role not in roles or len(parts) != 2:
+                raise ValueError
+            price_in, price_out = float(parts[0]), float(parts[1])
+            if price_in < 0 or price_out < 0:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"--price {entry!r}: expected ROLE=IN,OUT with ROLE one of {', '.join(roles)} "
+                             "and prices in USD per million tokens") from None
+        prices[role] = (price_in, price_out)
+    return prices
+
+
+def parse_extra_body(flag: str, text: str | None) -> dict:
+    """A JSON object given on the command line, merged into each request of a role."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise UsageError(f"{flag} must be a JSON object, e.g. '{{\"top_p\": 0.9}}' (got {text!r})") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{flag} must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def run_main(build_parser: Callable[[], argparse.ArgumentParser],
+             run: Callable[[argparse.Namespace, Console], int], argv: list[str] | None, *,
+             error_prefix: str = "error: ", with_config: bool = True) -> int:
+    """A CLI's ``main``: parse flags (with ``--config``), run, and turn errors into one line and an exit code.
+
+    2 for bad flags or input (a ``UsageError`` may carry its own code), 1 for an
+    endpoint that failed for good, 130 for Ctrl-C. Anything else is a bug and
+    keeps its traceback.
+    """
+    console = make_console()
+    try:
+        parser = build_parser()
+        args = parse_args_with_config(parser, argv) if with_config else parser.parse_args(argv)
+        return run(args, console)
+    except UsageError as exc:
+        return fail(exc, exc.exit_code, prefix=error_prefix)
+    except TransportError as exc:
+        return fail(exc, exc.exit_code, "Everything finished so far is kept; rerun the same command to resume.",
+                    prefix=error_prefix)
+    except EndpointError as exc:  # a key, a model name or a request to fix: the same command would fail again
+        return fail(exc, exc.exit_code, "Everything finished so far is kept; fix that and rerun to resume.",
+                    prefix=error_prefix)
+    except (KeyboardInterrupt, Cancelled):
+        console.print("Interrupted. Finished work is saved; rerun the same command to resume.", style="yellow")
+        return 130

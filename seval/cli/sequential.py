@@ -1,0 +1,131 @@
+"""The sequential evaluation's command line: flags in, ``sequentialEval`` run, one-line errors out."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+
+from rich.console import Console
+
+from seval.cli.common import OneLineParser, add_client_flags, build_client, fail, run_main, validate_client_flags
+from seval.console import configure_logging
+from seval.errors import UsageError
+from seval.sequential.data import DEFAULT_SEQ_LEN
+from seval.sequential.report import write_sequential_report
+from seval.sequential.runner import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MODEL,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_WORKERS,
+    DEMO_DIR,
+    DEMO_MODELS,
+    DEMO_OUTPUT,
+    sequentialEval,
+)
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        description="EvaLearn sequential evaluation: a model solves each sequence's problems in order, "
+                    "seeing its earlier answers and the judge's grading, on any OpenAI-compatible endpoint.")
+    parser.add_argument("--input", type=Path, help="problem JSON file, or a benchmark runs.jsonl (or its folder)")
+    parser.add_argument("--seq", type=Path, help="sequence JSON file (optional with a runs.jsonl --input)")
+    parser.add_argument("--output", type=Path, help=f"results JSON (a .jsonl path writes only the journal); "
+                                                    f"with --demo default {DEMO_OUTPUT}")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help=f"sequences evaluated at once (default {DEFAULT_WORKERS})")
+    parser.add_argument("--no-check-empty", action="store_false", dest="check_empty",
+                        help="grade empty answers as given instead of asking again and stopping the sequence")
+    parser.add_argument("--judge-api-key", help="judge key (default: JUDGE_API_KEY, then OPENAI_API_KEY)")
+    parser.add_argument("--client-api-key", help="client key (default: CLIENT_API_KEY, then OPENAI_API_KEY)")
+    parser.add_argument("--judge-model", help=f"judge model (default {DEFAULT_MODEL})")
+    parser.add_argument("--client-model", help=f"evaluated model (default {DEFAULT_MODEL})")
+    parser.add_argument("--client-base-url", help=f"client endpoint, with or without /v1 "
+                                                  f"(default: OPENAI_BASE_URL, else {DEFAULT_BASE_URL})")
+    parser.add_argument("--judge-base-url", help="judge endpoint (default: OPENAI_BASE_URL, else "
+                                                 f"{DEFAULT_BASE_URL})")
+    parser.add_argument("--num-sequences", type=int, help="evaluate this many sequences, drawn with --seed")
+    parser.add_argument("--sequence-ids", help="comma-separated sequence ids to evaluate")
+    parser.add_argument("--types", help="comma-separated task types to evaluate")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the --num-sequences draw and the demo (default 0)")
+    parser.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
+                        help=f"client sampling temperature (default {DEFAULT_TEMPERATURE})")
+    parser.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS,
+                        help=f"client max_tokens (default {DEFAULT_MAX_TOKENS})")
+    parser.add_argument("--seq-len", type=int, default=DEFAULT_SEQ_LEN,
+                        help=f"sequence length when built from runs.jsonl (default {DEFAULT_SEQ_LEN})")
+    parser.add_argument("--no-charts", action="store_true",
+                        help="write the report without its PNG chart (skips loading matplotlib)")
+    parser.add_argument("--demo", action="store_true",
+                        help="run the bundled demo set against a SIMULATED endpoint on loopback: no key, no network")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    add_client_flags(parser)
+    return parser
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+def _validate(args: argparse.Namespace) -> None:
+    """Reject bad flags before anything is read or written."""
+    if args.demo and (args.input or args.seq):
+        raise UsageError("--demo uses its own example set; drop --input and --seq")
+    if not args.demo and (args.input is None or args.output is None):
+        raise UsageError("--input and --output are required (or use --demo to try the tool on a simulated endpoint)")
+    for name, low in (("workers", 1), ("seq_len", 1), ("num_sequences", 1), ("max_tokens", 1)):
+        value = getattr(args, name)
+        if value is not None and value < low:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least {low} (got {value})")
+    if args.temperature < 0:
+        raise UsageError("--temperature must not be negative")
+    validate_client_flags(args)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Run the evaluation the flags describe; returns the exit code."""
+    _validate(args)
+    configure_logging(None, args.log_level)
+    server, inputs = None, (args.input, args.seq)
+    urls = (args.client_base_url, args.judge_base_url)
+    models = (args.client_model or DEFAULT_MODEL, args.judge_model or DEFAULT_MODEL)
+    if args.demo:
+        from seval.sim.server import SimServer  # only the demo needs the simulator
+
+        server = SimServer(seed=args.seed).start()
+        log.info("demo: SIMULATED endpoint (no real model) at %s", server.base_url)
+        inputs, urls = (DEMO_DIR / "problems.json", DEMO_DIR / "sequences.json"), (server.base_url, server.base_url)
+        models = (args.client_model or DEMO_MODELS[0], args.judge_model or DEMO_MODELS[1])
+    try:
+        outcome = sequentialEval(
+            inputs[0], inputs[1], args.output or DEMO_OUTPUT, args.workers, args.check_empty,
+            None if args.demo else args.judge_api_key, None if args.demo else args.client_api_key,
+            models[1], models[0], urls[0], urls[1], num_sequences=args.num_sequences,
+            sequence_ids=_split(args.sequence_ids), sequence_types=_split(args.types), seed=args.seed,
+            seq_len=args.seq_len, temperature=args.temperature, max_tokens=args.max_tokens,
+            client=lambda: build_client(args, threading.Event()), console=console, env_keys=not args.demo)
+    finally:
+        if server is not None:
+            server.stop()
+    if outcome.items:
+        report = write_sequential_report(outcome, with_charts=not args.no_charts)
+        console.print(f"Report: {report}")
+    if outcome.stopped:
+        shown = ", ".join(f"sequence {s} position {p}" for s, p in outcome.stopped[:5])
+        return fail(f"{len(outcome.stopped)} sequences stopped at an answer that stayed empty ({shown})", 1,
+                    "Rerun the same command to ask again, or pass --no-check-empty to grade empty answers as given.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(build_parser, run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

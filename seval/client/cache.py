@@ -1,0 +1,61 @@
+"""Opt-in on-disk cache of chat replies (``--cache-dir``).
+
+A reply is stored under the SHA-256 of everything that determines it (the
+endpoint, model, messages and sampling parameters) and never under anything
+secret: the API key is not part of the key or the file. One file per reply,
+written to a temp file and renamed into place, so concurrent threads and two
+processes sharing the folder never see half a reply, and the last writer of
+an identical reply simply wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+
+from seval.io.atomic import write_text_atomic
+
+
+def request_fingerprint(base_url: str, model: str, body: dict) -> str:
+    """Stable hash of a request: the same request gives the same key everywhere."""
+    canonical = json.dumps(
+        {"base_url": base_url, "model": model, "body": body},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """Reply cache in a folder, with hit/miss counts per role."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.hits: Counter[str] = Counter()
+        self.misses: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str, role: str) -> dict | None:
+        """The stored reply for key, or None; counts a hit or a miss for role."""
+        try:
+            with open(self._path(key), encoding="utf-8") as handle:
+                reply = json.load(handle)
+        except (OSError, ValueError):
+            # A missing or unreadable entry is a miss: the request is sent and
+            # the entry rewritten, which also repairs a damaged file.
+            reply = None
+        with self._lock:
+            (self.hits if reply is not None else self.misses)[role] += 1
+        return reply
+
+    def put(self, key: str, reply: dict) -> None:
+        """Store a reply atomically (temp file, fsync, rename)."""
+        write_text_atomic(self._path(key), json.dumps(reply, ensure_ascii=False))

@@ -1,0 +1,1 @@
+"""Files: atomic replacement, JSONL journals, output folders and locks."""

@@ -1,0 +1,77 @@
+"""A readable companion to ``evaluate_metric.py``'s JSON report: markdown with the position chart.
+
+Everything here is read from the JSON report the tool just wrote, so the two
+never disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from seval.io.atomic import write_text_atomic
+
+
+def markdown_path_for(report_path: str) -> Path:
+    """``report_results.json`` -> ``report_results.md`` beside it."""
+    path = Path(report_path)
+    return path.with_suffix(".md") if path.suffix else path.with_name(path.name + ".md")
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _interval(intervals: dict | None, name: str) -> str:
+    entry = (intervals or {}).get(name)
+    if not entry or entry.get("low") is None:
+        return "-"
+    return f"[{entry['low']:.4f}, {entry['high']:.4f}]"
+
+
+def render(report: dict, chart_name: str | None) -> str:
+    """The markdown of a sequential-metrics report."""
+    evaluation = report["model_evaluation"]
+    info, overall = evaluation["dataset_info"], evaluation["overall_metrics"]
+    intervals = evaluation.get("confidence_intervals") or {}  # None when --bootstrap 0
+    lines = ["# EvaLearn metrics", "",
+             f"{info['num_sequences']} sequences of {info['problems_per_sequence']} problems; "
+             f"warm-up K = {info['warmup_parameter']}. Intervals are 95% bootstrap intervals over sequences, "
+             "stratified by type.", "",
+             "| Metric | Value | 95% interval |", "|---|---:|---|"]
+    for name, entry in overall.items():
+        if name == "position_accuracy":
+            continue
+        lines.append(f"| {name} | {_fmt(entry['value'])} | {_interval(intervals, name)} |")
+    verdict = (intervals.get("accuracy_slope") or {}).get("verdict")
+    if verdict:
+        lines += ["", f"**Slope:** {verdict}"]
+    lines += ["", "## By task type", "",
+              "| Type | Sequences | Accuracy | Slope | Slope 95% interval | First correct | Consecutive |",
+              "|---|---:|---:|---:|---|---:|---:|"]
+    by_type = intervals.get("by_type") or {}
+    for kind, metrics in evaluation["type_metrics"].items():
+        lines.append(f"| {kind} | {metrics['sequence_count']} | {_fmt(metrics['overall_accuracy'])} | "
+                     f"{_fmt(metrics['accuracy_slope'])} | {_interval(by_type.get(kind), 'accuracy_slope')} | "
+                     f"{_fmt(metrics['first_correct_position'])} | {_fmt(metrics['consecutive_correct'])} |")
+    if chart_name:
+        lines += ["", f"![Accuracy by position per task type, with fitted slopes]({chart_name})"]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(report: dict, report_path: str, with_charts: bool = True) -> Path:
+    """Write the markdown (and its chart) beside the JSON report; return the markdown's path."""
+    path = markdown_path_for(report_path)
+    chart_name = None
+    types = report["model_evaluation"]["type_metrics"]
+    if with_charts and types:
+        from seval import charts as charts  # matplotlib is loaded only when a chart is drawn
+
+        chart = path.with_name(path.stem + ".positions.png")
+        charts.position_curves(chart, {kind: np.array(m["position_accuracy"]) for kind, m in types.items()},
+                               {kind: m["accuracy_slope"] for kind, m in types.items()},
+                               "Accuracy by position in the sequence")
+        chart_name = chart.name
+    write_text_atomic(path, render(report, chart_name))
+    return path

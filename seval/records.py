@@ -1,0 +1,26 @@
+"""What every record on disk is built from: a pydantic base that keeps unknown fields, and token usage."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Record(BaseModel):
+    """Base of every on-disk record: unknown fields are kept, not dropped."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class TokenUsage(Record):
+    """Tokens a step consumed, as the endpoints reported them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+def add_usage(*usages) -> TokenUsage:
+    """Token counts added up, as a record; each may be a ``TokenUsage`` or a reply's usage from the client."""
+    return TokenUsage(**{name: sum(getattr(usage, name) for usage in usages) for name in TokenUsage.model_fields})
+
+

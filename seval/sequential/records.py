@@ -1,0 +1,243 @@
+"""What the sequential (EvaLearn) mode keeps on disk, and how it is written.
+
+One record per finished position of a sequence: the problem's own fields
+(kept as they are, whatever they are) plus what the evaluation added. Two
+files hold the records:
+
+* the journal (``results.json.jsonl``): one ``SequentialItem`` per line,
+  appended and fsynced the moment a position is answered and judged. It is
+  the source of truth; a rerun reads it to resume.
+* the EvaLearn-compatible list (``results.json``): every journaled record,
+  sorted by sequence and position, rewritten atomically from the journal.
+  Its items are flat: the problem's fields, then ``gpt4res``, ``gpt4judge``,
+  ``sequence_id``, ``position_in_sequence``, ``processing_time`` and ours.
+
+An output path ending in ``.jsonl`` is the journal itself and no list is
+written.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import Field, TypeAdapter
+
+from seval.errors import DataError, UsageError
+from seval.io.jsonl import JsonlAppender, read_jsonl
+from seval.records import Record, TokenUsage
+from seval.io.atomic import write_text_atomic
+
+ItemKey = tuple  # (sequence_id, position_in_sequence)
+ProblemId = int | str
+
+
+class SequentialItem(Record):
+    """One answered and judged position; unknown (problem) fields are kept as extras."""
+
+    sequence_id: int | str
+    position_in_sequence: int = Field(ge=1)
+    gpt4res: str
+    gpt4judge: str
+    answer_score: int | float
+    processing_time: float
+    # Set when no verdict could be read even after asking the judge once more;
+    # the item then scores 0 and is counted, never silently trusted.
+    judge_error: str | None = None
+    # The judge's first reply, kept only when it held no verdict and it was asked again.
+    judge_first_reply: str | None = None
+    client_model: str
+    judge_model: str
+    client_usage: TokenUsage = Field(default_factory=TokenUsage)
+    judge_usage: TokenUsage = Field(default_factory=TokenUsage)
+
+    @property
+    def key(self) -> ItemKey:
+        return (self.sequence_id, self.position_in_sequence)
+
+    @property
+    def correct(self) -> bool:
+        """EvaLearn's rule: a position counts as solved when its score is above 0."""
+        return self.answer_score > 0
+
+    def output_dict(self) -> dict:
+        """The flat EvaLearn item: the problem's fields first, then the evaluation's."""
+        ours = self.model_dump(mode="json", include=set(type(self).model_fields))
+        if ours.get("judge_first_reply") is None:  # only present when the judge was asked again
+            ours.pop("judge_first_reply", None)
+        extras = {name: value for name, value in (self.model_extra or {}).items() if name not in ours}
+        return {**extras, **ours}
+
+    @property
+    def problem_id(self) -> "ProblemId | None":
+        """The id of the problem answered here (its ``id`` or ``unique_id`` field)."""
+        return problem_key(self.model_extra or {})
+
+
+SEQUENTIAL_ITEM = TypeAdapter(SequentialItem)
+
+
+def problem_key(fields: dict) -> ProblemId | None:
+    """A problem's id: ``id`` (the published data) or ``unique_id`` (the reference code's name)."""
+    for name in ("id", "unique_id"):
+        value = fields.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def id_sort_key(value: ProblemId) -> tuple:
+    """Order ids that may be ints or strings: ints first, by value, then strings."""
+    return (0, value, "") if isinstance(value, int) else (1, 0, str(value))
+
+
+def item_sort_key(item: SequentialItem) -> tuple:
+    return (id_sort_key(item.sequence_id), item.position_in_sequence)
+
+
+def render_results(items: list[SequentialItem]) -> str:
+    """The EvaLearn JSON list, sorted by sequence and position, as text."""
+    ordered = sorted(items, key=item_sort_key)
+    return json.dumps([item.output_dict() for item in ordered], ensure_ascii=False, indent=1) + "\n"
+
+
+def journal_path_for(output: Path) -> Path:
+    """Where the journal of ``output`` lives: the output itself when it is a ``.jsonl``."""
+    if output.suffix == ".jsonl":
+        return output
+    return output.with_name(output.name + ".jsonl")
+
+
+class ResultStore:
+    """The journal plus the JSON list derived from it; thread-safe.
+
+    ``load`` only reads; nothing is written until ``open`` (after every input
+    has been checked), so bad input leaves the files as they were.
+    """
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.journal = journal_path_for(output)
+        self.json_path = None if self.journal == output else output
+        self.items: dict[ItemKey, SequentialItem] = {}
+        self._appender: JsonlAppender | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> tuple[list[str], str | None]:
+        """Read the journal: ``(duplicate notes, torn-last-line warning)``. Writes nothing."""
+        if self.json_path is not None and self.json_path.exists() and not self.journal.exists():
+            raise DataError(f"{self.json_path} exists but its journal {self.journal.name} does not "
+                            "(not written by this tool?); move it away or choose another --output")
+        records, warning = read_jsonl(self.journal, SEQUENTIAL_ITEM)
+        duplicates = []
+        for record in records:
+            if record.key in self.items:  # two runs on one output at once; the first one counts
+                duplicates.append(f"sequence {record.sequence_id} position {record.position_in_sequence}")
+                continue
+            self.items[record.key] = record
+        return duplicates, warning
+
+    def open(self) -> None:
+        """Start appending (cuts a torn last line off the journal first)."""
+        self._appender = JsonlAppender(self.journal)
+
+    def record(self, item: SequentialItem) -> None:
+        """Journal one finished position (fsynced) before it counts."""
+        with self._lock:
+            self._appender.append(item)
+            self.items[item.key] = item
+
+    def done_for(self, sequence_id: ProblemId) -> list[SequentialItem]:
+        """Recorded positions of one sequence, in order."""
+        with self._lock:
+            found = [item for key, item in self.items.items() if key[0] == sequence_id]
+        return sorted(found, key=lambda item: item.position_in_sequence)
+
+    def finished_prefixes(self, sequences: list[dict], models: tuple[str, str]) -> dict:
+        """Recorded positions 1..k of each sequence, after checking they belong to this evaluation:
+        the same (client, judge) models, no gaps, and the problems the sequence lists."""
+        for item in self.items.values():
+            if (item.client_model, item.judge_model) != models:
+                raise UsageError(f"{self.journal} holds answers of client model {item.client_model!r} judged by "
+                                 f"{item.judge_model!r}; rerun with those models or choose another --output")
+        prefixes = {}
+        for seq in sequences:
+            done, wanted = self.done_for(seq["sequence_id"]), seq["question_ids"]
+            for position, item in enumerate(done, 1):
+                if item.position_in_sequence != position or position > len(wanted):
+                    raise DataError(f"{self.journal}: sequence {seq['sequence_id']} has position "
+                                    f"{item.position_in_sequence} but not every one before it; choose another --output")
+                if item.problem_id != wanted[position - 1]:
+                    raise DataError(f"{self.journal}: sequence {seq['sequence_id']} position {position} holds problem "
+                                    f"{item.problem_id!r}, but the sequence lists {wanted[position - 1]!r}; "
+                                    "the sequences changed, so choose another --output")
+            prefixes[seq["sequence_id"]] = done
+        return prefixes
+
+    def write_json(self) -> bool:
+        """Rewrite the JSON list when it differs from the journal; True if written.
+
+        Comparing first is what leaves a finished evaluation's file byte for byte
+        as it was, and what mends a list left stale by a crash.
+        """
+        if self.json_path is None or not self.items:  # nothing finished yet: no empty list either
+            return False
+        with self._lock:
+            text = render_results(list(self.items.values()))
+            try:
+                if self.json_path.read_text(encoding="utf-8") == text:
+                    return False
+            except (OSError, UnicodeDecodeError):
+                pass
+            write_text_atomic(self.json_path, text)
+            return True
+
+    def sorted_items(self) -> list[SequentialItem]:
+        with self._lock:
+            return sorted(self.items.values(), key=item_sort_key)
+
+
+def check_integrity(sequences: list[dict], items: dict[ItemKey, SequentialItem]) -> list[str]:
+    """The seed's end-of-run check over ``sequences``: every one complete, positions
+    1..M, and at each position the problem the sequence lists. Returns the issues."""
+    issues = []
+    for sequence in sequences:
+        seq_id, expected = sequence["sequence_id"], sequence["question_ids"]
+        positions = sorted(pos for sid, pos in items if sid == seq_id)
+        if positions != list(range(1, len(expected) + 1)):
+            missing = sorted(set(range(1, len(expected) + 1)) - set(positions))
+            extra = sorted(set(positions) - set(range(1, len(expected) + 1)))
+            detail = (f"missing positions {missing}" if missing else "") + \
+                     (f"{'; ' if missing else ''}positions beyond its length {extra}" if extra else "")
+            issues.append(f"sequence {seq_id}: {detail}")
+        for position, wanted in enumerate(expected, 1):
+            item = items.get((seq_id, position))
+            if item is not None and item.problem_id != wanted:
+                issues.append(f"sequence {seq_id} position {position}: problem "
+                              f"{item.problem_id!r}, expected {wanted!r}")
+    return issues
+
+
+def accuracy_by_position(items: list[SequentialItem]) -> list[tuple[int, int, int]]:
+    """``(position, items, correct)`` for each position seen, in order."""
+    counts: dict[int, list[int]] = {}
+    for item in items:
+        row = counts.setdefault(item.position_in_sequence, [0, 0])
+        row[0] += 1
+        row[1] += int(item.correct)
+    return [(position, n, correct) for position, (n, correct) in sorted(counts.items())]
+
+
+@dataclass
+class EvalOutcome:
+    """What ``sequential_eval.sequentialEval`` did; ``stopped`` lists (sequence, position) left on an empty answer."""
+
+    sequences: list[dict]
+    items: list[SequentialItem]
+    integrity_issues: list[str]
+    results_path: Path
+    journal_path: Path
+    invalid_sequences: int = 0
+    stopped: list[tuple] = field(default_factory=list)

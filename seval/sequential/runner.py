@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Sequential (EvaLearn) evaluation on the project's shared client and engine.
+
+A student model solves the problems of each sequence in order; before each
+one it is shown its earlier questions, its own answers, their grading
+criteria and the judge's replies, so the evaluation measures how well it
+learns within a sequence. Prompts are in ``sequential_prompts``, loading and
+checking in ``sequential_data``, the records and files in
+``sequential_records``; this module runs sequences and is the command line.
+
+Run shape: each sequence is one chain of positions, submitted whole to the
+shared ``Engine`` (``--workers`` threads pull sequences from its one queue).
+Each finished position is journaled (fsynced) before it counts and the
+EvaLearn JSON list is rewritten from the journal as sequences finish, so a
+rerun of the same command resumes: finished sequences are skipped and an
+unfinished one continues from its first missing position, its history
+rebuilt from the recorded answers and verdicts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from seval.console import stderr_console
+from seval.io.folders import check_output_folder
+from seval.console import log_to_file
+from seval.client.endpoints import resolve_base_url, resolve_key
+from seval.engine import Engine
+from seval.errors import Cancelled, DataError, UsageError
+from seval.client.core import ChatReply, LLMClient
+from seval.client.endpoints import Endpoint
+from seval.records import TokenUsage, add_usage
+from seval.io.atomic import write_json_atomic
+from seval.progress import RunProgress
+from seval.sequential.data import DEFAULT_SEQ_LEN, criteria_for, prepare_data, select_sequences_for_evaluation
+from seval.sequential.data import load_evaluation_data  # noqa: F401  (part of the seed's API, re-exported)
+from seval.sequential.prompts import HistoryEntry, build_judge_messages, build_judge_retry_messages
+from seval.sequential.prompts import build_student_messages, flatten_prompt
+from seval.sequential.records import EvalOutcome, ResultStore, SequentialItem, check_integrity
+from seval.sequential.summary import print_sequential_summary
+from seval.verdict import parse_answer_score
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gpt-4o-2024-11-20"
+DEFAULT_BASE_URL = "https://api.openai.com"
+DEFAULT_WORKERS = 5
+LOG_FILE = "sequential_eval.log"  # written beside the results, as the runner writes benchmark.log
+DEFAULT_TEMPERATURE = 0.2  # the reference implementation's sampling for both roles
+DEFAULT_MAX_TOKENS = 4096  # fits every common server; raise it for reasoning models
+JUDGE_TEMPERATURE = 0.2
+JUDGE_MAX_TOKENS = 2048
+JUDGE_ERROR_NO_VERDICT = "no readable answer_score verdict in the judge's reply, even when asked once more"
+DEMO_DIR = Path(__file__).resolve().parent / "demo"  # packaged, so an installed sequential-eval --demo works
+DEMO_OUTPUT = Path("out_benchmark") / "sequential_demo" / "results.json"
+DEMO_MODELS = ("sim-solver", "sim-judge")
+KEY_ENV = {"client": ("CLIENT_API_KEY", "OPENAI_API_KEY"), "judge": ("JUDGE_API_KEY", "OPENAI_API_KEY")}
+
+
+class EmptyAnswer(Exception):
+    """The student's answer was empty even when asked twice (check_empty on)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's grading of one answer; ``first_reply`` is kept only when it had to be asked again."""
+
+    score: int | float
+    reply: str
+    first_reply: str | None
+    unreadable: bool
+    usage: TokenUsage
+
+
+@dataclass(frozen=True)
+class Annotator:
+    """Everything a sequence needs to ask and grade: the ``annotator`` of the seed's API.
+
+    ``client`` is the shared LLMClient; ``student`` and ``judge`` are the two
+    endpoints (role, base URL, model, key); ``temperature``/``max_tokens``
+    sample the student, the judge uses JUDGE_TEMPERATURE/JUDGE_MAX_TOKENS;
+    ``check_empty`` re-asks an empty answer once and, if it stays empty,
+    stops the sequence there instead of grading it.
+    """
+
+    client: LLMClient
+    student: Endpoint
+    judge: Endpoint
+    temperature: float = DEFAULT_TEMPERATURE
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    check_empty: bool = True
+
+    def answer(self, messages: list[dict]) -> tuple[str, TokenUsage]:
+        """The student's (stripped) answer and the tokens it took."""
+        replies = [self._ask(self.student, messages, self.temperature, self.max_tokens)]
+        if self.check_empty and not replies[0].text.strip():
+            log.warning("client: %s returned an empty answer; asking once more", self.student.model)
+            replies.append(self._ask(self.student, messages, self.temperature, self.max_tokens))
+        return replies[-1].text.strip(), add_usage(*[reply.usage for reply in replies])
+
+    def grade(self, criteria: str, question: str, answer: str) -> Verdict:
+        """EvaLearn's 0/1 verdict, asking once more when the reply holds none; never a silent 0."""
+        messages = build_judge_messages(criteria, question, answer)
+        first = self._ask(self.judge, messages, JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS)
+        score, parsed = parse_answer_score(first.text.strip())
+        if parsed:
+            return Verdict(score, first.text.strip(), None, False, add_usage(first.usage))
+        log.warning("judge reply held no answer_score verdict; asking once more")
+        retry = self._ask(self.judge, build_judge_retry_messages(messages, first.text.strip()),
+                          JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS)
+        score, parsed = parse_answer_score(retry.text.strip())
+        return Verdict(score if parsed else 0, retry.text.strip(), first.text.strip(), not parsed,
+                       add_usage(first.usage, retry.usage))
+
+    def _ask(self, endpoint: Endpoint, messages: list[dict], temperature: float, max_tokens: int) -> ChatReply:
+        return self.client.chat(endpoint, messages, temperature, max_tokens)
+
+
+def history_entry(item: SequentialItem) -> HistoryEntry:
+    """What the student is shown of an earlier position: built from its record alone,
+    so a resumed sequence rebuilds exactly the history an uninterrupted one had."""
+    fields = item.model_extra or {}
+    return HistoryEntry(flatten_prompt(fields["prompt"]), item.gpt4res, criteria_for(fields), item.gpt4judge)
+
+
+def evaluate_position(annotator: Annotator, sequence: dict, position: int, problem: dict,
+                      history: list[HistoryEntry]) -> SequentialItem:
+    """Ask and grade one position; raises EmptyAnswer, EndpointError or Cancelled."""
+    started = time.monotonic()
+    messages = build_student_messages(sequence["type"], history, problem["prompt"])
+    answer, client_usage = annotator.answer(messages)
+    if annotator.check_empty and not answer:
+        raise EmptyAnswer()
+    verdict = annotator.grade(criteria_for(problem), flatten_prompt(problem["prompt"]), answer)
+    return SequentialItem.model_validate({
+        **problem,
+        "sequence_id": sequence["sequence_id"], "position_in_sequence": position,
+        "gpt4res": answer, "gpt4judge": verdict.reply, "answer_score": verdict.score,
+        "processing_time": round(time.monotonic() - started, 3),
+        "judge_error": JUDGE_ERROR_NO_VERDICT if verdict.unreadable else None,
+        "judge_first_reply": verdict.first_reply,
+        "client_model": annotator.student.model, "judge_model": annotator.judge.model,
+        "client_usage": client_usage, "judge_usage": verdict.usage,
+    })
+
+
+def evaluate_sequence(sequence: dict, problems_dict: dict, annotator: Annotator, output_dir,
+                      save_results: bool = True, *, done: list[SequentialItem] | None = None,
+                      on_item=None, check=None) -> dict:
+    """Evaluate one sequence in order; the seed's per-sequence API.
+
+    ``done``: records of positions 1..k already finished (a resume starts at
+    k+1 with their history). ``on_item(item)`` is called as each position
+    finishes (the journal hooks in here); ``check()`` between positions (the
+    engine's stop check). Returns ``{sequence_id, type, questions, metrics,
+    complete, stopped_at}`` and, with ``save_results``, also writes it to
+    ``output_dir/sequence_<id>_results.json``. ``stopped_at`` is the position
+    whose answer stayed empty (check_empty), else None.
+    """
+    items = list(done or [])
+    history = [history_entry(item) for item in items]
+    stopped_at = None
+    for position in range(len(items) + 1, len(sequence["question_ids"]) + 1):
+        if check is not None:
+            check()
+        problem = problems_dict[sequence["question_ids"][position - 1]]
+        try:
+            item = evaluate_position(annotator, sequence, position, problem, history)
+        except EmptyAnswer:
+            stopped_at = position
+            break
+        if on_item is not None:
+            on_item(item)
+        items.append(item)
+        history.append(history_entry(item))
+    result = _sequence_result(sequence, items, stopped_at)
+    if save_results:
+        write_json_atomic(Path(output_dir) / f"sequence_{sequence['sequence_id']}_results.json", result)
+    return result
+
+
+def _sequence_result(sequence: dict, items: list[SequentialItem], stopped_at: int | None) -> dict:
+    total = sum(1 for item in items if item.correct)
+    length = len(sequence["question_ids"])
+    return {
+        "sequence_id": sequence["sequence_id"], "type": sequence["type"],
+        "questions": [item.output_dict() for item in items],
+        "metrics": {"total_score": total, "max_possible_score": length, "accuracy": total / length},
+        "complete": len(items) == length, "stopped_at": stopped_at,
+    }
+
+
+# -- the whole evaluation ----------------------------------------------------------
+def _select(input_json_path, seq_json_path, seq_len: int, selection: dict) -> tuple[list[dict], dict, int]:
+    """Load, check and select; one-line DataError when nothing valid is left."""
+    checked = prepare_data(Path(input_json_path), Path(seq_json_path) if seq_json_path else None, seq_len)
+    if not checked.sequences:
+        raise DataError("no valid sequence to evaluate: " + "; ".join(checked.issues or ["the sequence file is empty"]))
+    for issue in checked.issues:
+        log.warning(issue)
+    if checked.invalid:
+        log.warning("skipping %d invalid sequences of %d", checked.invalid, checked.invalid + len(checked.sequences))
+    chosen = select_sequences_for_evaluation(checked.sequences, **selection)
+    return chosen, checked.problems, checked.invalid
+
+
+def _run_chains(pending: list[dict], problems: dict, annotator: Annotator, store: ResultStore,
+                prefixes: dict, workers: int) -> list[tuple]:
+    """Run every unfinished sequence as one chain on the engine; returns the stopped ones.
+
+    Each sequence is one task on the engine's queue, so ``workers`` threads
+    pull whole sequences and the wall time is about ceil(sequences / workers)
+    chains; the client's pacer, not the pool, caps requests per endpoint.
+    """
+    engine = Engine(workers=workers, cancel_event=annotator.client.cancel_event)
+    total = sum(len(seq["question_ids"]) for seq in pending)
+    done = sum(len(prefixes[seq["sequence_id"]]) for seq in pending)
+    stopped = []
+    with RunProgress(annotator.client, total, "positions", console=stderr_console(), done=done) as progress:
+        def chain(seq: dict) -> None:
+            def on_item(item: SequentialItem) -> None:
+                store.record(item)
+                progress.advance()
+            result = evaluate_sequence(seq, problems, annotator, None, save_results=False,
+                                       done=prefixes[seq["sequence_id"]], on_item=on_item, check=engine.check)
+            if result["stopped_at"] is not None:
+                stopped.append((seq["sequence_id"], result["stopped_at"]))
+            store.write_json()
+            log.info("sequence %s (%s): %d/%d correct%s", seq["sequence_id"], seq["type"],
+                     result["metrics"]["total_score"], len(seq["question_ids"]),
+                     "" if result["complete"] else f", stopped at an empty answer (position {result['stopped_at']})")
+        futures = [engine.submit(chain, seq) for seq in pending]
+        try:
+            engine.wait_for(futures)
+        except KeyboardInterrupt:
+            _stop_on_interrupt(engine, store)
+            raise
+    try:
+        engine.raise_failure()
+        if engine.stopping:
+            raise Cancelled()
+    finally:  # every chain is done by now; release the threads (API callers run many evaluations)
+        engine.close()
+    return stopped
+
+
+def _stop_on_interrupt(engine: Engine, store: ResultStore) -> None:
+    """First Ctrl-C: let requests in flight finish and save. A second one quits at once."""
+    stderr_console().print("Stopping: waiting for requests in flight (Ctrl-C again to quit at once; "
+                  "finished positions are already saved).", style="yellow")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    engine.shutdown()
+    store.write_json()
+
+
+def _load_store(output: Path, inputs: tuple) -> ResultStore:
+    """The output's store with its journal read (nothing written); warns about torn or doubled lines."""
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a folder; give a file path such as {output / 'results.json'}")
+    if any(given and output.resolve() == Path(given).resolve() for given in inputs):
+        raise UsageError(f"--output {output} is one of the input files; choose another path")
+    store = ResultStore(output)
+    duplicates, torn = store.load()
+    for warning in ([torn] if torn else []) + [f"{store.journal}: {d} recorded twice; the first is kept"
+                                               for d in duplicates]:
+        log.warning(warning)
+    return store
+
+
+def _endpoints(client_model, judge_model, client_base_url, judge_base_url, client_api_key, judge_api_key,
+               env_keys: bool = True):
+    """The client and judge endpoints, with the runner's URL rules and keys from flags or environment."""
+    general = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    endpoints = []
+    for role, model, url, key, flag in (("client", client_model, client_base_url, client_api_key, "--client"),
+                                        ("judge", judge_model, judge_base_url, judge_api_key, "--judge")):
+        endpoints.append(Endpoint(
+            role=role, model=model, base_url=resolve_base_url(role, url, general, f"{flag}-base-url"),
+            api_key=resolve_key(key, None, KEY_ENV[role] if env_keys else ()),
+            key_hint=f"{flag}-api-key, {KEY_ENV[role][0]} or OPENAI_API_KEY"))
+    return endpoints
+
+
+def sequentialEval(input_json_path, seq_json_path, output_json_path, worker_nums=None, check_empty=True,
+                   judge_api_key=None, client_api_key=None, judge_model=DEFAULT_MODEL, client_model=DEFAULT_MODEL,
+                   client_base_url=None, judge_base_url=None, *, num_sequences=None, sequence_ids=None,
+                   sequence_types=None, seed=0, seq_len=DEFAULT_SEQ_LEN, temperature=DEFAULT_TEMPERATURE,
+                   max_tokens=DEFAULT_MAX_TOKENS, client=None, console: Console | None = None,
+                   env_keys: bool = True) -> EvalOutcome:
+    """Evaluate every selected sequence (resuming earlier work in ``output_json_path``).
+
+    The seed's arguments keep their meaning; base URLs default to
+    OPENAI_BASE_URL, else https://api.openai.com; keys default to
+    CLIENT_API_KEY / JUDGE_API_KEY, then OPENAI_API_KEY (none: no auth header).
+    ``input_json_path`` may be a runner's runs.jsonl (``seq_json_path`` None:
+    one sequence per type in difficulty order, ``seq_len`` long). Raises
+    UsageError/DataError (bad input, nothing written), EndpointError (an
+    endpoint failed for good; finished work kept) or KeyboardInterrupt.
+    ``client``: an LLMClient, or a function making one (called only when there
+    is work, so bad input writes nothing, not even a cache folder).
+    ``env_keys=False`` ignores key variables (the demo sends no key anywhere).
+    """
+    student, judge = _endpoints(client_model, judge_model, client_base_url, judge_base_url,
+                                client_api_key, judge_api_key, env_keys)
+    selection = {"num_sequences": num_sequences, "sequence_ids": sequence_ids,
+                 "sequence_types": sequence_types, "seed": seed}
+    sequences, problems, invalid = _select(input_json_path, seq_json_path, seq_len, selection)
+    store = _load_store(Path(output_json_path), (input_json_path, seq_json_path))
+    prefixes = store.finished_prefixes(sequences, (student.model, judge.model))
+    pending = [seq for seq in sequences if len(prefixes[seq["sequence_id"]]) < len(seq["question_ids"])]
+    stopped = []
+    try:
+        if pending:
+            check_output_folder(store.output.parent)
+            made = client() if callable(client) else client
+            annotator = Annotator(made or LLMClient(), student, judge, temperature, max_tokens, check_empty)
+            store.open()
+            workers = worker_nums or DEFAULT_WORKERS
+            with log_to_file(store.output.parent / LOG_FILE):
+                log.info("%d sequences to run (%d already finished) with %d workers", len(pending),
+                         len(sequences) - len(pending), workers)
+                stopped = _run_chains(pending, problems, annotator, store, prefixes, workers)
+    finally:  # after a failure too, so the list shows every journaled position (and mends a stale one)
+        store.write_json()
+    selected_ids = {seq["sequence_id"] for seq in sequences}
+    items = [item for item in store.sorted_items() if item.sequence_id in selected_ids]
+    outcome = EvalOutcome(sequences, items, check_integrity(sequences, store.items), store.json_path or store.journal,
+                          store.journal, invalid, stopped)
+    print_sequential_summary(console or Console(), outcome)
+    return outcome
