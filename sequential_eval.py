@@ -13,8 +13,15 @@ from seval.cli.sequential import build_parser, main
 from seval.sequential.data import load_evaluation_data, select_sequences_for_evaluation
 from seval.sequential.runner import Annotator, evaluate_sequence, sequentialEval
 
-__all__ = ["Annotator", "build_parser", "evaluate_sequence", "load_evaluation_data", "main",
-           "select_sequences_for_evaluation", "sequentialEval"]
+__all__ = [
+    "Annotator",
+    "build_parser",
+    "evaluate_sequence",
+    "load_evaluation_data",
+    "main",
+    "select_sequences_for_evaluation",
+    "sequentialEval",
+]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -38,8 +38,7 @@ TYPES = ["math", "logic", "coding", "writing", "knowledge", "reasoning"]
 BASES = [
     "The student's answer meets every requirement of the standard answer: the final value {v} is right "
     "and the steps shown are consistent with it.",
-    "The student's answer gives {v} where the standard answer requires a different value, so a "
-    "requirement is not met.",
+    "The student's answer gives {v} where the standard answer requires a different value, so a requirement is not met.",
     "学生的答案没有完全满足标准答案的要求：第{v}步的推理有误，因此不能得分。",
     "The answer restates the question, lists the constraints and follows them item by item; the "
     "format asked for ({v} bullet points) is respected.",
@@ -65,9 +64,11 @@ def write_results(path: str, items: int, seed: int = 0) -> None:
             seq, pos = divmod(i, 7)
             correct = 1 if rng.random() < 0.40 + 0.03 * (pos + 1) else 0
             text = json.dumps(judge_reply(rng, correct), ensure_ascii=False)
-            f.write(('' if i == 0 else ',\n') +
-                    f'{{\n "id": "q{i}",\n "sequence_id": {seq},\n "position_in_sequence": {pos + 1},\n'
-                    f' "type": "{TYPES[seq % len(TYPES)]}",\n "gpt4judge": {text}\n}}')
+            f.write(
+                ("" if i == 0 else ",\n")
+                + f'{{\n "id": "q{i}",\n "sequence_id": {seq},\n "position_in_sequence": {pos + 1},\n'
+                f' "type": "{TYPES[seq % len(TYPES)]}",\n "gpt4judge": {text}\n}}'
+            )
         f.write("\n]\n")
 
 
@@ -118,9 +119,18 @@ def _measure_main(spec: dict) -> None:
     done.set()
     sampler.join()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"wall_s": wall, "rss_mb": usage.ru_maxrss / 1024, "tree_rss_mb": peak[0],
-                      "cpu_s": usage.ru_utime + usage.ru_stime, "rc": proc.returncode,
-                      "stderr": err.decode("utf-8", "replace")[-400:]}))
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "rss_mb": usage.ru_maxrss / 1024,
+                "tree_rss_mb": peak[0],
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "rc": proc.returncode,
+                "stderr": err.decode("utf-8", "replace")[-400:],
+            }
+        )
+    )
 
 
 def compare(ref: dict, ours: dict, path: str = "") -> list[str]:
@@ -150,8 +160,9 @@ def main() -> int:
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--reference", help="local copy of EvaLearn's evaluate_metric.py to time too")
-    ap.add_argument("--reference-python", default=sys.executable,
-                    help="interpreter with pandas and scikit-learn for the reference")
+    ap.add_argument(
+        "--reference-python", default=sys.executable, help="interpreter with pandas and scikit-learn for the reference"
+    )
     ap.add_argument("--repeat", type=int, default=1, help="runs of our script; the best is kept")
     ap.add_argument("--_measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -164,39 +175,61 @@ def main() -> int:
         write_results(results, args.items)
         size_mb = os.path.getsize(results) / 2**20
         print(f"wrote {args.items:,} results ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
-        ours_cmd = [sys.executable, SCRIPT, "--results", results, "--output", os.path.join(tmp, "ours.json"),
-                    "--bootstrap", str(args.bootstrap)]
+        ours_cmd = [
+            sys.executable,
+            SCRIPT,
+            "--results",
+            results,
+            "--output",
+            os.path.join(tmp, "ours.json"),
+            "--bootstrap",
+            str(args.bootstrap),
+        ]
         runs = [measure(ours_cmd, tmp) for _ in range(max(1, args.repeat))]
         if any(r["rc"] != 0 for r in runs):
             print("evaluate_metric.py failed:", runs[-1]["stderr"])
             return 1
         ours = min(runs, key=lambda r: r["wall_s"])
-        print(f"ours:      {ours['wall_s']:6.2f} s wall, {ours['cpu_s']:6.2f} s CPU, peak RSS "
-              f"{ours['rss_mb']:6.0f} MB (largest process), {ours['tree_rss_mb']:6.0f} MB (process tree)")
+        print(
+            f"ours:      {ours['wall_s']:6.2f} s wall, {ours['cpu_s']:6.2f} s CPU, peak RSS "
+            f"{ours['rss_mb']:6.0f} MB (largest process), {ours['tree_rss_mb']:6.0f} MB (process tree)"
+        )
         bound = dict(RECORDED)
         label = "recorded reference (12.5 s, 1 GB)"
         if args.reference:
-            ref_cmd = [args.reference_python, os.path.abspath(args.reference), "--results", results,
-                       "--output", os.path.join(tmp, "ref.json")]
+            ref_cmd = [
+                args.reference_python,
+                os.path.abspath(args.reference),
+                "--results",
+                results,
+                "--output",
+                os.path.join(tmp, "ref.json"),
+            ]
             ref = measure(ref_cmd, tmp)
             if ref["rc"] != 0:
                 print("reference failed:", ref["stderr"])
                 return 1
-            print(f"reference: {ref['wall_s']:6.2f} s wall, {ref['cpu_s']:6.2f} s CPU, peak RSS "
-                  f"{ref['rss_mb']:6.0f} MB")
+            print(
+                f"reference: {ref['wall_s']:6.2f} s wall, {ref['cpu_s']:6.2f} s CPU, peak RSS {ref['rss_mb']:6.0f} MB"
+            )
             bound, label = {"wall_s": ref["wall_s"], "rss_mb": ref["rss_mb"]}, "reference measured now"
             with open(os.path.join(tmp, "ref.json"), encoding="utf-8") as f:
                 ref_report = json.load(f)["model_evaluation"]
             with open(os.path.join(tmp, "ours.json"), encoding="utf-8") as f:
                 our_report = json.load(f)["model_evaluation"]
             diffs = compare(ref_report, our_report)
-            print("figures: identical to the reference within 1e-9" if not diffs
-                  else "figures DIFFER:\n  " + "\n  ".join(diffs[:20]))
+            print(
+                "figures: identical to the reference within 1e-9"
+                if not diffs
+                else "figures DIFFER:\n  " + "\n  ".join(diffs[:20])
+            )
         speed = bound["wall_s"] / ours["wall_s"]
         mem = ours["tree_rss_mb"] / bound["rss_mb"]
-        print(f"against the {label}: {speed:.1f}x faster (target >= 3x), "
-              f"{mem:.2f} of its memory with the whole process tree (target <= 0.5), "
-              f"{ours['rss_mb'] / bound['rss_mb']:.2f} by getrusage")
+        print(
+            f"against the {label}: {speed:.1f}x faster (target >= 3x), "
+            f"{mem:.2f} of its memory with the whole process tree (target <= 0.5), "
+            f"{ours['rss_mb'] / bound['rss_mb']:.2f} by getrusage"
+        )
         ok = speed >= 3 and mem <= 0.5
         print("target met" if ok else "TARGET MISSED")
         return 0 if ok else 2

@@ -49,8 +49,8 @@ from seval.sim.server import SimServer  # noqa: E402
 CLI = ROOT / "self_evolving_benchmark.py"
 ROLES = ("generation", "answering", "evaluation")
 MODELS = {"generation": "sim-generator", "answering": "sim-solver", "evaluation": "sim-judge"}
-WALL_TARGET = 1.3      # wall / critical-path bound
-CPU_TARGET_MS = 2.0    # harness CPU per call
+WALL_TARGET = 1.3  # wall / critical-path bound
+CPU_TARGET_MS = 2.0  # harness CPU per call
 # Charts (matplotlib, drawn once after the run) are a fixed cost outside what is measured here.
 NO_CHARTS = ("--no-charts",) if "--no-charts" in CLI.read_text(encoding="utf-8") else ()
 
@@ -73,11 +73,26 @@ class ArrivalClock:
                 self.first = now
 
 
-def cli_command(urls: dict[str, str], out_dir: Path, types: tuple[str, ...], levels: int, questions: int,
-                concurrency: int) -> list[str]:
-    command = [sys.executable, str(CLI), "--out-dir", str(out_dir), "--reasoning-types", ",".join(types),
-               "--n", str(levels), "--num-questions", str(questions), "--concurrency", str(concurrency),
-               "--log-level", "WARNING", *NO_CHARTS]
+def cli_command(
+    urls: dict[str, str], out_dir: Path, types: tuple[str, ...], levels: int, questions: int, concurrency: int
+) -> list[str]:
+    command = [
+        sys.executable,
+        str(CLI),
+        "--out-dir",
+        str(out_dir),
+        "--reasoning-types",
+        ",".join(types),
+        "--n",
+        str(levels),
+        "--num-questions",
+        str(questions),
+        "--concurrency",
+        str(concurrency),
+        "--log-level",
+        "WARNING",
+        *NO_CHARTS,
+    ]
     for role in ROLES:
         command += [f"--base-url-{role}", urls[role], f"--model-{role}", MODELS[role]]
     return command
@@ -87,26 +102,34 @@ def cli_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
 
 
-def timed_run(latency: float, separate: bool, types: tuple[str, ...], levels: int, questions: int,
-              concurrency: int) -> dict:
+def timed_run(
+    latency: float, separate: bool, types: tuple[str, ...], levels: int, questions: int, concurrency: int
+) -> dict:
     """One run against sims of ``latency``; one server per role when ``separate``."""
     clock = ArrivalClock()
-    servers = [SimServer(seed=0, latency=latency, on_request=clock).start()
-               for _ in (ROLES if separate else ROLES[:1])]
+    servers = [SimServer(seed=0, latency=latency, on_request=clock).start() for _ in (ROLES if separate else ROLES[:1])]
     urls = {role: (servers[i] if separate else servers[0]).base_url for i, role in enumerate(ROLES)}
     try:
         with tempfile.TemporaryDirectory(prefix="bench_runner_") as tmp:
             started = time.perf_counter()
-            result = subprocess.run(cli_command(urls, Path(tmp), types, levels, questions, concurrency),
-                                    env=cli_env(), capture_output=True, text=True)
+            result = subprocess.run(
+                cli_command(urls, Path(tmp), types, levels, questions, concurrency),
+                env=cli_env(),
+                capture_output=True,
+                text=True,
+            )
             ended = time.perf_counter()
     finally:
         for server in servers:
             server.stop()
     if result.returncode != 0:
         sys.exit(f"the CLI failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return {"run_wall": ended - clock.first, "process_wall": ended - started, "calls": clock.count,
-            "tail": ended - clock.last}
+    return {
+        "run_wall": ended - clock.first,
+        "process_wall": ended - started,
+        "calls": clock.count,
+        "tail": ended - clock.last,
+    }
 
 
 def children_cpu() -> float:
@@ -122,8 +145,12 @@ def cpu_of_run(types: tuple[str, ...], levels: int, questions: int, concurrency:
     try:
         with tempfile.TemporaryDirectory(prefix="bench_cpu_") as tmp:
             before = children_cpu()
-            subprocess.run(cli_command(urls, Path(tmp), types, levels, questions, concurrency),
-                           env=cli_env(), capture_output=True, check=True)
+            subprocess.run(
+                cli_command(urls, Path(tmp), types, levels, questions, concurrency),
+                env=cli_env(),
+                capture_output=True,
+                check=True,
+            )
             return children_cpu() - before, clock.count
     finally:
         for server in servers:
@@ -141,10 +168,14 @@ def cpu_per_call(types: tuple[str, ...], levels: int, questions: int, concurrenc
     big = min(cpu_of_run(types, levels, questions, concurrency) for _ in range(repeat))
     half = min(cpu_of_run(types, levels, max(1, questions // 2), concurrency) for _ in range(repeat))
     (total, calls), (half_total, half_calls) = big, half
-    return {"startup_s": startup, "total_s": total, "calls": calls,
-            "per_call_ms": 1000 * (total - startup) / calls,
-            "per_call_raw_ms": 1000 * total / calls,
-            "marginal_ms": 1000 * (total - half_total) / (calls - half_calls) if calls > half_calls else float("nan")}
+    return {
+        "startup_s": startup,
+        "total_s": total,
+        "calls": calls,
+        "per_call_ms": 1000 * (total - startup) / calls,
+        "per_call_raw_ms": 1000 * total / calls,
+        "marginal_ms": 1000 * (total - half_total) / (calls - half_calls) if calls > half_calls else float("nan"),
+    }
 
 
 def verdict(ok: bool) -> str:
@@ -171,20 +202,28 @@ def main(argv: list[str] | None = None) -> int:
 
     load = os.getloadavg()[0]
     cores = os.cpu_count() or 1
-    print(f"Machine: {cores} CPUs, load average {load:.2f}"
-          + ("  (busy: figures below are pessimistic)" if load > 0.5 * cores else ""))
-    print(f"Runner benchmark: {len(types)} types x {args.levels} levels x {args.questions} questions = "
-          f"{items} items, {calls} calls; latency L = {latency * 1000:.0f} ms; --concurrency {args.concurrency}")
-    print(f"Critical-path bound: ({args.levels * args.questions} generations in a row + 1 answer + 1 verdict) "
-          f"x L = {bound:.3f} s")
+    print(
+        f"Machine: {cores} CPUs, load average {load:.2f}"
+        + ("  (busy: figures below are pessimistic)" if load > 0.5 * cores else "")
+    )
+    print(
+        f"Runner benchmark: {len(types)} types x {args.levels} levels x {args.questions} questions = "
+        f"{items} items, {calls} calls; latency L = {latency * 1000:.0f} ms; --concurrency {args.concurrency}"
+    )
+    print(
+        f"Critical-path bound: ({args.levels * args.questions} generations in a row + 1 answer + 1 verdict) "
+        f"x L = {bound:.3f} s"
+    )
     print(f"One-at-a-time time : {calls} calls x L = {serial:.3f} s")
     print("Concurrency is capped per endpoint (base URL): the main figure uses three sim servers, one per role.")
     print()
 
     figures = {}
     for label, separate in (("three endpoints (one per role)", True), ("one endpoint (all roles)", False)):
-        runs = [timed_run(latency, separate, types, args.levels, args.questions, args.concurrency)
-                for _ in range(args.repeat)]
+        runs = [
+            timed_run(latency, separate, types, args.levels, args.questions, args.concurrency)
+            for _ in range(args.repeat)
+        ]
         best = min(runs, key=lambda run: run["run_wall"])
         extra = best["calls"] - calls
         figures[separate] = best
@@ -192,31 +231,47 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label}:")
         print(f"  run wall (first request to exit), best of {args.repeat}: {best['run_wall']:.3f} s  [{walls}]")
         print(f"  process wall (with interpreter start-up): {best['process_wall']:.3f} s")
-        print(f"  calls the sims saw: {best['calls']}" + (f" ({extra:+d}: questions asked again or verdicts "
-                                                          "asked once more)" if extra else ""))
-        print(f"  wall / bound  = {best['run_wall'] / bound:.2f}  (target <= {WALL_TARGET})  "
-              f"{verdict(best['run_wall'] / bound <= WALL_TARGET) if separate else '(capacity-bound, for information)'}")
+        print(
+            f"  calls the sims saw: {best['calls']}"
+            + (f" ({extra:+d}: questions asked again or verdicts asked once more)" if extra else "")
+        )
+        print(
+            f"  wall / bound  = {best['run_wall'] / bound:.2f}  (target <= {WALL_TARGET})  "
+            f"{verdict(best['run_wall'] / bound <= WALL_TARGET) if separate else '(capacity-bound, for information)'}"
+        )
         print(f"  serial / wall = {serial / best['run_wall']:.1f}x")
-        print(f"  last request to exit: {best['tail']:.3f} s (its reply L, then record, report, summary, "
-              "interpreter exit)")
+        print(
+            f"  last request to exit: {best['tail']:.3f} s (its reply L, then record, report, summary, "
+            "interpreter exit)"
+        )
         # First request to last request: the chain's generations, then the last question's answer.
         step = (best["run_wall"] - best["tail"]) / (args.levels * args.questions + 1)
-        print(f"  one step on the critical path: {step * 1000:.0f} ms of which L = {latency * 1000:.0f} ms "
-              f"(overhead {(step - latency) * 1000:.0f} ms per step)")
+        print(
+            f"  one step on the critical path: {step * 1000:.0f} ms of which L = {latency * 1000:.0f} ms "
+            f"(overhead {(step - latency) * 1000:.0f} ms per step)"
+        )
         if not separate:
             slots = calls * latency / args.concurrency
-            print(f"  (one endpoint: {calls} calls x L / {args.concurrency} slots = {slots:.3f} s is a floor "
-                  f"of its own, above the critical path when it exceeds {bound:.3f} s)")
+            print(
+                f"  (one endpoint: {calls} calls x L / {args.concurrency} slots = {slots:.3f} s is a floor "
+                f"of its own, above the critical path when it exceeds {bound:.3f} s)"
+            )
     print()
 
     cpu = cpu_per_call(types, args.levels, args.cpu_questions, args.concurrency, args.repeat)
-    print(f"Harness CPU at L = 0 ({len(types)} x {args.levels} x {args.cpu_questions} items, {cpu['calls']} calls, "
-          f"three endpoints; least of {args.repeat}):")
+    print(
+        f"Harness CPU at L = 0 ({len(types)} x {args.levels} x {args.cpu_questions} items, {cpu['calls']} calls, "
+        f"three endpoints; least of {args.repeat}):"
+    )
     print(f"  CLI user+sys CPU {cpu['total_s']:.3f} s; start-up and imports (--help) {cpu['startup_s']:.3f} s")
-    print(f"  per call, start-up subtracted: {cpu['per_call_ms']:.2f} ms  (target < {CPU_TARGET_MS} ms)  "
-          f"{verdict(cpu['per_call_ms'] < CPU_TARGET_MS)}")
-    print(f"  per call, marginal (vs a run half the size): {cpu['marginal_ms']:.2f} ms  "
-          f"{verdict(cpu['marginal_ms'] < CPU_TARGET_MS)}")
+    print(
+        f"  per call, start-up subtracted: {cpu['per_call_ms']:.2f} ms  (target < {CPU_TARGET_MS} ms)  "
+        f"{verdict(cpu['per_call_ms'] < CPU_TARGET_MS)}"
+    )
+    print(
+        f"  per call, marginal (vs a run half the size): {cpu['marginal_ms']:.2f} ms  "
+        f"{verdict(cpu['marginal_ms'] < CPU_TARGET_MS)}"
+    )
     print(f"  per call, start-up included : {cpu['per_call_raw_ms']:.2f} ms")
     return 0
 

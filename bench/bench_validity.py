@@ -60,7 +60,7 @@ from seval.benchmark.prompts import DEFAULT_REASONING_TYPES  # noqa: E402
 from seval.sim.server import SimServer, answers_match, true_answer_for  # noqa: E402
 
 CLI = ROOT / "self_evolving_benchmark.py"
-TARGET_POINTS = 2.0   # (b) must be within this many accuracy points of the truth
+TARGET_POINTS = 2.0  # (b) must be within this many accuracy points of the truth
 VISIBLE_POINTS = 2.0  # (a) is "visibly off" when its gap is larger than this
 SINGLE = ("sim-judge", ())
 PANEL = ("sim-judge,sim-judge-2,sim-judge-3", ("--judge-aggregation", "majority", "--validate"))
@@ -89,10 +89,10 @@ class Figures:
     truth: float | None
     scored: int
     excluded: int
-    flawed_scored: int      # scored items whose reference answer is wrong
-    graded_right: int       # scored items whose (binary) score equals the ground truth
-    too_high: int           # scored correct, wrong by the ground truth
-    too_low: int            # scored incorrect, right by the ground truth
+    flawed_scored: int  # scored items whose reference answer is wrong
+    graded_right: int  # scored items whose (binary) score equals the ground truth
+    too_high: int  # scored correct, wrong by the ground truth
+    too_low: int  # scored incorrect, right by the ground truth
     seconds: float
 
     @property
@@ -104,10 +104,32 @@ class Figures:
 
 def run_cli(base_url: str, out_dir: Path, judges: str, extra: tuple, args: argparse.Namespace) -> float:
     types = ",".join(DEFAULT_REASONING_TYPES[: args.types])
-    command = [sys.executable, str(CLI), "--base-url", base_url, "--model-generation", "sim-generator",
-               "--model-answering", args.solver, "--model-evaluation", judges, "--reasoning-types", types,
-               "--n", str(args.levels), "--num-questions", str(args.questions), "--out-dir", str(out_dir),
-               "--no-charts", "--retry-backoff", "0", "--log-level", "WARNING", *extra]
+    command = [
+        sys.executable,
+        str(CLI),
+        "--base-url",
+        base_url,
+        "--model-generation",
+        "sim-generator",
+        "--model-answering",
+        args.solver,
+        "--model-evaluation",
+        judges,
+        "--reasoning-types",
+        types,
+        "--n",
+        str(args.levels),
+        "--num-questions",
+        str(args.questions),
+        "--out-dir",
+        str(out_dir),
+        "--no-charts",
+        "--retry-backoff",
+        "0",
+        "--log-level",
+        "WARNING",
+        *extra,
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8")
     if done.returncode != 0:
@@ -119,14 +141,28 @@ def measure(label: str, out_dir: Path, seconds: float) -> Figures:
     record = json.loads((out_dir / "runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])
     scored = [e for e in record["examples"] if not e["excluded"]]
     truths = [answers_match(final_answer(e["answer"]), true_answer_for(e["question"])) for e in scored]
-    flawed = sum(1 for e in scored if e["reference_answer"] is not None
-                 and not answers_match(e["reference_answer"], true_answer_for(e["question"])))
+    flawed = sum(
+        1
+        for e in scored
+        if e["reference_answer"] is not None
+        and not answers_match(e["reference_answer"], true_answer_for(e["question"]))
+    )
     calls = [e["score"] > 0.5 for e in scored]
     right = sum(1 for call, truth in zip(calls, truths) if call == truth)
     too_high = sum(1 for call, truth in zip(calls, truths) if call and not truth)
     truth = sum(truths) / len(truths) if truths else None
-    return Figures(label, record["run_mean_score"], truth, len(scored), record["excluded"], flawed, right,
-                   too_high, len(scored) - right - too_high, seconds)
+    return Figures(
+        label,
+        record["run_mean_score"],
+        truth,
+        len(scored),
+        record["excluded"],
+        flawed,
+        right,
+        too_high,
+        len(scored) - right - too_high,
+        seconds,
+    )
 
 
 def fmt(value: float | None, pattern: str = "{:.4f}") -> str:
@@ -160,14 +196,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.panel < 2:
         parser.error("--panel must be at least 2")
 
-    print(f"Simulated world: flawed references {args.flawed_rate:.0%}, judge flips {args.judge_error_rate:.0%}; "
-          f"{args.types} types x {args.levels} levels x {args.questions} questions = "
-          f"{args.types * args.levels * args.questions} items per run; answering {args.solver}; "
-          f"run (b) panel of {args.panel} judges.")
-    print(f"Target: (b) within {TARGET_POINTS:g} points of the truth; (a) visibly off = more than "
-          f"{VISIBLE_POINTS:g} points away.\n")
-    header = (f"{'seed':>4}  {'run':<19} {'reported':>8} {'truth':>8} {'gap pts':>7} {'scored':>6} {'excl':>5} "
-              f"{'bad ref':>7} {'graded ok':>9} {'+/-':>7} {'secs':>5}  verdict")
+    print(
+        f"Simulated world: flawed references {args.flawed_rate:.0%}, judge flips {args.judge_error_rate:.0%}; "
+        f"{args.types} types x {args.levels} levels x {args.questions} questions = "
+        f"{args.types * args.levels * args.questions} items per run; answering {args.solver}; "
+        f"run (b) panel of {args.panel} judges."
+    )
+    print(
+        f"Target: (b) within {TARGET_POINTS:g} points of the truth; (a) visibly off = more than "
+        f"{VISIBLE_POINTS:g} points away.\n"
+    )
+    header = (
+        f"{'seed':>4}  {'run':<19} {'reported':>8} {'truth':>8} {'gap pts':>7} {'scored':>6} {'excl':>5} "
+        f"{'bad ref':>7} {'graded ok':>9} {'+/-':>7} {'secs':>5}  verdict"
+    )
     print(header)
     print("-" * len(header))
     passes = 0
@@ -179,16 +221,20 @@ def main(argv: list[str] | None = None) -> int:
         }
         for figures in (single, panel):
             ok = verdicts[figures.label]
-            print(f"{seed:>4}  {figures.label:<19} {fmt(figures.reported):>8} {fmt(figures.truth):>8} "
-                  f"{fmt(figures.gap_points, '{:.2f}'):>7} {figures.scored:>6} {figures.excluded:>5} "
-                  f"{figures.flawed_scored:>7} {figures.graded_right:>4}/{figures.scored:<4} "
-                  f"{f'+{figures.too_high}/-{figures.too_low}':>7} "
-                  f"{figures.seconds:>5.1f}  {'PASS' if ok else 'MISS'}"
-                  + ("" if figures is panel else " (visibly off)" if ok else " (not visibly off)"))
+            print(
+                f"{seed:>4}  {figures.label:<19} {fmt(figures.reported):>8} {fmt(figures.truth):>8} "
+                f"{fmt(figures.gap_points, '{:.2f}'):>7} {figures.scored:>6} {figures.excluded:>5} "
+                f"{figures.flawed_scored:>7} {figures.graded_right:>4}/{figures.scored:<4} "
+                f"{f'+{figures.too_high}/-{figures.too_low}':>7} "
+                f"{figures.seconds:>5.1f}  {'PASS' if ok else 'MISS'}"
+                + ("" if figures is panel else " (visibly off)" if ok else " (not visibly off)")
+            )
         passes += all(verdicts.values())
     print(f"\nSeeds meeting the target (both runs): {passes} of {len(seeds)}")
-    print("bad ref: scored items whose reference answer is wrong; graded ok: binary score equals the truth; "
-          "+/-: scored correct but wrong / scored incorrect but right.")
+    print(
+        "bad ref: scored items whose reference answer is wrong; graded ok: binary score equals the truth; "
+        "+/-: scored correct but wrong / scored incorrect but right."
+    )
     return 0
 
 

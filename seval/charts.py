@@ -80,8 +80,9 @@ def type_difficulty_heatmap(path: Path, means: dict[tuple[int, str], float], kin
     return _save(figure, path)
 
 
-def ema_trajectory(path: Path, run_ids: list[int], overall: list[float],
-                   by_type: dict[str, list[float | None]], title: str) -> Path:
+def ema_trajectory(
+    path: Path, run_ids: list[int], overall: list[float], by_type: dict[str, list[float | None]], title: str
+) -> Path:
     """Overall EMA (bold) and per-type EMAs after each run."""
     figure = Figure(figsize=(8, 4.5))
     axes = figure.add_subplot()

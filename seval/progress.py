@@ -29,15 +29,16 @@ def stats_line(client: LLMClient, compact: bool = False) -> str:
         if compact:
             parts.append(f"{role[:3]} {stats.calls}c {stats.retries}r {stats.errors}e {tokens / 1000:.1f}k tok")
         else:
-            parts.append(f"{role}: {stats.calls} calls, {stats.retries} retries, {stats.errors} errors, {tokens} tokens")
+            parts.append(
+                f"{role}: {stats.calls} calls, {stats.retries} retries, {stats.errors} errors, {tokens} tokens"
+            )
     return ("  " if compact else "; ").join(parts) or "no calls yet"
 
 
 class RunProgress:
     """Progress of ``total`` units of work (items judged, positions answered)."""
 
-    def __init__(self, client: LLMClient, total: int, what: str, console: Console | None = None,
-                 done: int = 0):
+    def __init__(self, client: LLMClient, total: int, what: str, console: Console | None = None, done: int = 0):
         self.client = client
         self.total = max(total, 1)
         self.what = what
@@ -57,9 +58,15 @@ class RunProgress:
     def __enter__(self) -> "RunProgress":
         if self.interactive:
             self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                TextColumn("{task.fields[status]}"), console=self.console, transient=False,
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[status]}"),
+                console=self.console,
+                transient=False,
             )
             self._progress.start()
             self._task = self._progress.add_task(self.what, total=self.total, completed=self.done, status="")
@@ -91,5 +98,6 @@ class RunProgress:
 
     def _refresh(self) -> None:
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, completed=self.done,
-                                  status=f"{self.status}  {stats_line(self.client, compact=True)}")
+            self._progress.update(
+                self._task, completed=self.done, status=f"{self.status}  {stats_line(self.client, compact=True)}"
+            )

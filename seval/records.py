@@ -22,5 +22,3 @@ class TokenUsage(Record):
 def add_usage(*usages) -> TokenUsage:
     """Token counts added up, as a record; each may be a ``TokenUsage`` or a reply's usage from the client."""
     return TokenUsage(**{name: sum(getattr(usage, name) for usage in usages) for name in TokenUsage.model_fields})
-
-

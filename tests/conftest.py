@@ -47,8 +47,9 @@ def _cleanup_temp_dirs() -> None:
 atexit.register(_cleanup_temp_dirs)
 
 
-def run_cli(*args: object, env: dict | None = None, cwd: object = None,
-            timeout: float = CLI_TIMEOUT_S) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: object, env: dict | None = None, cwd: object = None, timeout: float = CLI_TIMEOUT_S
+) -> subprocess.CompletedProcess:
     """Run ``python self_evolving_benchmark.py ARGS`` and return the finished process (text output).
 
     ``env`` entries are added to this process's environment (minus OPENAI_API_KEY
@@ -69,5 +70,10 @@ def run_cli(*args: object, env: dict | None = None, cwd: object = None,
         _temp_dirs.append(cwd)
     return subprocess.run(
         [sys.executable, str(CLI), *(str(arg) for arg in args)],
-        cwd=str(cwd), env=full_env, capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+        cwd=str(cwd),
+        env=full_env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
     )

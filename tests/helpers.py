@@ -37,6 +37,7 @@ CLI = ROOT / "self_evolving_benchmark.py"
 
 # -- the CLI in-process -----------------------------------------------------------------------
 
+
 def run_main(*argv: object) -> int:
     """``main`` in-process; the log handlers it installs (log file, console) are closed afterwards."""
     try:
@@ -50,6 +51,7 @@ def run_main(*argv: object) -> int:
 
 
 # -- a minimal chat endpoint on loopback ------------------------------------------------------
+
 
 class LoopbackChatServer:
     """Chat-completions endpoint on 127.0.0.1 whose reply text is ``reply_to(body)``; keeps every request body.
@@ -71,8 +73,7 @@ class LoopbackChatServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ChatHandler)
         self._httpd.daemon_threads = True
         self._httpd.chat = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -113,10 +114,16 @@ class _ChatHandler(BaseHTTPRequestHandler):
         with server._lock:
             server.requests.append(body)
         text = server.reply_to(body)
-        self._send({"id": server.completion_id, "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+        self._send(
+            {
+                "id": server.completion_id,
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        )
 
 
 def free_port() -> int:
@@ -132,10 +139,9 @@ TYPES = ("logical_deduction", "mathematical_reasoning", "commonsense_reasoning")
 LEVELS = 4
 PER_CELL = 2
 PLANNED = LEVELS * len(TYPES) * PER_CELL  # examples in the run: 24
-PLANNED_REQUESTS = 3 * PLANNED            # one generation, one answer, one verdict each
+PLANNED_REQUESTS = 3 * PLANNED  # one generation, one answer, one verdict each
 MODELS = {"generation": "sim-generator", "answering": "sim-solver", "evaluation": "sim-judge"}
-VOLATILE_RECORD_FIELDS = ("started_at", "ended_at", "endpoint_generation", "endpoint_answering",
-                          "endpoint_evaluation")
+VOLATILE_RECORD_FIELDS = ("started_at", "ended_at", "endpoint_generation", "endpoint_answering", "endpoint_evaluation")
 TIMEOUT_S = 120
 # Charts (matplotlib) cost seconds per run and are not what is checked here.
 NO_CHARTS = ("--no-charts",)
@@ -143,11 +149,28 @@ NO_CHARTS = ("--no-charts",)
 
 def cli_args(base_url: str, out_dir: Path, *extra: str) -> list[str]:
     """The whole command line of the standard run (TYPES x LEVELS x PER_CELL on the sim's models)."""
-    return [sys.executable, str(CLI), "--base-url", base_url,
-            "--model-generation", MODELS["generation"], "--model-answering", MODELS["answering"],
-            "--model-evaluation", MODELS["evaluation"], "--out-dir", str(out_dir),
-            "--reasoning-types", ",".join(TYPES), "--n", str(LEVELS), "--num-questions", str(PER_CELL),
-            *NO_CHARTS, *extra]
+    return [
+        sys.executable,
+        str(CLI),
+        "--base-url",
+        base_url,
+        "--model-generation",
+        MODELS["generation"],
+        "--model-answering",
+        MODELS["answering"],
+        "--model-evaluation",
+        MODELS["evaluation"],
+        "--out-dir",
+        str(out_dir),
+        "--reasoning-types",
+        ",".join(TYPES),
+        "--n",
+        str(LEVELS),
+        "--num-questions",
+        str(PER_CELL),
+        *NO_CHARTS,
+        *extra,
+    ]
 
 
 def cli_env() -> dict[str, str]:
@@ -164,8 +187,10 @@ def run_command(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 def run_commands_together(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedProcess]:
     """Start every command at once, then wait for all of them."""
-    procs = [subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for args in commands]
+    procs = [
+        subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for args in commands
+    ]
     results = []
     for args, proc in zip(commands, procs):
         stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
@@ -187,11 +212,16 @@ def comparable(record: dict) -> dict:
 
 def canonical(body: dict) -> str:
     """Canonical JSON of what decides a reply of the sim: model, messages, temperature, max_tokens."""
-    return json.dumps({k: body.get(k) for k in ("model", "messages", "temperature", "max_tokens")},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {k: body.get(k) for k in ("model", "messages", "temperature", "max_tokens")},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 # -- expected figures ---------------------------------------------------------------------------
+
 
 def cell_means_expected(examples: list[dict]) -> tuple[dict, dict]:
     """Per-type and per-difficulty means of cell means over the examples given (the seed's rule)."""

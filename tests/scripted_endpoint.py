@@ -40,10 +40,48 @@ _TYPE = re.compile(r"Reasoning type: (\S+)")
 _DIFFICULTY = re.compile(r"Target difficulty: (\d+)/10")
 _MUST_DIFFER = "It must differ from each of these questions"
 _QUESTION = re.compile(r"Q (\S+) d(\d+) i(\d+):")
-_WORDS = ("amber", "basalt", "cobalt", "dune", "ember", "fjord", "garnet", "harbor", "indigo", "juniper",
-          "kelp", "lagoon", "meadow", "nickel", "orchid", "prairie", "quartz", "reef", "saffron", "tundra",
-          "umber", "violet", "walnut", "xenon", "yarrow", "zephyr", "anvil", "bramble", "canyon", "delta",
-          "estuary", "falcon", "glacier", "heron", "iris", "jasper", "kestrel", "lichen", "marble", "nebula")
+_WORDS = (
+    "amber",
+    "basalt",
+    "cobalt",
+    "dune",
+    "ember",
+    "fjord",
+    "garnet",
+    "harbor",
+    "indigo",
+    "juniper",
+    "kelp",
+    "lagoon",
+    "meadow",
+    "nickel",
+    "orchid",
+    "prairie",
+    "quartz",
+    "reef",
+    "saffron",
+    "tundra",
+    "umber",
+    "violet",
+    "walnut",
+    "xenon",
+    "yarrow",
+    "zephyr",
+    "anvil",
+    "bramble",
+    "canyon",
+    "delta",
+    "estuary",
+    "falcon",
+    "glacier",
+    "heron",
+    "iris",
+    "jasper",
+    "kestrel",
+    "lichen",
+    "marble",
+    "nebula",
+)
 _JUDGE_QUESTION = re.compile(r"<question>\s*(.*?)\s*</question>", re.DOTALL)
 
 Cell = tuple[str, int, int]
@@ -94,9 +132,14 @@ def question_cell(text: str) -> Cell | None:
 
 
 def chat_payload(model: str, content: str) -> dict:
-    return {"id": "chatcmpl-scripted", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": dict(USAGE)}
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": dict(USAGE),
+    }
 
 
 def error_payload(message: str, code: str = "scripted") -> dict:
@@ -106,8 +149,9 @@ def error_payload(message: str, code: str = "scripted") -> dict:
 class ScriptedServer:
     """Scripted endpoint on 127.0.0.1, served from a daemon thread; ``base_url`` ends in ``/v1``."""
 
-    def __init__(self, verdicts: dict | None = None,
-                 override: Callable[[Call], tuple[int, dict, object] | None] | None = None):
+    def __init__(
+        self, verdicts: dict | None = None, override: Callable[[Call], tuple[int, dict, object] | None] | None = None
+    ):
         self.verdicts: dict = dict(verdicts or {})
         self.override = override
         self.calls: list[Call] = []
@@ -233,8 +277,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = body if isinstance(body, dict) else None
         model = body.get("model") if body else None
         messages = [m for m in (body or {}).get("messages", []) if isinstance(m, dict)]
-        call = Call(method=method, path=self.path, headers=dict(self.headers.items()), body=body,
-                    model=model, cell=_cell_of(model, messages), messages=messages)
+        call = Call(
+            method=method,
+            path=self.path,
+            headers=dict(self.headers.items()),
+            body=body,
+            model=model,
+            cell=_cell_of(model, messages),
+            messages=messages,
+        )
         status, headers, payload = self.server.scripted.handle(call)
         if isinstance(payload, (dict, list)):
             data = json.dumps(payload).encode()

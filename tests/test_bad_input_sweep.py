@@ -29,8 +29,9 @@ from helpers import run_main
 from seval.sim.server import SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNNER, SEQUENTIAL, METRICS = (str(ROOT / name) for name in
-                               ("self_evolving_benchmark.py", "sequential_eval.py", "evaluate_metric.py"))
+RUNNER, SEQUENTIAL, METRICS = (
+    str(ROOT / name) for name in ("self_evolving_benchmark.py", "sequential_eval.py", "evaluate_metric.py")
+)
 TIMEOUT_S = 120
 NOT_UTF8 = b'\xff\xfe{"run_count": 1}\n\x80\x81'
 PROBLEMS = json.dumps([{"id": 1, "type": "Math", "prompt": ["What is 2 + 2?"], "rubric": "The answer is 4."}]).encode()
@@ -42,14 +43,46 @@ METRICS_ERROR = "evaluate_metric.py: error: "
 
 
 def runner(url: str, *extra: object) -> list[str]:
-    return [RUNNER, "--base-url", url, "--model-generation", "sim-generator", "--model-answering", "sim-solver",
-            "--model-evaluation", "sim-judge", "--reasoning-types", "logic", "--n", "1", "--no-charts",
-            "--retry-backoff", "0", "--max-retries", "0", *map(str, extra)]
+    return [
+        RUNNER,
+        "--base-url",
+        url,
+        "--model-generation",
+        "sim-generator",
+        "--model-answering",
+        "sim-solver",
+        "--model-evaluation",
+        "sim-judge",
+        "--reasoning-types",
+        "logic",
+        "--n",
+        "1",
+        "--no-charts",
+        "--retry-backoff",
+        "0",
+        "--max-retries",
+        "0",
+        *map(str, extra),
+    ]
 
 
 def sequential(url: str, *extra: object) -> list[str]:
-    return [SEQUENTIAL, "--client-base-url", url, "--judge-base-url", url, "--client-model", "sim-solver",
-            "--judge-model", "sim-judge", "--retry-backoff", "0", "--max-retries", "0", *map(str, extra)]
+    return [
+        SEQUENTIAL,
+        "--client-base-url",
+        url,
+        "--judge-base-url",
+        url,
+        "--client-model",
+        "sim-solver",
+        "--judge-model",
+        "sim-judge",
+        "--retry-backoff",
+        "0",
+        "--max-retries",
+        "0",
+        *map(str, extra),
+    ]
 
 
 def metrics(*extra: object) -> list[str]:
@@ -80,71 +113,128 @@ class Row:
 ROWS = {
     # -- the runner: exit 2 ------------------------------------------------------------------------
     "runner-corrupt-state": Row(
-        {"out/state.json": b'{"run_count": 1, "current_diffic'}, lambda url: runner(url, "--out-dir", "out"),
-        2, ("state.json", "not valid JSON")),
+        {"out/state.json": b'{"run_count": 1, "current_diffic'},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("state.json", "not valid JSON"),
+    ),
     "runner-state-not-utf8": Row(
-        {"out/state.json": NOT_UTF8}, lambda url: runner(url, "--out-dir", "out"), 2, ("state.json", "UTF-8")),
+        {"out/state.json": NOT_UTF8}, lambda url: runner(url, "--out-dir", "out"), 2, ("state.json", "UTF-8")
+    ),
     "runner-torn-runs-line": Row(  # not an error: see check_torn_runs_line
-        {}, lambda url: runner(url, "--out-dir", "out"), 0, (), prepare=finished_run_then_torn_line),
+        {}, lambda url: runner(url, "--out-dir", "out"), 0, (), prepare=finished_run_then_torn_line
+    ),
     "runner-replay-not-utf8": Row(
-        {"questions.jsonl": NOT_UTF8}, lambda url: runner(url, "--replay", "questions.jsonl", "--out-dir", "out"),
-        2, ("questions.jsonl", "UTF-8")),
+        {"questions.jsonl": NOT_UTF8},
+        lambda url: runner(url, "--replay", "questions.jsonl", "--out-dir", "out"),
+        2,
+        ("questions.jsonl", "UTF-8"),
+    ),
     "runner-replay-missing": Row(
-        {}, lambda url: runner(url, "--replay", "nowhere.jsonl", "--out-dir", "out"),
-        2, ("nowhere.jsonl", "does not exist")),
+        {},
+        lambda url: runner(url, "--replay", "nowhere.jsonl", "--out-dir", "out"),
+        2,
+        ("nowhere.jsonl", "does not exist"),
+    ),
     "runner-config-not-utf8": Row(
         {"bench.toml": b'n = 1\nalpha = "\xff\xfe"\n'},
-        lambda url: runner(url, "--config", "bench.toml", "--out-dir", "out"), 2, ("bench.toml",)),
+        lambda url: runner(url, "--config", "bench.toml", "--out-dir", "out"),
+        2,
+        ("bench.toml",),
+    ),
     "runner-out-dir-is-a-file": Row(
-        {"out": b"not a folder\n"}, lambda url: runner(url, "--out-dir", "out"), 2, ("out", "not a folder")),
+        {"out": b"not a folder\n"}, lambda url: runner(url, "--out-dir", "out"), 2, ("out", "not a folder")
+    ),
     "runner-cache-dir-is-a-file": Row(
-        {"cache": b"not a folder\n"}, lambda url: runner(url, "--cache-dir", "cache", "--out-dir", "out"),
-        2, ("cache", "not a folder")),
+        {"cache": b"not a folder\n"},
+        lambda url: runner(url, "--cache-dir", "cache", "--out-dir", "out"),
+        2,
+        ("cache", "not a folder"),
+    ),
     "runner-out-dir-not-writable": Row(
-        {}, lambda url: runner(url, "--out-dir", "locked/out"), 2, ("locked", "not writable"), locked="locked"),
+        {}, lambda url: runner(url, "--out-dir", "locked/out"), 2, ("locked", "not writable"), locked="locked"
+    ),
     # -- the sequential mode: exit 2 -----------------------------------------------------------------
     "sequential-problems-missing-fields": Row(
         {**SEQUENTIAL_DATA, "problems.json": b'[{"id": 1, "type": "Math"}]'},
-        lambda url: sequential(url, *SEQUENTIAL_IO), 2, ("problems.json", "prompt")),
+        lambda url: sequential(url, *SEQUENTIAL_IO),
+        2,
+        ("problems.json", "prompt"),
+    ),
     "sequential-input-not-utf8": Row(
-        {**SEQUENTIAL_DATA, "problems.json": NOT_UTF8}, lambda url: sequential(url, *SEQUENTIAL_IO),
-        2, ("problems.json", "UTF-8")),
+        {**SEQUENTIAL_DATA, "problems.json": NOT_UTF8},
+        lambda url: sequential(url, *SEQUENTIAL_IO),
+        2,
+        ("problems.json", "UTF-8"),
+    ),
     "sequential-seq-not-utf8": Row(
-        {**SEQUENTIAL_DATA, "sequences.json": NOT_UTF8}, lambda url: sequential(url, *SEQUENTIAL_IO),
-        2, ("sequences.json", "UTF-8")),
+        {**SEQUENTIAL_DATA, "sequences.json": NOT_UTF8},
+        lambda url: sequential(url, *SEQUENTIAL_IO),
+        2,
+        ("sequences.json", "UTF-8"),
+    ),
     "sequential-input-missing": Row(
-        {"sequences.json": SEQUENCES}, lambda url: sequential(url, *SEQUENTIAL_IO),
-        2, ("problems.json", "does not exist")),
+        {"sequences.json": SEQUENCES},
+        lambda url: sequential(url, *SEQUENTIAL_IO),
+        2,
+        ("problems.json", "does not exist"),
+    ),
     "sequential-output-folder-is-a-file": Row(
-        {**SEQUENTIAL_DATA, "out": b"a file\n"}, lambda url: sequential(url, *SEQUENTIAL_IO),
-        2, ("out", "not a folder")),
+        {**SEQUENTIAL_DATA, "out": b"a file\n"}, lambda url: sequential(url, *SEQUENTIAL_IO), 2, ("out", "not a folder")
+    ),
     "sequential-output-not-writable": Row(
-        SEQUENTIAL_DATA, lambda url: sequential(url, *SEQUENTIAL_IO[:-1], "locked/results.json"),
-        2, ("locked", "not writable"), locked="locked"),
+        SEQUENTIAL_DATA,
+        lambda url: sequential(url, *SEQUENTIAL_IO[:-1], "locked/results.json"),
+        2,
+        ("locked", "not writable"),
+        locked="locked",
+    ),
     # -- evaluate_metric.py: exit 1, its own one-line format ---------------------------------------------
     "metrics-results-wrong-shape": Row(
-        {"results.json": b"[1, 2, 3]\n"}, lambda url: metrics("--results", "results.json", "--output", "report.json"),
-        1, ("results.json", "wrong shape"), prefix=METRICS_ERROR),
+        {"results.json": b"[1, 2, 3]\n"},
+        lambda url: metrics("--results", "results.json", "--output", "report.json"),
+        1,
+        ("results.json", "wrong shape"),
+        prefix=METRICS_ERROR,
+    ),
     "metrics-results-not-utf8": Row(
-        {"results.json": NOT_UTF8}, lambda url: metrics("--results", "results.json", "--output", "report.json"),
-        1, ("results.json", "UTF-8"), prefix=METRICS_ERROR),
+        {"results.json": NOT_UTF8},
+        lambda url: metrics("--results", "results.json", "--output", "report.json"),
+        1,
+        ("results.json", "UTF-8"),
+        prefix=METRICS_ERROR,
+    ),
     "metrics-results-missing": Row(
-        {}, lambda url: metrics("--results", "nowhere.json", "--output", "report.json"),
-        1, ("nowhere.json", "no such file"), prefix=METRICS_ERROR),
+        {},
+        lambda url: metrics("--results", "nowhere.json", "--output", "report.json"),
+        1,
+        ("nowhere.json", "no such file"),
+        prefix=METRICS_ERROR,
+    ),
     "metrics-output-folder-is-a-file": Row(
         {"results.json": SOME_RESULTS, "out": b"a file\n"},
         lambda url: metrics("--results", "results.json", "--output", "out/report.json"),
-        1, ("out",), prefix=METRICS_ERROR),
+        1,
+        ("out",),
+        prefix=METRICS_ERROR,
+    ),
     "metrics-output-not-writable": Row(
-        {"results.json": SOME_RESULTS}, lambda url: metrics("--results", "results.json", "--output", "locked/r.json"),
-        1, ("locked",), prefix=METRICS_ERROR, locked="locked"),
+        {"results.json": SOME_RESULTS},
+        lambda url: metrics("--results", "results.json", "--output", "locked/r.json"),
+        1,
+        ("locked",),
+        prefix=METRICS_ERROR,
+        locked="locked",
+    ),
 }
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int] | None]:
     """Every path under ``folder``: files as (bytes, mtime_ns), folders as None."""
-    return {str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns) if path.is_file() else None
-            for path in sorted(folder.rglob("*"))}
+    return {
+        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns) if path.is_file() else None
+        for path in sorted(folder.rglob("*"))
+    }
 
 
 @dataclass
@@ -157,8 +247,11 @@ class Outcome:
 
 
 def env() -> dict[str, str]:
-    kept = {name: value for name, value in os.environ.items()
-            if not name.startswith(("OPENAI_", "CLIENT_API_KEY", "JUDGE_API_KEY"))}
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("OPENAI_", "CLIENT_API_KEY", "JUDGE_API_KEY"))
+    }
     return {**kept, "PYTHONIOENCODING": "utf-8", "COLUMNS": "400"}
 
 
@@ -179,9 +272,16 @@ def run_row(name: str, folder: Path) -> Outcome:
             row.prepare(folder, sim.base_url)
         before, sent_before = snapshot(folder), sim.request_count
         try:
-            result = subprocess.run([sys.executable, *row.argv(sim.base_url)], cwd=folder, env=env(),
-                                    capture_output=True, text=True, encoding="utf-8", errors="replace",
-                                    timeout=TIMEOUT_S)
+            result = subprocess.run(
+                [sys.executable, *row.argv(sim.base_url)],
+                cwd=folder,
+                env=env(),
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=TIMEOUT_S,
+            )
         finally:
             if locked is not None:
                 locked.chmod(0o700)  # so the folder can be cleaned up
@@ -213,8 +313,11 @@ def test_bad_input(outcomes, name):
     for text in row.named:
         assert text in lines[0], (text, lines[0])
     assert outcome.requests == 0
-    changed = sorted(path for path in outcome.before.keys() | outcome.after.keys()
-                     if outcome.before.get(path, "absent") != outcome.after.get(path, "absent"))
+    changed = sorted(
+        path
+        for path in outcome.before.keys() | outcome.after.keys()
+        if outcome.before.get(path, "absent") != outcome.after.get(path, "absent")
+    )
     assert changed == [], f"written or changed: {changed}"
 
 

@@ -26,7 +26,7 @@ GOOD = ["--base-url", UNREACHABLE, *MODELS, "--out-dir", "out"]
 def without(args: list[str], flag: str) -> list[str]:
     """``args`` minus ``flag`` and its value."""
     at = args.index(flag)
-    return args[:at] + args[at + 2:]
+    return args[:at] + args[at + 2 :]
 
 
 BAD_COMMAND_LINES = {
@@ -72,8 +72,10 @@ def cli_runs(tmp_path_factory):
     folders = {case: tmp_path_factory.mktemp(case) for case in cases}
     environment = {"OPENAI_BASE_URL": None, "OPENAI_API_KEY": None}
     with ThreadPoolExecutor(max_workers=len(cases)) as pool:
-        futures = {case: pool.submit(run_cli, *BAD_COMMAND_LINES[case][0], cwd=folders[case], env=environment)
-                   for case in cases}
+        futures = {
+            case: pool.submit(run_cli, *BAD_COMMAND_LINES[case][0], cwd=folders[case], env=environment)
+            for case in cases
+        }
         return {case: (future.result(), folders[case]) for case, future in futures.items()}
 
 
@@ -88,13 +90,24 @@ def test_bad_input_as_a_process_exits_2_without_traceback(cli_runs, case):
 
 # -- base URL spellings ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("suffix", ["/v1", "/v1/", "", "/"], ids=["v1", "v1-slash", "root", "root-slash"])
 def test_base_url_with_or_without_v1(tmp_path, monkeypatch, suffix):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with ScriptedServer() as server:
         out = tmp_path / "out"
-        code = run_main("--base-url", server.root_url + suffix, *MODELS, "--reasoning-types", "logic",
-                        "--n", 1, "--no-charts", "--out-dir", out)
+        code = run_main(
+            "--base-url",
+            server.root_url + suffix,
+            *MODELS,
+            "--reasoning-types",
+            "logic",
+            "--n",
+            1,
+            "--no-charts",
+            "--out-dir",
+            out,
+        )
         assert code == 0
         paths = [call.path for call in server.calls]
     assert paths == ["/v1/chat/completions"] * 3  # one question, its answer, its verdict

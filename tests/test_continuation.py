@@ -20,9 +20,28 @@ ALPHA = 0.3
 
 
 def sim_args(sim, out_dir, *extra: object) -> list[object]:
-    return ["--base-url", sim.base_url, "--model-generation", "sim-generator", "--model-answering", "sim-solver",
-            "--model-evaluation", "sim-judge", "--reasoning-types", ",".join(TYPES), "--n", 3,
-            "--alpha", ALPHA, "--out-dir", out_dir, "--retry-backoff", 0, "--no-charts", *extra]
+    return [
+        "--base-url",
+        sim.base_url,
+        "--model-generation",
+        "sim-generator",
+        "--model-answering",
+        "sim-solver",
+        "--model-evaluation",
+        "sim-judge",
+        "--reasoning-types",
+        ",".join(TYPES),
+        "--n",
+        3,
+        "--alpha",
+        ALPHA,
+        "--out-dir",
+        out_dir,
+        "--retry-backoff",
+        0,
+        "--no-charts",
+        *extra,
+    ]
 
 
 def read_state(out_dir) -> dict:
@@ -35,8 +54,11 @@ def read_runs(out_dir) -> list[dict]:
 
 def snapshot(out_dir) -> dict[str, bytes]:
     """Every file under the output folder except the log, by relative path."""
-    return {str(path.relative_to(out_dir)): path.read_bytes()
-            for path in sorted(out_dir.rglob("*")) if path.is_file() and path.name != "benchmark.log"}
+    return {
+        str(path.relative_to(out_dir)): path.read_bytes()
+        for path in sorted(out_dir.rglob("*"))
+        if path.is_file() and path.name != "benchmark.log"
+    }
 
 
 def test_four_sessions_then_done_then_new_cycle(sim, tmp_path):
@@ -82,15 +104,26 @@ def test_four_sessions_then_done_then_new_cycle(sim, tmp_path):
         assert state["ema_by_difficulty"][level] == state_before["ema_by_difficulty"][level]
 
     # Its generation prompts list earlier runs' questions of the same type as not to repeat.
-    earlier_logic = [e["question"] for run in runs_before for e in run["examples"]
-                     if e["tags"]["reasoning_type"] == "logical_deduction"]
-    earlier_math = [e["question"] for run in runs_before for e in run["examples"]
-                    if e["tags"]["reasoning_type"] == "mathematical_reasoning"]
+    earlier_logic = [
+        e["question"]
+        for run in runs_before
+        for e in run["examples"]
+        if e["tags"]["reasoning_type"] == "logical_deduction"
+    ]
+    earlier_math = [
+        e["question"]
+        for run in runs_before
+        for e in run["examples"]
+        if e["tags"]["reasoning_type"] == "mathematical_reasoning"
+    ]
     assert len(earlier_logic) == 10
-    first_logic = [request["messages"][-1]["content"] for request in sim.requests[requests_before:]
-                   if request["model"] == "sim-generator"
-                   and "Reasoning type: logical_deduction" in request["messages"][-1]["content"]
-                   and "Target difficulty: 1/10" in request["messages"][-1]["content"]]
+    first_logic = [
+        request["messages"][-1]["content"]
+        for request in sim.requests[requests_before:]
+        if request["model"] == "sim-generator"
+        and "Reasoning type: logical_deduction" in request["messages"][-1]["content"]
+        and "Target difficulty: 1/10" in request["messages"][-1]["content"]
+    ]
     assert first_logic  # the first is the first attempt: a type's questions are generated in order
     prompt = first_logic[0]
     listed = "\n".join(f"{number}. {question}" for number, question in enumerate(earlier_logic, 1))
@@ -106,5 +139,6 @@ def test_new_cycle_before_the_cycle_is_finished_is_refused(sim, tmp_path):
     result = run_cli(*sim_args(sim, out, "--new-cycle"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: --new-cycle: cycle 1 is not finished (next difficulty 3); run without --new-cycle to continue it"]
+        "error: --new-cycle: cycle 1 is not finished (next difficulty 3); run without --new-cycle to continue it"
+    ]
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before

@@ -24,8 +24,24 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import (LEVELS, MODELS, PER_CELL, PLANNED, PLANNED_REQUESTS, TIMEOUT_S, TYPES, canonical, cli_args,
-                     cli_env, comparable, free_port, read_lines, run_command, run_commands_together, run_main)
+from helpers import (
+    LEVELS,
+    MODELS,
+    PER_CELL,
+    PLANNED,
+    PLANNED_REQUESTS,
+    TIMEOUT_S,
+    TYPES,
+    canonical,
+    cli_args,
+    cli_env,
+    comparable,
+    free_port,
+    read_lines,
+    run_command,
+    run_commands_together,
+    run_main,
+)
 from seval.cli import benchmark as self_evolving_benchmark
 from seval.sim.server import SimServer
 
@@ -34,6 +50,7 @@ from seval.sim.server import SimServer
 
 
 # --- helpers ----------------------------------------------------------------------------
+
 
 def flat(text: str) -> str:
     """Output with every run of whitespace made one space (rich may still break lines)."""
@@ -64,8 +81,7 @@ class Interrupter:
         """Run the CLI and signal it when the sim receives its request number ``at``."""
         self._ready.clear()
         self.at, self.sig, self.fired = at, sig, False
-        proc = subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(args, cwd=cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.proc = proc
         self._ready.set()
         try:
@@ -98,8 +114,12 @@ def outputs(out_dir: Path) -> tuple[list[dict], dict]:
 
 
 def round_robin_tags() -> list[dict]:
-    return [{"reasoning_type": kind, "difficulty": level, "question_index": index}
-            for level in range(1, LEVELS + 1) for kind in TYPES for index in range(1, PER_CELL + 1)]
+    return [
+        {"reasoning_type": kind, "difficulty": level, "question_index": index}
+        for level in range(1, LEVELS + 1)
+        for kind in TYPES
+        for index in range(1, PER_CELL + 1)
+    ]
 
 
 def assert_equals_reference(out_dir: Path, reference: dict) -> None:
@@ -135,6 +155,7 @@ def question_in_reply(text: str) -> str:
 
 # --- fixtures ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """An uninterrupted run of the same command on a fresh sim with the same seed."""
@@ -147,8 +168,7 @@ def reference(tmp_path_factory):
         generation_prompts = Counter(canonical(r) for r in sim.requests if r["model"] == MODELS["generation"])
     runs, state = outputs(out_dir)
     assert len(runs) == 1 and runs[0]["judge_errors"] == 0
-    return {"out_dir": out_dir, "record": comparable(runs[0]), "state": state,
-            "generation_prompts": generation_prompts}
+    return {"out_dir": out_dir, "record": comparable(runs[0]), "state": state, "generation_prompts": generation_prompts}
 
 
 @pytest.fixture
@@ -162,18 +182,22 @@ def interrupted_sim():
 def oracle():
     """A sim of the same seed that tells which question a generation prompt produces."""
     with SimServer(seed=0) as sim, requests.Session() as http:
+
         def question_for(body: dict) -> str:
             reply = http.post(f"{sim.base_url}/chat/completions", json=body, timeout=30)
             reply.raise_for_status()
             return question_in_reply(reply.json()["choices"][0]["message"]["content"])
+
         yield question_for
 
 
 # --- SIGKILL ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kill_at", [3, 17, 40])
 def test_sigkill_then_rerun_equals_uninterrupted_run_and_redoes_no_journaled_step(
-        reference, interrupted_sim, oracle, tmp_path, kill_at):
+    reference, interrupted_sim, oracle, tmp_path, kill_at
+):
     """Killed at request ``kill_at``, then rerun: the same run, and only what the journal lacks is asked.
 
     The rerun is the same command against a second sim of the same seed, so the
@@ -233,6 +257,7 @@ def test_killed_twice_then_rerun_equals_uninterrupted_run(reference, interrupted
 
 # --- Ctrl-C ---------------------------------------------------------------------------
 
+
 def test_ctrl_c_exits_130_and_rerun_equals_uninterrupted_run(reference, interrupted_sim, tmp_path):
     sim, hook = interrupted_sim
     args = cli_args(sim.base_url, tmp_path)
@@ -251,6 +276,7 @@ def test_ctrl_c_exits_130_and_rerun_equals_uninterrupted_run(reference, interrup
 
 
 # --- torn files -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("damage", ["torn-line", "newline-missing"])
 def test_damaged_journal_tail_after_a_kill(reference, interrupted_sim, tmp_path, damage):
@@ -288,7 +314,8 @@ def test_truncated_runs_line_is_reported_and_earlier_runs_kept(reference, tmp_pa
 
     with SimServer(seed=0) as sim:  # both sessions at once: they share nothing but the sim
         torn, intact = run_commands_together(
-            [cli_args(sim.base_url, torn_dir), cli_args(sim.base_url, intact_dir)], tmp_path)
+            [cli_args(sim.base_url, torn_dir), cli_args(sim.base_url, intact_dir)], tmp_path
+        )
     assert intact.returncode == 0, intact.stderr
     assert torn.returncode == 0, torn.stderr
     message = flat(torn.stderr)
@@ -305,10 +332,15 @@ def test_truncated_runs_line_is_reported_and_earlier_runs_kept(reference, tmp_pa
 
 # --- corrupt state ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("content", [
-    b'{"run_count": 1, "current_diffic',                      # not JSON (torn by hand)
-    b'{"run_count": 1, "current_difficulty": 42, "cycle": 1}\n',  # JSON, impossible value
-], ids=["invalid-json", "invalid-field"])
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"run_count": 1, "current_diffic',  # not JSON (torn by hand)
+        b'{"run_count": 1, "current_difficulty": 42, "cycle": 1}\n',  # JSON, impossible value
+    ],
+    ids=["invalid-json", "invalid-field"],
+)
 def test_corrupt_state_fails_with_one_line_and_leaves_the_file(tmp_path, content):
     state_file = tmp_path / "state.json"
     state_file.write_bytes(content)
@@ -325,12 +357,14 @@ def test_corrupt_state_fails_with_one_line_and_leaves_the_file(tmp_path, content
 
 # --- transport failures ---------------------------------------------------------------------
 
+
 def test_transport_failure_is_never_recorded_as_a_wrong_answer(reference, tmp_path):
     dead_url = f"http://127.0.0.1:{free_port()}"
     with SimServer(seed=0) as sim:
         args = cli_args(sim.base_url, tmp_path)
-        failed = run_command(args + ["--base-url-answering", dead_url, "--max-retries", "1", "--retry-backoff", "0"],
-                             tmp_path)
+        failed = run_command(
+            args + ["--base-url-answering", dead_url, "--max-retries", "1", "--retry-backoff", "0"], tmp_path
+        )
         assert failed.returncode == 1, failed.stderr
         assert "answering" in failed.stderr
         assert "rerun the same command to resume" in flat(failed.stderr)
@@ -350,6 +384,7 @@ def test_transport_failure_is_never_recorded_as_a_wrong_answer(reference, tmp_pa
 def test_an_interrupt_while_the_report_is_written_leaves_the_run_to_finish_on_rerun(tmp_path, monkeypatch):
     """Ctrl-C after runs.jsonl is written but before the report: the rerun writes that run's report
     and counts the run once; it does not start the next run."""
+
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 

@@ -14,8 +14,14 @@ from helpers import comparable, free_port, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
 from seval.sim.server import MODEL_IDS, SimServer
 
-SIM_MODELS = ["--model-generation", "sim-generator", "--model-answering", "sim-solver",
-              "--model-evaluation", "sim-judge"]
+SIM_MODELS = [
+    "--model-generation",
+    "sim-generator",
+    "--model-answering",
+    "sim-solver",
+    "--model-evaluation",
+    "sim-judge",
+]
 SCRIPTED_MODELS = ["--model-generation", "gen", "--model-answering", "ans", "--model-evaluation", "judge"]
 RESUME_HINT = "rerun the same command to resume"
 
@@ -38,11 +44,27 @@ def read_runs(out_dir) -> list[dict]:
 
 # -- failures that retrying cannot fix --------------------------------------------------
 
+
 def test_rejected_key_stops_at_once_and_names_role_endpoint_and_key_flags(tmp_path):
     with SimServer(require_key="the-right-key") as sim:
-        result = run_cli("--base-url", sim.base_url, *SIM_MODELS, "--api-key", "a-wrong-key",
-                         "--reasoning-types", "logical_deduction", "--n", 1, "--max-retries", 3,
-                         "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        result = run_cli(
+            "--base-url",
+            sim.base_url,
+            *SIM_MODELS,
+            "--api-key",
+            "a-wrong-key",
+            "--reasoning-types",
+            "logical_deduction",
+            "--n",
+            1,
+            "--max-retries",
+            3,
+            "--retry-backoff",
+            0,
+            "--no-charts",
+            "--out-dir",
+            tmp_path / "out",
+        )
         assert sim.request_count == 1  # the first generation, never retried
     assert result.returncode == 1
     line = error_line(result)
@@ -63,8 +85,22 @@ def test_rejected_key_of_one_role_names_that_role(tmp_path, monkeypatch, capsys)
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with ScriptedServer(override=reject_answers) as server:
-        code = run_main("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
-                        "--n", 1, "--max-retries", 3, "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        code = run_main(
+            "--base-url",
+            server.base_url,
+            *SCRIPTED_MODELS,
+            "--reasoning-types",
+            "logic",
+            "--n",
+            1,
+            "--max-retries",
+            3,
+            "--retry-backoff",
+            0,
+            "--no-charts",
+            "--out-dir",
+            tmp_path / "out",
+        )
     assert code == 1
     assert len(server.chat_calls("ans")) == 1
     assert len(server.chat_calls("judge")) == 0
@@ -74,10 +110,25 @@ def test_rejected_key_of_one_role_names_that_role(tmp_path, monkeypatch, capsys)
 
 
 def test_unknown_model_names_it_and_lists_the_served_models(sim, tmp_path, capsys):
-    code = run_main("--base-url", sim.base_url, "--model-generation", "sim-generator",
-                    "--model-answering", "gpt-imaginary", "--model-evaluation", "sim-judge",
-                    "--reasoning-types", "logical_deduction", "--n", 1, "--retry-backoff", 0, "--no-charts",
-                    "--out-dir", tmp_path / "out")
+    code = run_main(
+        "--base-url",
+        sim.base_url,
+        "--model-generation",
+        "sim-generator",
+        "--model-answering",
+        "gpt-imaginary",
+        "--model-evaluation",
+        "sim-judge",
+        "--reasoning-types",
+        "logical_deduction",
+        "--n",
+        1,
+        "--retry-backoff",
+        0,
+        "--no-charts",
+        "--out-dir",
+        tmp_path / "out",
+    )
     assert code == 1
     line = error_line(capsys.readouterr())
     assert line.startswith("error: answering: model 'gpt-imaginary' is not served by ")
@@ -87,9 +138,20 @@ def test_unknown_model_names_it_and_lists_the_served_models(sim, tmp_path, capsy
 
 # -- transient failures ---------------------------------------------------------------
 
+
 def test_rate_limits_overloads_and_garbled_replies_are_retried_to_the_same_run(tmp_path):
-    args = [*SIM_MODELS, "--reasoning-types", "logical_deduction,mathematical_reasoning", "--n", 2,
-            "--num-questions", 2, "--retry-backoff", 0, "--no-charts"]
+    args = [
+        *SIM_MODELS,
+        "--reasoning-types",
+        "logical_deduction,mathematical_reasoning",
+        "--n",
+        2,
+        "--num-questions",
+        2,
+        "--retry-backoff",
+        0,
+        "--no-charts",
+    ]
     with SimServer(seed=0) as clean:
         assert run_main("--base-url", clean.base_url, *args, "--out-dir", tmp_path / "clean") == 0
         clean_requests = clean.request_count
@@ -122,8 +184,20 @@ def once_per_cell(status: int, headers: dict, times: int):
 
 def test_retry_after_zero_is_retried_at_once(tmp_path):
     with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=1)) as server:
-        code = run_main("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
-                        "--n", 1, "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        code = run_main(
+            "--base-url",
+            server.base_url,
+            *SCRIPTED_MODELS,
+            "--reasoning-types",
+            "logic",
+            "--n",
+            1,
+            "--retry-backoff",
+            0,
+            "--no-charts",
+            "--out-dir",
+            tmp_path / "out",
+        )
         assert code == 0
         assert [call.model for call in server.chat_calls()] == ["gen", "gen", "ans", "ans", "judge", "judge"]
     (record,) = read_runs(tmp_path / "out")
@@ -134,8 +208,20 @@ def test_retry_after_zero_is_retried_at_once(tmp_path):
 def test_unreadable_retry_after_is_retried_like_one_without(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with ScriptedServer(override=once_per_cell(429, {"Retry-After": "soon"}, times=1)) as server:
-        code = run_main("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
-                        "--n", 1, "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        code = run_main(
+            "--base-url",
+            server.base_url,
+            *SCRIPTED_MODELS,
+            "--reasoning-types",
+            "logic",
+            "--n",
+            1,
+            "--retry-backoff",
+            0,
+            "--no-charts",
+            "--out-dir",
+            tmp_path / "out",
+        )
         assert code == 0
         assert [call.model for call in server.chat_calls()] == ["gen", "gen", "ans", "ans", "judge", "judge"]
 
@@ -145,18 +231,45 @@ def test_retry_after_zero_wins_over_a_long_backoff(tmp_path):
     # would back off 1000 s x 2^k (capped at 60 s) before the 2nd and 3rd retries, and
     # this run would hit the timeout instead of finishing at once.
     with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=3)) as server:
-        result = run_cli("--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
-                         "--n", 1, "--retry-backoff", 1000, "--no-charts", "--out-dir", tmp_path / "out", timeout=45)
+        result = run_cli(
+            "--base-url",
+            server.base_url,
+            *SCRIPTED_MODELS,
+            "--reasoning-types",
+            "logic",
+            "--n",
+            1,
+            "--retry-backoff",
+            1000,
+            "--no-charts",
+            "--out-dir",
+            tmp_path / "out",
+            timeout=45,
+        )
         assert result.returncode == 0, result.stderr
         assert len(server.chat_calls("gen")) == 4
 
 
 # -- failures that outlast the retries ---------------------------------------------------
 
+
 def test_refused_connection_exits_1_and_says_how_to_resume(tmp_path):
-    result = run_cli("--base-url", f"http://127.0.0.1:{free_port()}/v1", *SCRIPTED_MODELS,
-                     "--reasoning-types", "logic", "--n", 1, "--max-retries", 1, "--retry-backoff", 0, "--no-charts",
-                     "--out-dir", tmp_path / "out")
+    result = run_cli(
+        "--base-url",
+        f"http://127.0.0.1:{free_port()}/v1",
+        *SCRIPTED_MODELS,
+        "--reasoning-types",
+        "logic",
+        "--n",
+        1,
+        "--max-retries",
+        1,
+        "--retry-backoff",
+        0,
+        "--no-charts",
+        "--out-dir",
+        tmp_path / "out",
+    )
     assert result.returncode == 1
     line = error_line(result)
     assert line.startswith("error: generation: could not reach http://127.0.0.1:")
@@ -174,8 +287,22 @@ def test_retries_exhausted_mid_run_keep_the_journal_and_a_rerun_finishes_the_sam
 
     out = tmp_path / "out"
     with ScriptedServer(override=overloaded_at_difficulty_2) as server:
-        args = ["--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic", "--n", 2,
-                "--max-retries", 2, "--retry-backoff", 0, "--no-charts", "--out-dir", out]
+        args = [
+            "--base-url",
+            server.base_url,
+            *SCRIPTED_MODELS,
+            "--reasoning-types",
+            "logic",
+            "--n",
+            2,
+            "--max-retries",
+            2,
+            "--retry-backoff",
+            0,
+            "--no-charts",
+            "--out-dir",
+            out,
+        ]
         first = run_cli(*args)
         assert first.returncode == 1
         line = error_line(first)
@@ -213,8 +340,20 @@ def test_retries_exhausted_mid_run_keep_the_journal_and_a_rerun_finishes_the_sam
 def test_a_failure_before_every_chain_started_is_reported_as_itself_not_as_ctrl_c(tmp_path):
     """With 8 types the first chain can fail before the last one is submitted: still exit 1, the real error."""
     with SimServer(require_key="the-right-key") as sim:
-        result = run_cli("--base-url", sim.base_url, *SIM_MODELS, "--api-key", "a-wrong-key", "--n", 1,
-                         "--retry-backoff", 0, "--no-charts", "--out-dir", tmp_path / "out")
+        result = run_cli(
+            "--base-url",
+            sim.base_url,
+            *SIM_MODELS,
+            "--api-key",
+            "a-wrong-key",
+            "--n",
+            1,
+            "--retry-backoff",
+            0,
+            "--no-charts",
+            "--out-dir",
+            tmp_path / "out",
+        )
     assert result.returncode == 1
     assert error_line(result).startswith("error: generation: ") and "401" in error_line(result)
     assert "Interrupted" not in result.stdout + result.stderr
@@ -224,9 +363,23 @@ def test_a_mistyped_model_does_not_lock_the_folder(tmp_path):
     """The answering model is not served: exit 1. Rerun with the right name: the run resumes with it,
     reusing the questions already generated; a model that has answered cannot be swapped."""
     out = tmp_path / "out"
-    common = ["--model-generation", "sim-generator", "--model-evaluation", "sim-judge",
-              "--reasoning-types", "logical_deduction", "--n", 1, "--num-questions", 2, "--retry-backoff", 0,
-              "--no-charts", "--out-dir", out]
+    common = [
+        "--model-generation",
+        "sim-generator",
+        "--model-evaluation",
+        "sim-judge",
+        "--reasoning-types",
+        "logical_deduction",
+        "--n",
+        1,
+        "--num-questions",
+        2,
+        "--retry-backoff",
+        0,
+        "--no-charts",
+        "--out-dir",
+        out,
+    ]
     with SimServer() as sim:
         typo = run_cli("--base-url", sim.base_url, "--model-answering", "sim-solvr", *common)
         assert typo.returncode == 1 and "sim-solvr" in error_line(typo)
@@ -244,15 +397,33 @@ def test_a_mistyped_model_does_not_lock_the_folder(tmp_path):
 
 def test_a_model_that_has_answered_cannot_be_swapped_in_a_resumed_run(tmp_path):
     out = tmp_path / "out"
-    common = ["--model-generation", "sim-generator", "--model-evaluation", "sim-judge",
-              "--reasoning-types", "logical_deduction", "--n", 2, "--no-charts", "--out-dir", out]
+    common = [
+        "--model-generation",
+        "sim-generator",
+        "--model-evaluation",
+        "sim-judge",
+        "--reasoning-types",
+        "logical_deduction",
+        "--n",
+        2,
+        "--no-charts",
+        "--out-dir",
+        out,
+    ]
     with SimServer() as sim:
         assert run_cli("--base-url", sim.base_url, "--model-answering", "sim-solver-weak", *common).returncode == 0
     # run 2 was interrupted after its answering model had answered one item
     plan = json.loads((out / "journal_run_0001.jsonl").read_text().splitlines()[0])
     plan.update(run_id=2, difficulty_start=3, difficulty_end=4)
-    item = {"kind": "item", "reasoning_type": "logical_deduction", "difficulty": 3, "question_index": 1,
-            "answer": "x", "score": 0.0, "created_at": "2026-01-01T00:00:00+00:00"}
+    item = {
+        "kind": "item",
+        "reasoning_type": "logical_deduction",
+        "difficulty": 3,
+        "question_index": 1,
+        "answer": "x",
+        "score": 0.0,
+        "created_at": "2026-01-01T00:00:00+00:00",
+    }
     (out / "journal_run_0002.jsonl").write_text(json.dumps(plan) + "\n" + json.dumps(item) + "\n")
     refused = run_cli("--base-url", "http://127.0.0.1:9/v1", "--model-answering", "sim-solver", *common)
     assert refused.returncode == 2

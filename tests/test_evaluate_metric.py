@@ -32,7 +32,7 @@ from seval import verdict as verdict
         ('```json\n{"answer_score": "1"}\n```', (0, False)),
         ('```json\n{"answer_score": null}\n```', (0, False)),
         ('```json\n{"verdict": 1}\n```', (0, False)),
-        ('```json\n[1]\n```', (0, False)),
+        ("```json\n[1]\n```", (0, False)),
         ('```json\n{"answer_score": 1,}\n```', (0, False)),
         # only the first fence counts, even if a later one or prose says otherwise
         ('```json\n{"answer_score": 0}\n``` then ```json\n{"answer_score": 1}\n```', (0, True)),
@@ -45,10 +45,10 @@ from seval import verdict as verdict
         ('grade {"answer_score":0}', (0, True)),
         ('grade {"answer_score": 1, "why": "x"}', (0, False)),
         ('grade {"answer_score": 0.5}', (0, False)),
-        ('no verdict at all', (0, False)),
+        ("no verdict at all", (0, False)),
         ("", (0, False)),
         (None, (0, False)),
-        ("{\"answer_score\": " + "9" * 5000 + "}", (0, False)),  # too many digits for int()
+        ('{"answer_score": ' + "9" * 5000 + "}", (0, False)),  # too many digits for int()
     ],
 )
 def test_parse_answer_score(reply, expected):
@@ -70,13 +70,39 @@ def test_fast_judge_scorer_agrees_with_parse_answer_score():
     # usual replies and on every odd case that sends it to the slow path.
     from seval.metrics.judge import JudgeScorer, score_code
 
-    fences = ['{"answer_score": 1}', '{"answer_score": 0}', '{"answer_score": 0.5}', '{"answer_score": true}',
-              '{"answer_score": "1"}', '{"answer_score": 1,}', "[1]", "", '{"other": 2}']
-    replies = [None, 7, "", "plain", 'x {"answer_score": 1} y', 'x {"answer_score": 1, "a": 2}',
-               "```json", "```json\n", '```json {"answer_score": 1}', "`````json\n{}\n```"]
+    fences = [
+        '{"answer_score": 1}',
+        '{"answer_score": 0}',
+        '{"answer_score": 0.5}',
+        '{"answer_score": true}',
+        '{"answer_score": "1"}',
+        '{"answer_score": 1,}',
+        "[1]",
+        "",
+        '{"other": 2}',
+    ]
+    replies = [
+        None,
+        7,
+        "",
+        "plain",
+        'x {"answer_score": 1} y',
+        'x {"answer_score": 1, "a": 2}',
+        "```json",
+        "```json\n",
+        '```json {"answer_score": 1}',
+        "`````json\n{}\n```",
+    ]
     for body in fences:
-        for pre in ("", "Grade: 1 point\n", "```python\nx = 1\n```\n", "```JSON\n{}\n```\n", "学生 ", '{"answer_score": 1} '):
-            for post in ("", "\nthanks", "\n```json\n{\"answer_score\": 0}\n```"):
+        for pre in (
+            "",
+            "Grade: 1 point\n",
+            "```python\nx = 1\n```\n",
+            "```JSON\n{}\n```\n",
+            "学生 ",
+            '{"answer_score": 1} ',
+        ):
+            for post in ("", "\nthanks", '\n```json\n{"answer_score": 0}\n```'):
                 for sep in ("\n", " ", "\t\n  "):
                     replies.append(f"{pre}```json{sep}{body}{sep}```{post}")
                     replies.append(f"{pre}```Json{sep}{body}{sep}```{post}")
@@ -92,7 +118,7 @@ def test_fast_judge_scorer_agrees_with_parse_answer_score():
 
 # -- the metrics on a small hand-computed set ---------------------------------
 
-FENCE = "[Grade]\n```json\n{{\"answer_score\": {}}}\n```"
+FENCE = '[Grade]\n```json\n{{"answer_score": {}}}\n```'
 
 # M = 4. Outcome matrix after the rules (1 = correct):
 #   S1 alg [1, 0, 1, 1]  p2 given twice: the later record (wrong) wins; p3 is 0.5 > 0
@@ -109,7 +135,7 @@ RECORDS = [
     {"sequence_id": "S1", "position_in_sequence": 2, "type": "alg", "gpt4judge": FENCE.format(0)},
     {"sequence_id": "S1", "position_in_sequence": 3, "type": "alg", "gpt4judge": FENCE.format(0.5)},
     {"sequence_id": "S1", "position_in_sequence": 4, "type": "alg", "gpt4judge": 'so {"answer_score": 1}'},
-    {"sequence_id": "S2", "position_in_sequence": 2, "type": "alg", "gpt4judge": "```json\n{\"answer_score\": 1,}\n```"},
+    {"sequence_id": "S2", "position_in_sequence": 2, "type": "alg", "gpt4judge": '```json\n{"answer_score": 1,}\n```'},
     {"sequence_id": "S2", "position_in_sequence": 3, "type": "alg", "gpt4judge": FENCE.format(2)},
     {"sequence_id": "S2", "position_in_sequence": 4, "type": "alg", "gpt4judge": FENCE.format('"1"')},
     {"sequence_id": "S2", "position_in_sequence": 5, "type": "alg", "gpt4judge": FENCE.format(1)},
@@ -117,7 +143,7 @@ RECORDS = [
     {"sequence_id": "S3", "position_in_sequence": 3, "type": "alg", "gpt4judge": FENCE.format("false")},
     {"sequence_id": "S4", "position_in_sequence": 2, "type": "alg", "gpt4judge": FENCE.format("true")},
     {"sequence_id": "S4", "position_in_sequence": 3, "answer_score": 1},
-    {"sequence_id": "S4", "position_in_sequence": 4, "gpt4judge": "```JSON\n{\"answer_score\": 0}\n```"},
+    {"sequence_id": "S4", "position_in_sequence": 4, "gpt4judge": '```JSON\n{"answer_score": 0}\n```'},
     {"position_in_sequence": 1, "type": "alg", "gpt4judge": FENCE.format(1)},  # no sequence_id: skipped
 ]
 
@@ -194,8 +220,11 @@ def test_hand_computed_figures(small_set):
 def test_missing_type_is_unknown_and_types_average_unweighted(tmp_path):
     from seval.metrics.evalearn import EvaLearnMetrics
 
-    recs = [{"sequence_id": i, "position_in_sequence": p, "gpt4judge": FENCE.format(1 if p == 1 else 0)}
-            for i in range(3) for p in (1, 2)]
+    recs = [
+        {"sequence_id": i, "position_in_sequence": p, "gpt4judge": FENCE.format(1 if p == 1 else 0)}
+        for i in range(3)
+        for p in (1, 2)
+    ]
     recs.append({"sequence_id": 9, "position_in_sequence": 2, "type": "t", "gpt4judge": FENCE.format(1)})
     m = EvaLearnMetrics(write_json(tmp_path / "r.json", recs), 2, bootstrap=0)
     assert m.type_sequences == {"unknown": [0, 1, 2], "t": [9]}
@@ -218,16 +247,27 @@ def test_report_keeps_the_reference_structure(small_set, tmp_path):
     assert (info["num_sequences"], info["problems_per_sequence"], info["total_problems"]) == (4, 4, 16)
     assert info["sequence_types"] == {"alg": 3, "geo": 1} and info["warmup_parameter"] == 2
     om = ev["overall_metrics"]
-    for key in ("overall_accuracy", "accuracy_slope", "first_correct_position", "consecutive_correct",
-                "post_warmup_accuracy_k2"):
+    for key in (
+        "overall_accuracy",
+        "accuracy_slope",
+        "first_correct_position",
+        "consecutive_correct",
+        "post_warmup_accuracy_k2",
+    ):
         assert set(om[key]) == {"value", "description"}
     assert om["overall_accuracy"]["value"] == pytest.approx(0.375)
     assert om["first_correct_position"]["value"] == pytest.approx(2.5)
     assert om["position_accuracy"]["values"] == pytest.approx([1 / 6, 1 / 2, 5 / 6, 1 / 6])
     assert list(ev["type_metrics"]) == ["alg", "geo"]
     assert set(ev["type_metrics"]["geo"]) == {
-        "sequence_count", "overall_accuracy", "accuracy_slope", "first_correct_position",
-        "consecutive_correct", "post_warmup_accuracy_k2", "position_accuracy"}
+        "sequence_count",
+        "overall_accuracy",
+        "accuracy_slope",
+        "first_correct_position",
+        "consecutive_correct",
+        "post_warmup_accuracy_k2",
+        "position_accuracy",
+    }
     assert ev["type_metrics"]["geo"]["sequence_count"] == 1
     ci = ev["confidence_intervals"]
     assert ci["resamples"] == 200 and isinstance(ci["accuracy_slope"]["excludes_zero"], bool)
@@ -239,16 +279,25 @@ def test_report_keeps_the_reference_structure(small_set, tmp_path):
 
 def _trend_records(copies: int, trend: bool = True):
     """Two types; type a improves along the sequence (when ``trend``)."""
-    patterns_a = [[0, 0, 1, 1], [0, 1, 0, 1], [1, 0, 1, 1], [0, 0, 0, 1], [0, 1, 1, 1]] if trend else \
-                 [[0, 1, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]]
+    patterns_a = (
+        [[0, 0, 1, 1], [0, 1, 0, 1], [1, 0, 1, 1], [0, 0, 0, 1], [0, 1, 1, 1]]
+        if trend
+        else [[0, 1, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]]
+    )
     patterns_b = [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 1]]
     recs = []
     for c in range(copies):
         for t, pats in (("a", patterns_a), ("b", patterns_b)):
             for i, pat in enumerate(pats):
                 for p, ok in enumerate(pat, start=1):
-                    recs.append({"sequence_id": f"{t}{c}-{i}", "position_in_sequence": p, "type": t,
-                                 "gpt4judge": FENCE.format(ok)})
+                    recs.append(
+                        {
+                            "sequence_id": f"{t}{c}-{i}",
+                            "position_in_sequence": p,
+                            "type": t,
+                            "gpt4judge": FENCE.format(ok),
+                        }
+                    )
     return recs
 
 
@@ -259,8 +308,11 @@ def test_bootstrap_intervals_contain_the_estimate_and_shrink(tmp_path):
     for copies in (4, 40):
         m = EvaLearnMetrics(write_json(tmp_path / f"r{copies}.json", _trend_records(copies)), 4, bootstrap=400, seed=1)
         ci = m.confidence_intervals(warmup_k=1)
-        figures = {"overall_accuracy": m.overall_accuracy(), "post_warmup_accuracy_k1": m.post_warmup_accuracy(1),
-                   "accuracy_slope": m.accuracy_slope()}
+        figures = {
+            "overall_accuracy": m.overall_accuracy(),
+            "post_warmup_accuracy_k1": m.post_warmup_accuracy(1),
+            "accuracy_slope": m.accuracy_slope(),
+        }
         for key, value in figures.items():
             assert ci[key]["low"] <= value <= ci[key]["high"], key
         widths.append({k: ci[k]["high"] - ci[k]["low"] for k in figures})
@@ -289,11 +341,15 @@ def _awkward_records(n: int):
     """Records whose texts hold '}, {' and nested objects: cheap cuts land in them."""
     recs = []
     for i in range(n):
-        recs.append({
-            "sequence_id": i // 7, "position_in_sequence": i % 7 + 1, "type": ["x", "y"][i // 7 % 2],
-            "history": [{"a": "}, {"}, {"b": [{"c": "]}, {["}]}],
-            "gpt4judge": 'Quote: "}, {\\" ```python\nx = {"a": [1]}, {}\n``` \\\\' + FENCE.format(i % 3 % 2),
-        })
+        recs.append(
+            {
+                "sequence_id": i // 7,
+                "position_in_sequence": i % 7 + 1,
+                "type": ["x", "y"][i // 7 % 2],
+                "history": [{"a": "}, {"}, {"b": [{"c": "]}, {["}]}],
+                "gpt4judge": 'Quote: "}, {\\" ```python\nx = {"a": [1]}, {}\n``` \\\\' + FENCE.format(i % 3 % 2),
+            }
+        )
     return recs
 
 
@@ -329,31 +385,55 @@ def test_truncated_last_jsonl_line_is_reported_and_skipped(tmp_path):
 
 
 def _example(rtype, difficulty, score, **extra):
-    ex = {"question": "q", "tags": {"reasoning_type": rtype, "difficulty": difficulty, "question_index": 1},
-          "answer": "a", "score": score, "rationale": "", "created_at": "2026-01-01T00:00:00Z",
-          "judge_error": None}
+    ex = {
+        "question": "q",
+        "tags": {"reasoning_type": rtype, "difficulty": difficulty, "question_index": 1},
+        "answer": "a",
+        "score": score,
+        "rationale": "",
+        "created_at": "2026-01-01T00:00:00Z",
+        "judge_error": None,
+    }
     ex.update(extra)
     return ex
 
 
 def _run(run_id, examples, ema, **extra):
-    rec = {"run_id": run_id, "started_at": f"2026-01-0{run_id}T00:00:00Z", "ended_at": "x",
-           "difficulty_start": 1, "difficulty_end": 10, "num_questions_per_cell": 2,
-           "reasoning_types": sorted({e["tags"]["reasoning_type"] for e in examples}),
-           "run_mean_score": sum(e["score"] for e in examples) / len(examples), "ema_score": ema,
-           "alpha": 0.3, "n": run_id, "examples": examples}
+    rec = {
+        "run_id": run_id,
+        "started_at": f"2026-01-0{run_id}T00:00:00Z",
+        "ended_at": "x",
+        "difficulty_start": 1,
+        "difficulty_end": 10,
+        "num_questions_per_cell": 2,
+        "reasoning_types": sorted({e["tags"]["reasoning_type"] for e in examples}),
+        "run_mean_score": sum(e["score"] for e in examples) / len(examples),
+        "ema_score": ema,
+        "alpha": 0.3,
+        "n": run_id,
+        "examples": examples,
+    }
     rec.update(extra)
     return rec
 
 
 def write_runs(path):
-    run1 = _run(1, [
-        *[_example("ded", 4, s) for s in (1.0, 1.0, 1.0, 0.0)],
-        _example("ded", 6, 1.0), _example("ded", 6, 0.0, judge_error="timeout"),
-        _example("ded", 6, 0.0), _example("ded", 6, 0.0),
-        _example("ded", 9, 1.0, excluded=True),  # left out of everything
-        _example("ind", 2, 1.0), _example("ind", 2, 1.0), _example("ind", 8, 0.0), _example("ind", 8, 0.0),
-    ], ema=0.5)
+    run1 = _run(
+        1,
+        [
+            *[_example("ded", 4, s) for s in (1.0, 1.0, 1.0, 0.0)],
+            _example("ded", 6, 1.0),
+            _example("ded", 6, 0.0, judge_error="timeout"),
+            _example("ded", 6, 0.0),
+            _example("ded", 6, 0.0),
+            _example("ded", 9, 1.0, excluded=True),  # left out of everything
+            _example("ind", 2, 1.0),
+            _example("ind", 2, 1.0),
+            _example("ind", 8, 0.0),
+            _example("ind", 8, 0.0),
+        ],
+        ema=0.5,
+    )
     run2 = _run(2, [_example("abd", 5, 1.0), _example("abd", 5, 1.0)], ema=0.55, replay=True)
     lines = [json.dumps(run1), json.dumps({"note": "not a run"}), json.dumps(run2), '{"run_id": 3, "examp']
     path.write_text("\n".join(lines), encoding="utf-8")  # the last line is cut short
@@ -366,7 +446,13 @@ def test_runner_view_figures(tmp_path):
     view = RunnerView(write_runs(tmp_path / "runs.jsonl"))
     rep = view.report(reps=0)["runner_evaluation"]
     by_d = {r["difficulty"]: r for r in rep["by_difficulty"]}
-    assert {d: (r["n"], r["correct"]) for d, r in by_d.items()} == {2: (2, 2), 4: (4, 3), 5: (2, 2), 6: (4, 1), 8: (2, 0)}
+    assert {d: (r["n"], r["correct"]) for d, r in by_d.items()} == {
+        2: (2, 2),
+        4: (4, 3),
+        5: (2, 2),
+        6: (4, 1),
+        8: (2, 0),
+    }
     # Wilson, z = 1.95996, z^2 = 3.84146:
     #  3/4: centre (0.75 + z^2/8) / (1 + z^2/4) = 1.23018/1.96036 = 0.62753,
     #       half z*sqrt(0.75*0.25/4 + z^2/64) / 1.96036 = 1.95996*0.32695/1.96036 = 0.32689
@@ -461,15 +547,21 @@ def test_cli_runner_view(tmp_path):
     assert proc.stderr.count("\n") == 1 and "truncated" in proc.stderr  # the warning, one line
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("missing.json", None, "no such file"),
-    ("text.json", b"this is not json\n{}\n", "not valid JSON"),
-    ("latin1.json", '[{"sequence_id": 1, "position_in_sequence": 1, "gpt4judge": "caf\u00e9"}]'.encode("latin-1"),
-     "not UTF-8"),
-    ("object.json", b'{\n  "results": []\n}\n', "wrong shape"),
-    ("numbers.json", b"[1, 2, 3]", "wrong shape"),
-    ("noids.json", b'[{"type": "x"}]', "no usable record"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("missing.json", None, "no such file"),
+        ("text.json", b"this is not json\n{}\n", "not valid JSON"),
+        (
+            "latin1.json",
+            '[{"sequence_id": 1, "position_in_sequence": 1, "gpt4judge": "caf\u00e9"}]'.encode("latin-1"),
+            "not UTF-8",
+        ),
+        ("object.json", b'{\n  "results": []\n}\n', "wrong shape"),
+        ("numbers.json", b"[1, 2, 3]", "wrong shape"),
+        ("noids.json", b'[{"type": "x"}]', "no usable record"),
+    ],
+)
 def test_cli_errors_are_one_line_and_change_nothing(tmp_path, name, content, message):
     if content is not None:
         (tmp_path / name).write_bytes(content)

@@ -18,8 +18,7 @@ from seval.sim.server import SimServer
 
 TYPES = "logical_deduction,mathematical_reasoning,data_interpretation"
 # Differ between two runs for reasons that are not results: clock and the sim's port.
-VOLATILE = {"started_at", "ended_at", "created_at", "endpoint_generation", "endpoint_answering",
-            "endpoint_evaluation"}
+VOLATILE = {"started_at", "ended_at", "created_at", "endpoint_generation", "endpoint_answering", "endpoint_evaluation"}
 
 
 def without_volatile(value):
@@ -32,10 +31,29 @@ def without_volatile(value):
 
 def full_run(out: Path, fault_rate: float) -> tuple[list[dict], dict, SimServer]:
     with SimServer(seed=7, fault_rate=fault_rate) as sim:
-        code = run_main("--base-url", sim.base_url, "--model-generation", "sim-generator",
-                        "--model-answering", "sim-solver-weak", "--model-evaluation", "sim-judge",
-                        "--reasoning-types", TYPES, "--n", 10, "--num-questions", 1, "--out-dir", out,
-                        "--no-charts", "--retry-backoff", 0, "--max-retries", 5)
+        code = run_main(
+            "--base-url",
+            sim.base_url,
+            "--model-generation",
+            "sim-generator",
+            "--model-answering",
+            "sim-solver-weak",
+            "--model-evaluation",
+            "sim-judge",
+            "--reasoning-types",
+            TYPES,
+            "--n",
+            10,
+            "--num-questions",
+            1,
+            "--out-dir",
+            out,
+            "--no-charts",
+            "--retry-backoff",
+            0,
+            "--max-retries",
+            5,
+        )
     assert code == 0
     runs = [json.loads(line) for line in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
     state = json.loads((out / "state.json").read_text(encoding="utf-8"))
@@ -50,8 +68,9 @@ def test_full_benchmark_through_faults_equals_the_fault_free_run(tmp_path):
     assert len(clean_runs) == len(faulty_runs) == 1
     clean, faulty = clean_runs[0], faulty_runs[0]
     assert len(clean["examples"]) == 30 and (clean["difficulty_start"], clean["difficulty_end"]) == (1, 10)
-    order = [(e["tags"]["difficulty"], e["tags"]["reasoning_type"], e["tags"]["question_index"])
-             for e in clean["examples"]]
+    order = [
+        (e["tags"]["difficulty"], e["tags"]["reasoning_type"], e["tags"]["question_index"]) for e in clean["examples"]
+    ]
     assert order == [(level, kind, 1) for level in range(1, 11) for kind in TYPES.split(",")]  # round robin
     assert 0 < clean["run_mean_score"] < 1  # a run with both verdicts, so equal scores mean something
 

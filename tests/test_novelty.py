@@ -15,19 +15,23 @@ from seval.sim.server import KINDS, make_item
 
 def dense_reference(candidate: str, earlier: list[str]) -> list[float]:
     """The textbook computation, one dict per document, no numpy tricks."""
+
     def grams(text):
         norm = (" " + re.sub(r"\s+", " ", text.lower()).strip() + " ").encode().ljust(NGRAM, b" ")
-        packed = (int.from_bytes(norm[i:i + NGRAM], "big") for i in range(len(norm) - NGRAM + 1))
+        packed = (int.from_bytes(norm[i : i + NGRAM], "big") for i in range(len(norm) - NGRAM + 1))
         # Fibonacci hashing of each packed 4-byte n-gram, top bits as the slot
         return Counter(((value * 0x9E3779B97F4A7C15) % 2**64) >> (64 - 15) for value in packed)
+
     docs = [grams(text) for text in [candidate, *earlier]]
     df = Counter(slot for doc in docs for slot in doc)
     idf = {slot: math.log((1 + len(docs)) / (1 + count)) + 1 for slot, count in df.items()}
     weighted = [{slot: math.log1p(n) * idf[slot] for slot, n in doc.items()} for doc in docs]
+
     def cosine(a, b):
         dot = sum(value * b.get(slot, 0.0) for slot, value in a.items())
         norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
         return dot / norm if norm else 0.0
+
     return [cosine(weighted[0], other) for other in weighted[1:]]
 
 

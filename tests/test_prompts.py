@@ -15,11 +15,16 @@ from seval.benchmark.prompts import (
 )
 
 DESCRIPTORS = {
-    1: "very easy, suitable for beginners", 2: "very easy, suitable for beginners",
-    3: "easy to moderate", 4: "easy to moderate",
-    5: "moderate, requiring solid understanding", 6: "moderate, requiring solid understanding",
-    7: "challenging, requiring deep reasoning", 8: "challenging, requiring deep reasoning",
-    9: "very hard, expert-level complexity", 10: "very hard, expert-level complexity",
+    1: "very easy, suitable for beginners",
+    2: "very easy, suitable for beginners",
+    3: "easy to moderate",
+    4: "easy to moderate",
+    5: "moderate, requiring solid understanding",
+    6: "moderate, requiring solid understanding",
+    7: "challenging, requiring deep reasoning",
+    8: "challenging, requiring deep reasoning",
+    9: "very hard, expert-level complexity",
+    10: "very hard, expert-level complexity",
 }
 
 
@@ -93,7 +98,7 @@ def test_judge_prompt_delimits_question_and_answer_and_says_to_ignore_instructio
     assert f"<answer>\n{answer}\n</answer>" in text
     assert text.index("</question>") < text.index("<answer>")
     # The verdict format is asked for after the answer block, so the real verdict comes last.
-    assert '"score"' in text[text.index("</answer>"):]
+    assert '"score"' in text[text.index("</answer>") :]
     assert "arithmetic" in text and "2/10" in text
 
 
@@ -105,13 +110,16 @@ def test_judge_retry_prompt_continues_the_conversation():
     assert retry[3]["role"] == "user" and '"score"' in retry[3]["content"]
 
 
-@pytest.mark.parametrize("reply, question", [
-    ("What is 2 + 2?", "What is 2 + 2?"),
-    ("  Question: What is 2 + 2?  ", "What is 2 + 2?"),
-    ("**Question:** What is 2 + 2?", "What is 2 + 2?"),
-    ('"What is 2 + 2?"', "What is 2 + 2?"),
-    ("```\nWhat is 2 + 2?\n```", "What is 2 + 2?"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "reply, question",
+    [
+        ("What is 2 + 2?", "What is 2 + 2?"),
+        ("  Question: What is 2 + 2?  ", "What is 2 + 2?"),
+        ("**Question:** What is 2 + 2?", "What is 2 + 2?"),
+        ('"What is 2 + 2?"', "What is 2 + 2?"),
+        ("```\nWhat is 2 + 2?\n```", "What is 2 + 2?"),
+        ("", ""),
+    ],
+)
 def test_clean_generated_question(reply, question):
     assert clean_generated_question(reply) == question

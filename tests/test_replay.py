@@ -40,16 +40,27 @@ def generations(sim: SimServer) -> int:
 
 def replay(sim: SimServer, source, out_dir) -> int:
     # No --model-generation: a replay generates nothing.
-    return run_main("--base-url", sim.base_url, "--model-answering", "sim-solver-weak", "--model-evaluation",
-                    "sim-judge", "--replay", source, "--out-dir", out_dir, "--no-charts", "--retry-backoff", 0)
+    return run_main(
+        "--base-url",
+        sim.base_url,
+        "--model-answering",
+        "sim-solver-weak",
+        "--model-evaluation",
+        "sim-judge",
+        "--replay",
+        source,
+        "--out-dir",
+        out_dir,
+        "--no-charts",
+        "--retry-backoff",
+        0,
+    )
 
 
 def expected_emas(examples: list[dict]) -> dict:
     """First EMAs of a line of runs = the values: run mean, means of cell means per type and difficulty."""
     by_type, by_level = cell_means_expected(examples)
-    return {"ema": fmean(e["score"] for e in examples),
-            "ema_by_reasoning_type": by_type,
-            "ema_by_difficulty": by_level}
+    return {"ema": fmean(e["score"] for e in examples), "ema_by_reasoning_type": by_type, "ema_by_difficulty": by_level}
 
 
 @pytest.fixture
@@ -57,10 +68,31 @@ def source(tmp_path):
     """A validated generated run (seed 0, 30% flawed references: some questions excluded) and its sim."""
     out_dir = tmp_path / "bench"
     with SimServer(flawed_rate=0.3) as sim:
-        assert run_main("--base-url", sim.base_url, "--model-generation", "sim-generator", "--model-answering",
-                        "sim-solver", "--model-evaluation", "sim-judge", "--reasoning-types", SOURCE_TYPES,
-                        "--n", 3, "--num-questions", 2, "--validate", "--out-dir", out_dir, "--no-charts",
-                        "--retry-backoff", 0) == 0
+        assert (
+            run_main(
+                "--base-url",
+                sim.base_url,
+                "--model-generation",
+                "sim-generator",
+                "--model-answering",
+                "sim-solver",
+                "--model-evaluation",
+                "sim-judge",
+                "--reasoning-types",
+                SOURCE_TYPES,
+                "--n",
+                3,
+                "--num-questions",
+                2,
+                "--validate",
+                "--out-dir",
+                out_dir,
+                "--no-charts",
+                "--retry-backoff",
+                0,
+            )
+            == 0
+        )
         yield sim, out_dir
 
 
@@ -110,8 +142,14 @@ def test_export_then_replay_the_export_and_the_runs_file(source, tmp_path):
         judged = [r["messages"][-1]["content"] for r in sim.requests if r.get("model") == "sim-judge"]
         assert len(judged) == len(kept)
         for example in kept:  # graded against the source's reference answer
-            assert sum(f"<reference_answer>\n{example['reference_answer']}\n</reference_answer>" in p
-                       and f"<question>\n{example['question']}\n</question>" in p for p in judged) == 1
+            assert (
+                sum(
+                    f"<reference_answer>\n{example['reference_answer']}\n</reference_answer>" in p
+                    and f"<question>\n{example['question']}\n</question>" in p
+                    for p in judged
+                )
+                == 1
+            )
 
         # The benchmark's own EMAs and difficulty do not move; the replay's live apart.
         state = read_state(out_dir)
@@ -126,16 +164,29 @@ def test_export_then_replay_the_export_and_the_runs_file(source, tmp_path):
         assert record["ema_score"] == pytest.approx(entry["ema"])
         text = (out_dir / f"report_run_{run_id:04d}.md").read_text(encoding="utf-8")
         assert f"This run replayed the fixed question set `{source_file}`: no question was generated." in text
-    assert set(state["replay_emas"]) == {f"{dataset} :: sim-solver-weak",
-                                         f"{out_dir / 'runs.jsonl'} :: sim-solver-weak"}
+    assert set(state["replay_emas"]) == {
+        f"{dataset} :: sim-solver-weak",
+        f"{out_dir / 'runs.jsonl'} :: sim-solver-weak",
+    }
     assert asked > 0  # the source run did generate (with its retries)
 
 
 def test_a_missing_replay_file_is_refused_in_one_line_and_nothing_is_written(source, tmp_path, capsys):
     sim, out_dir = source
     missing = tmp_path / "no_such_set.jsonl"
-    flags = ("--base-url", sim.base_url, "--model-answering", "sim-solver-weak", "--model-evaluation", "sim-judge",
-             "--replay", missing, "--no-charts", "--retry-backoff", 0)
+    flags = (
+        "--base-url",
+        sim.base_url,
+        "--model-answering",
+        "sim-solver-weak",
+        "--model-evaluation",
+        "sim-judge",
+        "--replay",
+        missing,
+        "--no-charts",
+        "--retry-backoff",
+        0,
+    )
     # As a user runs it (exit code and stderr of the process), into a folder that does not exist yet ...
     done = run_cli(*flags, "--out-dir", tmp_path / "fresh")
     assert done.returncode == 2
@@ -156,8 +207,11 @@ def test_export_to_an_existing_file_is_refused_and_the_file_is_unchanged(source,
     capsys.readouterr()
     assert run_main("--export-dataset", target, "--out-dir", out_dir) == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and re.fullmatch(r"error: .*taken\.jsonl already exists; choose a new file for "
-                                            r"--export-dataset", lines[0])
+    assert len(lines) == 1 and re.fullmatch(
+        r"error: .*taken\.jsonl already exists; choose a new file for "
+        r"--export-dataset",
+        lines[0],
+    )
     assert target.read_text(encoding="utf-8") == '{"keep": "me"}\n'
 
 

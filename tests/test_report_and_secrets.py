@@ -32,13 +32,30 @@ def authorization_by_model(server: ScriptedServer) -> dict[str, set]:
 
 # -- keys ---------------------------------------------------------------------------------
 
+
 def test_role_key_beats_shared_key_beats_environment_and_no_key_leaks(tmp_path):
     out = tmp_path / "out"
     with ScriptedServer() as server:
-        result = run_cli("--base-url", server.base_url, *MODELS, "--api-key", SHARED_KEY,
-                         "--api-key-answering", ANSWERING_KEY, "--reasoning-types", "logic,math", "--n", 2,
-                         "--log-level", "DEBUG", "--cache-dir", out / "cache", "--out-dir", out,
-                         env={"OPENAI_API_KEY": ENV_KEY})
+        result = run_cli(
+            "--base-url",
+            server.base_url,
+            *MODELS,
+            "--api-key",
+            SHARED_KEY,
+            "--api-key-answering",
+            ANSWERING_KEY,
+            "--reasoning-types",
+            "logic,math",
+            "--n",
+            2,
+            "--log-level",
+            "DEBUG",
+            "--cache-dir",
+            out / "cache",
+            "--out-dir",
+            out,
+            env={"OPENAI_API_KEY": ENV_KEY},
+        )
         assert result.returncode == 0, result.stderr
         assert authorization_by_model(server) == {
             "gen": {f"Bearer {SHARED_KEY}"},
@@ -55,26 +72,48 @@ def test_role_key_beats_shared_key_beats_environment_and_no_key_leaks(tmp_path):
         assert key not in result.stdout and key not in result.stderr
 
 
-@pytest.mark.parametrize("flags, environment, expected", [
-    ([], ENV_KEY, {"gen": f"Bearer {ENV_KEY}", "ans": f"Bearer {ENV_KEY}", "judge": f"Bearer {ENV_KEY}"}),
-    (["--api-key", SHARED_KEY], ENV_KEY,
-     {"gen": f"Bearer {SHARED_KEY}", "ans": f"Bearer {SHARED_KEY}", "judge": f"Bearer {SHARED_KEY}"}),
-    (["--api-key-answering", ANSWERING_KEY], None, {"gen": None, "ans": f"Bearer {ANSWERING_KEY}", "judge": None}),
-    ([], None, {"gen": None, "ans": None, "judge": None}),
-], ids=["environment-only", "shared-beats-environment", "role-key-only", "no-key-no-header"])
+@pytest.mark.parametrize(
+    "flags, environment, expected",
+    [
+        ([], ENV_KEY, {"gen": f"Bearer {ENV_KEY}", "ans": f"Bearer {ENV_KEY}", "judge": f"Bearer {ENV_KEY}"}),
+        (
+            ["--api-key", SHARED_KEY],
+            ENV_KEY,
+            {"gen": f"Bearer {SHARED_KEY}", "ans": f"Bearer {SHARED_KEY}", "judge": f"Bearer {SHARED_KEY}"},
+        ),
+        (["--api-key-answering", ANSWERING_KEY], None, {"gen": None, "ans": f"Bearer {ANSWERING_KEY}", "judge": None}),
+        ([], None, {"gen": None, "ans": None, "judge": None}),
+    ],
+    ids=["environment-only", "shared-beats-environment", "role-key-only", "no-key-no-header"],
+)
 def test_key_resolution_per_role(tmp_path, monkeypatch, flags, environment, expected):
     if environment is None:
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     else:
         monkeypatch.setenv("OPENAI_API_KEY", environment)
     with ScriptedServer() as server:
-        assert run_main("--base-url", server.base_url, *MODELS, *flags, "--reasoning-types", "logic", "--n", 1,
-                        "--no-charts", "--out-dir", tmp_path / "out") == 0
+        assert (
+            run_main(
+                "--base-url",
+                server.base_url,
+                *MODELS,
+                *flags,
+                "--reasoning-types",
+                "logic",
+                "--n",
+                1,
+                "--no-charts",
+                "--out-dir",
+                tmp_path / "out",
+            )
+            == 0
+        )
         seen = authorization_by_model(server)
     assert seen == {model: {value} for model, value in expected.items()}
 
 
 # -- the report ---------------------------------------------------------------------------
+
 
 def test_report_holds_the_run_metadata_scores_tables_and_previews(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
@@ -83,18 +122,38 @@ def test_report_holds_the_run_metadata_scores_tables_and_previews(tmp_path, monk
     # logic cells 1, 0 -> 0.5; math 0, 0 -> 0.0; d1 cells 1, 0 -> 0.5; d2 0, 0 -> 0.0
     verdicts = {("math", 1, 1): "incorrect", ("logic", 2, 1): "incorrect", ("math", 2, 1): "incorrect"}
     with ScriptedServer(verdicts=verdicts) as server:
-        assert run_main("--base-url", server.base_url, *MODELS, "--reasoning-types", "logic,math", "--n", 2,
-                        "--alpha", 0.5, "--out-dir", out) == 0
+        assert (
+            run_main(
+                "--base-url",
+                server.base_url,
+                *MODELS,
+                "--reasoning-types",
+                "logic,math",
+                "--n",
+                2,
+                "--alpha",
+                0.5,
+                "--out-dir",
+                out,
+            )
+            == 0
+        )
     record = json.loads((out / "runs.jsonl").read_text(encoding="utf-8"))
     assert sorted(path.name for path in out.glob("report_run_*.md")) == ["report_run_0001.md"]
     report = (out / "report_run_0001.md").read_text(encoding="utf-8")
 
     assert report.startswith("# Benchmark run 0001\n")
-    for row in (f"| Started | {record['started_at']} |", f"| Ended | {record['ended_at']} |",
-                "| Difficulties | 1 to 2 (cycle 1) |", "| Questions per cell | 1 |",
-                "| Reasoning types | logic, math |",
-                f"| Generation | `gen` at {server.root_url} |", f"| Answering | `ans` at {server.root_url} |",
-                f"| Evaluation | `judge` at {server.root_url} |", "| EMA alpha | 0.5 |"):
+    for row in (
+        f"| Started | {record['started_at']} |",
+        f"| Ended | {record['ended_at']} |",
+        "| Difficulties | 1 to 2 (cycle 1) |",
+        "| Questions per cell | 1 |",
+        "| Reasoning types | logic, math |",
+        f"| Generation | `gen` at {server.root_url} |",
+        f"| Answering | `ans` at {server.root_url} |",
+        f"| Evaluation | `judge` at {server.root_url} |",
+        "| EMA alpha | 0.5 |",
+    ):
         assert row in report, row
     assert "- Run mean score: **0.250** (1 of 4 " in report
     assert "Overall EMA after this run: **0.250** (after run 1)" in report
@@ -108,8 +167,12 @@ def test_report_holds_the_run_metadata_scores_tables_and_previews(tmp_path, monk
     assert "| 2 | 2 | 0 | 0.000 | 0.000 |" in by_level
 
     previews = report.split("## Example previews", 1)[1]
-    for kind, level, verdict in (("logic", 1, "correct"), ("math", 1, "incorrect"),
-                                 ("logic", 2, "incorrect"), ("math", 2, "incorrect")):
+    for kind, level, verdict in (
+        ("logic", 1, "correct"),
+        ("math", 1, "incorrect"),
+        ("logic", 2, "incorrect"),
+        ("math", 2, "incorrect"),
+    ):
         heading = f"### {kind}, difficulty {level}, question 1: {verdict}\n"
         assert heading in previews
         section = previews.split(heading, 1)[1].split("### ", 1)[0]

@@ -55,9 +55,28 @@ CYCLE_2 = {("logic", 1, 1): "incorrect", ("math", 1, 1): "incorrect"}
 
 
 def scripted_args(server: ScriptedServer, out_dir, *extra: object) -> list[object]:
-    return ["--base-url", server.base_url, "--model-generation", "gen", "--model-answering", "ans",
-            "--model-evaluation", "judge", "--reasoning-types", "logic,math", "--num-questions", 2,
-            "--alpha", ALPHA, "--out-dir", out_dir, "--retry-backoff", 0, "--no-charts", *extra]
+    return [
+        "--base-url",
+        server.base_url,
+        "--model-generation",
+        "gen",
+        "--model-answering",
+        "ans",
+        "--model-evaluation",
+        "judge",
+        "--reasoning-types",
+        "logic,math",
+        "--num-questions",
+        2,
+        "--alpha",
+        ALPHA,
+        "--out-dir",
+        out_dir,
+        "--retry-backoff",
+        0,
+        "--no-charts",
+        *extra,
+    ]
 
 
 def read_state(out_dir) -> dict:
@@ -104,10 +123,26 @@ def test_run_record_fields_and_round_robin_order(scripted, tmp_path):
     assert run_main(*scripted_args(scripted, out, "--n", 3)) == 0
 
     (record,) = read_runs(out)
-    seed_fields = {"run_id", "started_at", "ended_at", "difficulty_start", "difficulty_end", "num_questions_per_cell",
-                   "endpoint_generation", "endpoint_answering", "endpoint_evaluation", "model_generation",
-                   "model_answering", "model_evaluation", "reasoning_types", "run_mean_score", "ema_score",
-                   "n", "alpha", "examples"}
+    seed_fields = {
+        "run_id",
+        "started_at",
+        "ended_at",
+        "difficulty_start",
+        "difficulty_end",
+        "num_questions_per_cell",
+        "endpoint_generation",
+        "endpoint_answering",
+        "endpoint_evaluation",
+        "model_generation",
+        "model_answering",
+        "model_evaluation",
+        "reasoning_types",
+        "run_mean_score",
+        "ema_score",
+        "n",
+        "alpha",
+        "examples",
+    }
     assert seed_fields <= record.keys()
     assert record["run_id"] == 1
     assert (record["difficulty_start"], record["difficulty_end"]) == (1, 3)
@@ -115,7 +150,11 @@ def test_run_record_fields_and_round_robin_order(scripted, tmp_path):
     assert record["reasoning_types"] == ["logic", "math"]
     for role in ("generation", "answering", "evaluation"):
         assert record[f"endpoint_{role}"] == scripted.root_url  # stored without /v1
-    assert (record["model_generation"], record["model_answering"], record["model_evaluation"]) == ("gen", "ans", "judge")
+    assert (record["model_generation"], record["model_answering"], record["model_evaluation"]) == (
+        "gen",
+        "ans",
+        "judge",
+    )
     started, ended = datetime.fromisoformat(record["started_at"]), datetime.fromisoformat(record["ended_at"])
     assert started <= ended
 
@@ -123,11 +162,10 @@ def test_run_record_fields_and_round_robin_order(scripted, tmp_path):
     expected_order = [(kind, level, index) for level in (1, 2, 3) for kind in ("logic", "math") for index in (1, 2)]
     examples = record["examples"]
     assert [e["question"] for e in examples] == [question_text(*cell) for cell in expected_order]
-    assert [(e["tags"]["reasoning_type"], e["tags"]["difficulty"], e["tags"]["question_index"]) for e in examples] \
-        == expected_order
-    assert [e["score"] for e in examples] == [1.0, 1.0, 1.0, 0.0,
-                                              1.0, 0.0, 0.0, 0.0,
-                                              0.0, 1.0, 1.0, 1.0]
+    assert [
+        (e["tags"]["reasoning_type"], e["tags"]["difficulty"], e["tags"]["question_index"]) for e in examples
+    ] == expected_order
+    assert [e["score"] for e in examples] == [1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
     for example, (kind, level, index) in zip(examples, expected_order):
         assert {"question", "tags", "answer", "score", "rationale", "created_at"} <= example.keys()
         assert example["answer"] == "Final answer: A"
@@ -145,11 +183,15 @@ def test_generation_prompts_carry_same_cell_and_same_type_history(scripted, tmp_
 
     # Question 2 of a cell must differ from question 1 of the same cell.
     second = prompts[("logic", 2, 2)]
-    assert ("It must differ from each of these questions already asked at this difficulty:\n"
-            f"1. {question_text('logic', 2, 1)}\n\n") in second
+    assert (
+        "It must differ from each of these questions already asked at this difficulty:\n"
+        f"1. {question_text('logic', 2, 1)}\n\n"
+    ) in second
     # Other cells of the same type (difficulty 1) are shown as not to repeat; the other type never.
-    assert ("Avoid repeating these earlier questions of the same type:\n"
-            f"1. {question_text('logic', 1, 1)}\n2. {question_text('logic', 1, 2)}\n\n") in second
+    assert (
+        "Avoid repeating these earlier questions of the same type:\n"
+        f"1. {question_text('logic', 1, 1)}\n2. {question_text('logic', 1, 2)}\n\n"
+    ) in second
     assert "math" not in second.split("Target difficulty")[1]
     # The first question of the run has neither list.
     first = prompts[("logic", 1, 1)]
@@ -165,8 +207,13 @@ def test_second_session_continues_at_4_and_updates_emas_with_alpha(scripted, tmp
     assert run_main(*scripted_args(scripted, out, "--n", 2)) == 0
     state = read_state(out)
     # Difficulties 4 and 5 are new: first updates take the value.
-    assert state["ema_by_difficulty"] == {"1": pytest.approx(0.75), "2": pytest.approx(0.25), "3": pytest.approx(0.75),
-                                          "4": pytest.approx(0.75), "5": pytest.approx(0.5)}
+    assert state["ema_by_difficulty"] == {
+        "1": pytest.approx(0.75),
+        "2": pytest.approx(0.25),
+        "3": pytest.approx(0.75),
+        "4": pytest.approx(0.75),
+        "5": pytest.approx(0.5),
+    }
     # logic: 0.5 * 0.5 + 0.5 * 2/3 = 0.25 + 1/3 = 7/12
     # math:  0.5 * 0.75 + 0.5 * 0.5 = 0.625
     assert state["ema_by_reasoning_type"] == {"logic": pytest.approx(7 / 12), "math": pytest.approx(0.625)}
@@ -179,7 +226,6 @@ def test_second_session_continues_at_4_and_updates_emas_with_alpha(scripted, tmp
     assert second["run_mean_score"] == pytest.approx(0.625)
     assert second["ema_score"] == pytest.approx(29 / 48)
     assert (second["n"], second["alpha"]) == (2, 0.5)
-
 
 
 def test_new_cycle_gives_difficulty_emas_their_second_update(scripted, tmp_path):

@@ -15,8 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import (PLANNED, PLANNED_REQUESTS, canonical, cli_args, comparable, read_lines, run_command,
-                     run_commands_together)
+from helpers import (
+    PLANNED,
+    PLANNED_REQUESTS,
+    canonical,
+    cli_args,
+    comparable,
+    read_lines,
+    run_command,
+    run_commands_together,
+)
 from seval.sim.server import SimServer
 
 # Every run here is ``helpers.cli_args``: TYPES x LEVELS x PER_CELL = PLANNED (24) examples on the sim's
@@ -25,6 +33,7 @@ ROLES = ("generation", "answering", "evaluation")
 
 
 # --- helpers ----------------------------------------------------------------------------
+
 
 def results(out_dir: Path) -> tuple[list[dict], dict]:
     """(comparable run records, state) of an output folder."""
@@ -41,8 +50,10 @@ def prompt_multiset(bodies: list[dict]) -> Counter:
 def cache_counts(stdout: str) -> dict[str, tuple[int, int]]:
     """{role: (hits, misses)} from the CLI's 'Cache: ...' line."""
     text = " ".join(stdout.split())
-    return {role: (int(hit), int(miss))
-            for role, hit, miss in re.findall(r"(generation|answering|evaluation) (\d+) hit / (\d+) miss", text)}
+    return {
+        role: (int(hit), int(miss))
+        for role, hit, miss in re.findall(r"(generation|answering|evaluation) (\d+) hit / (\d+) miss", text)
+    }
 
 
 class FaultCountingSim(SimServer):
@@ -61,6 +72,7 @@ class FaultCountingSim(SimServer):
 
 # --- fixtures ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """The default schedule (--concurrency 8) on a fresh sim of seed 0: its results and the requests sent."""
@@ -76,6 +88,7 @@ def reference(tmp_path_factory):
 
 # --- schedule ---------------------------------------------------------------------------
 
+
 def test_concurrent_schedule_sends_the_prompts_of_the_one_at_a_time_schedule(reference, tmp_path):
     with SimServer(seed=0) as sim:
         result = run_command(cli_args(sim.base_url, tmp_path, "--concurrency", "1"), tmp_path)
@@ -87,6 +100,7 @@ def test_concurrent_schedule_sends_the_prompts_of_the_one_at_a_time_schedule(ref
 
 
 # --- cache ------------------------------------------------------------------------------
+
 
 def test_cache_answers_a_second_run_without_a_request(reference, tmp_path):
     cache = tmp_path / "cache"
@@ -106,8 +120,9 @@ def test_cache_answers_a_second_run_without_a_request(reference, tmp_path):
 def test_two_processes_sharing_a_cache_folder_finish_equal(reference, tmp_path):
     cache = tmp_path / "cache"
     with SimServer(seed=0) as sim:
-        both = run_commands_together([cli_args(sim.base_url, tmp_path / name, "--cache-dir", str(cache))
-                                      for name in ("a", "b")], tmp_path)
+        both = run_commands_together(
+            [cli_args(sim.base_url, tmp_path / name, "--cache-dir", str(cache)) for name in ("a", "b")], tmp_path
+        )
         assert sim.request_count <= 2 * PLANNED_REQUESTS
     for result in both:
         assert result.returncode == 0, result.stderr
@@ -122,6 +137,7 @@ def test_two_processes_sharing_a_cache_folder_finish_equal(reference, tmp_path):
 
 
 # --- rate limits and transient faults ------------------------------------------------------
+
 
 def test_rate_limits_and_transient_faults_do_not_change_the_run(reference, tmp_path):
     with FaultCountingSim(seed=0, fault_rate=0.5) as sim:

@@ -7,22 +7,47 @@ from seval.sequential.data import problems_from_runs
 
 
 def record(run_id: int, replay: bool, examples: list[Example]) -> RunRecord:
-    return RunRecord(run_id=run_id, started_at="t", ended_at="t", difficulty_start=1, difficulty_end=1,
-                     num_questions_per_cell=2, endpoint_generation="g", endpoint_answering="a",
-                     endpoint_evaluation="e", model_generation="g", model_answering="a", model_evaluation="e",
-                     reasoning_types=["math"], n=1, alpha=0.3, run_mean_score=1.0, ema_score=1.0,
-                     replay=replay, examples=examples)
+    return RunRecord(
+        run_id=run_id,
+        started_at="t",
+        ended_at="t",
+        difficulty_start=1,
+        difficulty_end=1,
+        num_questions_per_cell=2,
+        endpoint_generation="g",
+        endpoint_answering="a",
+        endpoint_evaluation="e",
+        model_generation="g",
+        model_answering="a",
+        model_evaluation="e",
+        reasoning_types=["math"],
+        n=1,
+        alpha=0.3,
+        run_mean_score=1.0,
+        ema_score=1.0,
+        replay=replay,
+        examples=examples,
+    )
 
 
 def example(index: int, reference: str, excluded: bool = False) -> Example:
-    return Example(question=f"q{index}", tags=ExampleTags(reasoning_type="math", difficulty=1, question_index=index),
-                   answer="a", score=1.0, created_at="t", reference_answer=reference, excluded=excluded,
-                   excluded_reason="unverified: ..." if excluded else None)
+    return Example(
+        question=f"q{index}",
+        tags=ExampleTags(reasoning_type="math", difficulty=1, question_index=index),
+        answer="a",
+        score=1.0,
+        created_at="t",
+        reference_answer=reference,
+        excluded=excluded,
+        excluded_reason="unverified: ..." if excluded else None,
+    )
 
 
 def test_excluded_questions_and_replays_do_not_become_problems():
-    runs = [record(1, False, [example(1, "4"), example(2, "WRONG", excluded=True)]),
-            record(2, True, [example(1, "4")])]  # run 2 replays run 1's question
+    runs = [
+        record(1, False, [example(1, "4"), example(2, "WRONG", excluded=True)]),
+        record(2, True, [example(1, "4")]),
+    ]  # run 2 replays run 1's question
     problems = problems_from_runs(runs)
     assert [problem["id"] for problem in problems] == ["r1-math-d1-q1"]
     assert problems[0]["canonical_answer"] == "4" and "The standard answer is: 4" in problems[0]["rubric"]

@@ -42,15 +42,21 @@ def sim():
 
 
 def hex_for(number: int) -> str:
-    return f"{(number * 2654435761) % 2 ** 32:08x}"
+    return f"{(number * 2654435761) % 2**32:08x}"
 
 
 def problem(pid, type_name="Math", difficulty=5, key="id", turns=None) -> dict:
     """A problem whose question carries a sim tag, so the simulated models can solve and grade it."""
     question, answer = make_item(KINDS[type_name], difficulty, hex_for(pid if isinstance(pid, int) else 7))
     prompt = turns[:-1] + [question] if turns else [question]
-    return {key: pid, "type": type_name, "level": difficulty, "prompt": prompt,
-            "rubric": f"The final answer must be {answer}.", "canonical_answer": ""}
+    return {
+        key: pid,
+        "type": type_name,
+        "level": difficulty,
+        "prompt": prompt,
+        "rubric": f"The final answer must be {answer}.",
+        "canonical_answer": "",
+    }
 
 
 def write_data(folder: Path, problems: list, sequences: list) -> tuple[Path, Path]:
@@ -70,9 +76,22 @@ def basic_data(folder: Path, sequences: int = 1, length: int = 3) -> tuple[Path,
 
 
 def args_for(data: tuple[Path, Path], output: Path, sim, *extra, judge_url=None) -> list[str]:
-    return ["--input", str(data[0]), "--seq", str(data[1]), "--output", str(output),
-            "--client-base-url", sim.base_url, "--judge-base-url", judge_url or sim.base_url,
-            "--workers", "1", *MODELS, *extra]
+    return [
+        "--input",
+        str(data[0]),
+        "--seq",
+        str(data[1]),
+        "--output",
+        str(output),
+        "--client-base-url",
+        sim.base_url,
+        "--judge-base-url",
+        judge_url or sim.base_url,
+        "--workers",
+        "1",
+        *MODELS,
+        *extra,
+    ]
 
 
 def run_main(argv, capsys) -> tuple[int, str, str]:
@@ -109,10 +128,12 @@ class ScriptedSim(SimServer):
         if not queue:
             return super()._chat(request)
         content = queue.pop(0)
-        return 200, {"object": "chat.completion", "model": request["model"],
-                     "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                  "finish_reason": "stop"}],
-                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        return 200, {
+            "object": "chat.completion",
+            "model": request["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
 
 
 # -- the protocol ----------------------------------------------------------------------
@@ -120,10 +141,12 @@ def expected_history(records: list[tuple[str, str, str, str]]) -> str:
     """The history text, written out independently of the code under test."""
     if not records:
         return "There are no earlier records yet: this is the first question of the series."
-    blocks = [f"[History record {n} begins]\n[Question]\n{q}\n[End of question]\n[Your answer]\n{a}\n"
-              f"[End of your answer]\n[Grading criteria]\n{c}\n[End of grading criteria]\n"
-              f"[Teacher's evaluation of your answer]\n{j}\n[End of teacher's evaluation]\n[History record {n} ends]"
-              for n, (q, a, c, j) in enumerate(records, 1)]
+    blocks = [
+        f"[History record {n} begins]\n[Question]\n{q}\n[End of question]\n[Your answer]\n{a}\n"
+        f"[End of your answer]\n[Grading criteria]\n{c}\n[End of grading criteria]\n"
+        f"[Teacher's evaluation of your answer]\n{j}\n[End of teacher's evaluation]\n[History record {n} ends]"
+        for n, (q, a, c, j) in enumerate(records, 1)
+    ]
     return "\n\n".join(blocks + ["All earlier records end here. Now answer the current question."])
 
 
@@ -136,11 +159,15 @@ def test_student_sees_earlier_questions_answers_rubrics_and_verdicts_in_order(tm
     students = student_requests(sim)
     assert [r["model"] for r in sim.requests] == ["sim-solver", "sim-judge"] * 4
     for k, request in enumerate(students):
-        records = [(p["prompt"][0], r["gpt4res"], p["rubric"], r["gpt4judge"]) for p, r in zip(problems[:k], results[:k])]
+        records = [
+            (p["prompt"][0], r["gpt4res"], p["rubric"], r["gpt4judge"]) for p, r in zip(problems[:k], results[:k])
+        ]
         messages = request["messages"]
         assert [m["role"] for m in messages] == ["system", "user"]
         assert "[Math]" in messages[0]["content"] and "earlier" in messages[0]["content"]
-        assert messages[1]["content"] == f"{expected_history(records)}\n\n[Current question]\n{problems[k]['prompt'][0]}"
+        assert (
+            messages[1]["content"] == f"{expected_history(records)}\n\n[Current question]\n{problems[k]['prompt'][0]}"
+        )
     judge = [r for r in sim.requests if r["model"] == "sim-judge"][2]["messages"][1]["content"]
     assert f"<standard_answer>\n{problems[2]['rubric']}\n</standard_answer>" in judge
     assert f"<question>\n{problems[2]['prompt'][0]}\n</question>" in judge
@@ -220,8 +247,11 @@ def test_bad_entries_with_nothing_valid_left_exit_2_and_write_nothing(tmp_path, 
     problems = [problem(pid if isinstance(pid, int) else 50) for pid in ids]
     if case == "empty prompts":
         problems[1] = {**problems[1], "id": "empty", "prompt": ["  "]}
-    data = write_data(tmp_path / "data", problems,
-                      [{"sequence_id": n, "type": "Math", "question_ids": q} for n, q in enumerate(sequences, 1)])
+    data = write_data(
+        tmp_path / "data",
+        problems,
+        [{"sequence_id": n, "type": "Math", "question_ids": q} for n, q in enumerate(sequences, 1)],
+    )
     code, _, err = run_main(args_for(data, tmp_path / "out" / "r.json", sim), capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert err.startswith("error: no valid sequence") and case.split()[0] in err
@@ -239,8 +269,10 @@ def test_malformed_problem_file_exits_2_with_one_line(tmp_path, sim, capsys, con
 
 def test_invalid_sequences_are_skipped_and_the_rest_run(tmp_path, sim, capsys):
     problems = [problem(pid) for pid in (1, 2, 3)]
-    sequences = [{"sequence_id": 1, "type": "Math", "question_ids": [1, 2]},
-                 {"sequence_id": 2, "type": "Math", "question_ids": [3, 404]}]
+    sequences = [
+        {"sequence_id": 1, "type": "Math", "question_ids": [1, 2]},
+        {"sequence_id": 2, "type": "Math", "question_ids": [3, 404]},
+    ]
     data = write_data(tmp_path, problems, sequences)
     code, out, err = run_main(args_for(data, tmp_path / "r.json", sim), capsys)
     assert code == 0 and "unknown problem ids (1): sequence 2 -> 404" in err
@@ -254,9 +286,18 @@ def test_jsonl_output_writes_only_the_journal(tmp_path, sim, capsys):
     assert run_main(args_for(data, tmp_path / "out" / "r.jsonl", sim), capsys)[0] == 0
     # the journal is the results: no JSON list beside it (the report, its chart and the log are written too)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "r.jsonl", "r.positions.png", "r.report.md", "sequential_eval.log"]
+        "r.jsonl",
+        "r.positions.png",
+        "r.report.md",
+        "sequential_eval.log",
+    ]
     lines = [json.loads(line) for line in (tmp_path / "out" / "r.jsonl").read_text().splitlines()]
-    assert sorted((item["sequence_id"], item["position_in_sequence"]) for item in lines) == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert sorted((item["sequence_id"], item["position_in_sequence"]) for item in lines) == [
+        (1, 1),
+        (1, 2),
+        (2, 1),
+        (2, 2),
+    ]
 
 
 def test_a_finished_evaluation_rerun_sends_nothing_and_changes_no_byte(tmp_path, capsys):
@@ -304,7 +345,10 @@ def closed_port_url() -> str:
 def test_a_transport_failure_leaves_items_unfinished_and_a_rerun_completes_them(tmp_path, sim, capsys):
     data = basic_data(tmp_path / "data", length=2)
     output = tmp_path / "out" / "results.json"
-    argv = args_for(data, output, sim, "--max-retries", "0", "--retry-backoff", "0") + ["--judge-base-url", closed_port_url()]
+    argv = args_for(data, output, sim, "--max-retries", "0", "--retry-backoff", "0") + [
+        "--judge-base-url",
+        closed_port_url(),
+    ]
     code, _, err = run_main(argv, capsys)
     assert code == 1 and "rerun the same command" in err and "judge" in error_lines(err)[0]
     assert not output.exists() and not Path(str(output) + ".jsonl").exists()  # no answer was recorded
@@ -330,16 +374,20 @@ def test_a_killed_run_resumes_mid_sequence_with_the_same_history(tmp_path, capsy
 
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     with SimServer(on_request=kill) as doomed:
-        holder["proc"] = subprocess.Popen([sys.executable, str(ROOT / "sequential_eval.py"),
-                                           *args_for(data, output, doomed)], env=env, cwd=tmp_path,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        holder["proc"] = subprocess.Popen(
+            [sys.executable, str(ROOT / "sequential_eval.py"), *args_for(data, output, doomed)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         started.set()
         assert holder["proc"].wait(timeout=60) == -signal.SIGKILL
     journaled = (tmp_path / "out" / "results.json.jsonl").read_text().splitlines()
     assert len(journaled) == (kill_at - 1) // 2
     with SimServer() as resumed:
         assert run_main(args_for(data, output, resumed), capsys)[0] == 0
-        assert resumed.requests == clean_requests[2 * len(journaled):]  # nothing finished is asked again
+        assert resumed.requests == clean_requests[2 * len(journaled) :]  # nothing finished is asked again
     assert without_times(load_results(output)) == without_times(load_results(tmp_path / "clean.json"))
 
 
@@ -353,7 +401,11 @@ def test_an_unreadable_verdict_is_asked_again_then_counted_as_a_judge_error(tmp_
     assert code == 0 and "Judge replies without a verdict (scored 0): 1" in out
     assert [m["role"] for m in retry][-2:] == ["assistant", "user"] and retry[-2]["content"] == "Looks fine to me."
     first, second = load_results(tmp_path / "r.json")
-    assert first["answer_score"] == 1 and first["judge_error"] is None and first["judge_first_reply"] == "Looks fine to me."
+    assert (
+        first["answer_score"] == 1
+        and first["judge_error"] is None
+        and first["judge_first_reply"] == "Looks fine to me."
+    )
     assert second["answer_score"] == 0 and second["judge_error"] and second["gpt4judge"] == "Still no idea."
 
 
@@ -374,28 +426,61 @@ def run_record(run_id: int, items: list[tuple[str, int, int]], reference: bool) 
     examples = []
     for kind, difficulty, index in items:
         question, answer = make_item(kind, difficulty, hex_for(run_id * 100 + difficulty * 10 + index))
-        example = Example(question=question, tags=ExampleTags(reasoning_type=kind, difficulty=difficulty,
-                          question_index=index), answer="x", score=0.0, created_at="2025-01-01T00:00:00+00:00")
+        example = Example(
+            question=question,
+            tags=ExampleTags(reasoning_type=kind, difficulty=difficulty, question_index=index),
+            answer="x",
+            score=0.0,
+            created_at="2025-01-01T00:00:00+00:00",
+        )
         if reference:
             example = Example.model_validate({**example.model_dump(), "reference_answer": answer})
         examples.append(example)
-    return RunRecord(run_id=run_id, started_at="s", ended_at="e", difficulty_start=1, difficulty_end=3,
-                     num_questions_per_cell=1, endpoint_generation="g", endpoint_answering="a",
-                     endpoint_evaluation="e", model_generation="g", model_answering="a", model_evaluation="e",
-                     reasoning_types=sorted({kind for kind, _, _ in items}), run_mean_score=0.0, ema_score=0.0,
-                     n=3, alpha=0.3, examples=examples)
+    return RunRecord(
+        run_id=run_id,
+        started_at="s",
+        ended_at="e",
+        difficulty_start=1,
+        difficulty_end=3,
+        num_questions_per_cell=1,
+        endpoint_generation="g",
+        endpoint_answering="a",
+        endpoint_evaluation="e",
+        model_generation="g",
+        model_answering="a",
+        model_evaluation="e",
+        reasoning_types=sorted({kind for kind, _, _ in items}),
+        run_mean_score=0.0,
+        ema_score=0.0,
+        n=3,
+        alpha=0.3,
+        examples=examples,
+    )
 
 
 def test_runs_jsonl_becomes_problems_and_one_sequence_per_type_in_difficulty_order(tmp_path, sim, capsys):
     math, logic = "mathematical_reasoning", "logical_deduction"
-    records = [run_record(1, [(math, 3, 1), (logic, 3, 1), (math, 1, 1), (math, 2, 1)], reference=True),
-               run_record(2, [(math, 1, 1), (logic, 1, 1)], reference=False)]
+    records = [
+        run_record(1, [(math, 3, 1), (logic, 3, 1), (math, 1, 1), (math, 2, 1)], reference=True),
+        run_record(2, [(math, 1, 1), (logic, 1, 1)], reference=False),
+    ]
     runs = tmp_path / "bench" / "runs.jsonl"
     runs.parent.mkdir()
     runs.write_text("".join(record.model_dump_json() + "\n" for record in records))
     output = tmp_path / "r.json"
-    argv = ["--input", runs, "--output", output, "--client-base-url", sim.base_url,
-            "--judge-base-url", sim.base_url, "--seq-len", "2", *MODELS]
+    argv = [
+        "--input",
+        runs,
+        "--output",
+        output,
+        "--client-base-url",
+        sim.base_url,
+        "--judge-base-url",
+        sim.base_url,
+        "--seq-len",
+        "2",
+        *MODELS,
+    ]
     code, out, _ = run_main(argv, capsys)
     assert code == 0 and "Integrity check passed" in out
     results = load_results(output)
@@ -403,9 +488,11 @@ def test_runs_jsonl_becomes_problems_and_one_sequence_per_type_in_difficulty_ord
     for item in results:
         by_seq.setdefault(item["sequence_id"], []).append(item["id"])
     # math has 4 questions (two sequences of 2, easiest first), logic 2 (one sequence)
-    assert by_seq == {1: ["r1-mathematical_reasoning-d1-q1", "r2-mathematical_reasoning-d1-q1"],
-                      2: ["r1-mathematical_reasoning-d2-q1", "r1-mathematical_reasoning-d3-q1"],
-                      3: ["r2-logical_deduction-d1-q1", "r1-logical_deduction-d3-q1"]}
+    assert by_seq == {
+        1: ["r1-mathematical_reasoning-d1-q1", "r2-mathematical_reasoning-d1-q1"],
+        2: ["r1-mathematical_reasoning-d2-q1", "r1-mathematical_reasoning-d3-q1"],
+        3: ["r2-logical_deduction-d1-q1", "r1-logical_deduction-d3-q1"],
+    }
     first = results[0]
     assert first["type"] == math and first["level"] == 1 and "standard answer is:" in first["rubric"]
     assert "There is no standard answer" in results[1]["rubric"]
@@ -415,14 +502,18 @@ def test_select_sequences_by_type_id_and_seeded_draw():
     seqs = [{"sequence_id": n, "type": "A" if n % 2 else "B", "question_ids": [n]} for n in range(1, 11)]
     assert [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, sequence_types=["B"])] == [2, 4, 6, 8, 10]
     assert [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, sequence_ids=["3", 7])] == [3, 7]
-    draws = {seed: [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, num_sequences=4, seed=seed)]
-             for seed in range(6)}
+    draws = {
+        seed: [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, num_sequences=4, seed=seed)]
+        for seed in range(6)
+    }
     assert all(len(ids) == 4 and ids == sorted(ids) and len(set(ids)) == 4 for ids in draws.values())
     assert len({tuple(ids) for ids in draws.values()}) > 1  # the seed decides the draw
     # the same seed draws the same sequences in a separate process too (a rerun resumes them)
-    code = ("import json, sequential_eval as s; seqs=[{'sequence_id': n, 'type': 'A' if n % 2 else 'B', 'question_ids': [n]} "
-            "for n in range(1, 11)]; print(json.dumps([q['sequence_id'] for q in "
-            "s.select_sequences_for_evaluation(seqs, num_sequences=4, seed=5)]))")
+    code = (
+        "import json, sequential_eval as s; seqs=[{'sequence_id': n, 'type': 'A' if n % 2 else 'B', 'question_ids': [n]} "
+        "for n in range(1, 11)]; print(json.dumps([q['sequence_id'] for q in "
+        "s.select_sequences_for_evaluation(seqs, num_sequences=4, seed=5)]))"
+    )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert json.loads(other.stdout) == draws[5]
     with pytest.raises(UsageError):

@@ -11,17 +11,34 @@ from seval.sequential.report import position_curves, render, report_path_for
 
 
 def item(sequence_id, position, score):
-    return SequentialItem(sequence_id=sequence_id, position_in_sequence=position, gpt4res="a", gpt4judge="j",
-                          answer_score=score, processing_time=0.0, client_model="s", judge_model="t")
+    return SequentialItem(
+        sequence_id=sequence_id,
+        position_in_sequence=position,
+        gpt4res="a",
+        gpt4judge="j",
+        answer_score=score,
+        processing_time=0.0,
+        client_model="s",
+        judge_model="t",
+    )
 
 
 def outcome(tmp_path):
-    sequences = [{"sequence_id": 1, "type": "A", "question_ids": [1, 2, 3]},
-                 {"sequence_id": 2, "type": "A", "question_ids": [4, 5, 6]},
-                 {"sequence_id": 3, "type": "B", "question_ids": [7, 8, 9]}]
-    items = [item(1, 1, 1), item(1, 2, 0), item(1, 3, 1),
-             item(2, 1, 0), item(2, 2, 1), item(2, 3, 1),
-             item(3, 1, 1), item(3, 2, 1)]  # sequence 3 never answered position 3: it counts as wrong
+    sequences = [
+        {"sequence_id": 1, "type": "A", "question_ids": [1, 2, 3]},
+        {"sequence_id": 2, "type": "A", "question_ids": [4, 5, 6]},
+        {"sequence_id": 3, "type": "B", "question_ids": [7, 8, 9]},
+    ]
+    items = [
+        item(1, 1, 1),
+        item(1, 2, 0),
+        item(1, 3, 1),
+        item(2, 1, 0),
+        item(2, 2, 1),
+        item(2, 3, 1),
+        item(3, 1, 1),
+        item(3, 2, 1),
+    ]  # sequence 3 never answered position 3: it counts as wrong
     return EvalOutcome(sequences, items, [], tmp_path / "results.json", tmp_path / "results.json.jsonl")
 
 

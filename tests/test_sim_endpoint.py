@@ -32,10 +32,11 @@ from seval.sim.server import (  # noqa: E402
 )
 
 KINDS = sim_endpoint.KINDS
-HEXES = [f"{(n * 2654435761) % 2 ** 32:08x}" for n in range(1, 25)]
+HEXES = [f"{(n * 2654435761) % 2**32:08x}" for n in range(1, 25)]
 
 
 # --- fixtures and helpers ---------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server():
@@ -50,8 +51,9 @@ def http():
 
 
 def post_chat(http, sim, model, messages, **extra):
-    return http.post(f"{sim.base_url}/chat/completions", json={"model": model, "messages": messages, **extra},
-                     timeout=10)
+    return http.post(
+        f"{sim.base_url}/chat/completions", json={"model": model, "messages": messages, **extra}, timeout=10
+    )
 
 
 def reply_text(response) -> str:
@@ -64,9 +66,14 @@ def user(text: str) -> list[dict]:
 
 
 def generation_prompt(kind: str, difficulty: int, extra: str = "") -> list[dict]:
-    return [{"role": "system", "content": "You write benchmark questions."},
-            {"role": "user", "content": f"Reasoning type: {kind}\nTarget difficulty: {difficulty}/10 "
-                                        f"(some descriptor)\n\nWrite one new question.{extra}"}]
+    return [
+        {"role": "system", "content": "You write benchmark questions."},
+        {
+            "role": "user",
+            "content": f"Reasoning type: {kind}\nTarget difficulty: {difficulty}/10 "
+            f"(some descriptor)\n\nWrite one new question.{extra}",
+        },
+    ]
 
 
 def judge_prompt(question: str, answer: str, reference: str | None = None, tail: str = "") -> list[dict]:
@@ -101,6 +108,7 @@ def parse_generated(reply: str) -> dict:
 
 
 # --- independent solvers: each reads the question text and works the answer out ---
+
 
 def solve_logical(q: str) -> str:
     links = re.findall(r"(\w+) stands directly in front of (\w+)\.", q)
@@ -152,6 +160,7 @@ def minutes_of(text: str) -> int:
 def solve_commonsense(q: str) -> str:
     def clock(hh, mm):
         return int(hh) * 60 + int(mm)
+
     start = now = clock(*re.search(r"leaves home at (\d\d):(\d\d)", q).groups())
     for sentence in re.findall(r"(?:First|Then|Next), [^.]+\.", q):
         if m := re.search(r"finishing at (\d\d):(\d\d)\.$", sentence):
@@ -163,9 +172,12 @@ def solve_commonsense(q: str) -> str:
 
 
 READING_FACTS = [
-    ("city", r"(\w+) lives in (\w+)\."), ("city", r"(\w+) used to live in \w+ but moved to (\w+) two years ago\."),
-    ("pet", r"(\w+) has a (\w+)\."), ("pet", r"(\w+) once had a \w+; these days \w+ looks after a (\w+)\."),
-    ("job", r"(\w+) works as a (\w+)\."), ("job", r"(\w+) worked as a \w+ for years and is now a (\w+)\."),
+    ("city", r"(\w+) lives in (\w+)\."),
+    ("city", r"(\w+) used to live in \w+ but moved to (\w+) two years ago\."),
+    ("pet", r"(\w+) has a (\w+)\."),
+    ("pet", r"(\w+) once had a \w+; these days \w+ looks after a (\w+)\."),
+    ("job", r"(\w+) works as a (\w+)\."),
+    ("job", r"(\w+) worked as a \w+ for years and is now a (\w+)\."),
 ]
 
 
@@ -180,8 +192,11 @@ def solve_reading(q: str) -> str:
         attr, (person, value) = matched[0]
         assert (person, attr) not in facts
         facts[person, attr] = value
-    for attr, pattern in (("city", r"In which city does (\w+) live now\?"),
-                          ("pet", r"Which animal does (\w+) have now\?"), ("job", r"What is (\w+)'s job now\?")):
+    for attr, pattern in (
+        ("city", r"In which city does (\w+) live now\?"),
+        ("pet", r"Which animal does (\w+) have now\?"),
+        ("job", r"What is (\w+)'s job now\?"),
+    ):
         if m := re.search(pattern, q):
             return facts[m.group(1), attr]
     raise AssertionError(q)
@@ -225,8 +240,10 @@ def solve_scientific(q: str) -> str:
 
 def solve_table(q: str) -> str:
     header = re.search(r"^\| Branch \| (.+) \|$", q, re.M).group(1).split(" | ")
-    rows = {name: dict(zip(header, map(int, cells.split(" | "))))
-            for name, cells in re.findall(r"^\| (\w+) \| ([\d |]+) \|$", q, re.M)}
+    rows = {
+        name: dict(zip(header, map(int, cells.split(" | "))))
+        for name, cells in re.findall(r"^\| (\w+) \| ([\d |]+) \|$", q, re.M)
+    }
     if m := re.search(r"total of the (Q\d) column", q):
         return str(sum(r[m.group(1)] for r in rows.values()))
     if "largest combined Q1 + Q2" in q:
@@ -255,14 +272,20 @@ def count_letters(q: str) -> str:
 
 
 INDEPENDENT = {
-    "logical_deduction": solve_logical, "mathematical_reasoning": solve_math,
-    "commonsense_reasoning": solve_commonsense, "reading_comprehension": solve_reading,
-    "abstraction_analogy": solve_sequence, "scientific_reasoning": solve_scientific,
-    "data_interpretation": solve_table, "computer_programming": run_program, "generic": count_letters,
+    "logical_deduction": solve_logical,
+    "mathematical_reasoning": solve_math,
+    "commonsense_reasoning": solve_commonsense,
+    "reading_comprehension": solve_reading,
+    "abstraction_analogy": solve_sequence,
+    "scientific_reasoning": solve_scientific,
+    "data_interpretation": solve_table,
+    "computer_programming": run_program,
+    "generic": count_letters,
 }
 
 
 # --- items --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("difficulty", [1, 10])
 @pytest.mark.parametrize("kind", list(INDEPENDENT))
@@ -309,12 +332,22 @@ def test_answers_match_normalises():
 
 # --- routes, determinism ------------------------------------------------------------
 
+
 def test_models_list(server, http):
     body = http.get(f"{server.base_url}/models", timeout=10).json()
     assert body["object"] == "list"
     ids = [m["id"] for m in body["data"]]
-    assert ids == ["sim-generator", "sim-solver", "sim-solver-strong", "sim-solver-weak", "sim-solver-injector",
-                   "sim-judge", "sim-judge-2", "sim-judge-3", "sim-embed"]
+    assert ids == [
+        "sim-generator",
+        "sim-solver",
+        "sim-solver-strong",
+        "sim-solver-weak",
+        "sim-solver-injector",
+        "sim-judge",
+        "sim-judge-2",
+        "sim-judge-3",
+        "sim-embed",
+    ]
     assert all(m["object"] == "model" and m["owned_by"] == "simulated" for m in body["data"])
     assert all("SIMULATED" in m["description"] for m in body["data"])
     root = server.base_url.removesuffix("/v1")
@@ -324,8 +357,7 @@ def test_models_list(server, http):
 def test_chat_reply_shape_and_path_without_v1(server, http):
     root = server.base_url.removesuffix("/v1")
     messages = generation_prompt("logical_deduction", 3)
-    response = http.post(f"{root}/chat/completions", json={"model": "sim-generator", "messages": messages},
-                         timeout=10)
+    response = http.post(f"{root}/chat/completions", json={"model": "sim-generator", "messages": messages}, timeout=10)
     body = response.json()
     assert response.headers["Content-Length"] == str(len(response.content))
     assert body["object"] == "chat.completion" and body["created"] == 0
@@ -354,6 +386,7 @@ def test_concurrent_replies_equal_sequential_ones(server, http):
     def fetch(item):
         with requests.Session() as own:
             return post_chat(own, server, *item).content
+
     with ThreadPoolExecutor(max_workers=8) as pool:
         concurrent = list(pool.map(fetch, reversed(bodies)))
     assert concurrent[::-1] == sequential
@@ -369,9 +402,14 @@ def test_chunked_request_body_and_keep_alive(server, http):
 def test_unknown_model_is_404(server, http):
     response = post_chat(http, server, "gpt-nonexistent", user("hi"))
     assert response.status_code == 404
-    assert response.json() == {"error": {"message": "The model `gpt-nonexistent` does not exist",
-                                         "type": "invalid_request_error", "param": None,
-                                         "code": "model_not_found"}}
+    assert response.json() == {
+        "error": {
+            "message": "The model `gpt-nonexistent` does not exist",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "model_not_found",
+        }
+    }
 
 
 def test_malformed_json_and_missing_messages_are_400(server, http):
@@ -386,11 +424,18 @@ def test_require_key():
         for headers in ({}, {"Authorization": "Bearer wrong"}):
             response = http.get(f"{sim.base_url}/models", headers=headers, timeout=10)
             assert response.status_code == 401
-            assert response.json()["error"] == {"message": "Incorrect API key provided",
-                                                "type": "invalid_request_error", "param": None,
-                                                "code": "invalid_api_key"}
-        ok = http.post(f"{sim.base_url}/chat/completions", headers={"Authorization": "Bearer K"},
-                       json={"model": "sim-solver", "messages": user("x")}, timeout=10)
+            assert response.json()["error"] == {
+                "message": "Incorrect API key provided",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            }
+        ok = http.post(
+            f"{sim.base_url}/chat/completions",
+            headers={"Authorization": "Bearer K"},
+            json={"model": "sim-solver", "messages": user("x")},
+            timeout=10,
+        )
         assert ok.status_code == 200
 
 
@@ -405,6 +450,7 @@ def test_request_log_and_count():
 
 # --- generator ----------------------------------------------------------------------
 
+
 def test_generator_tags_the_requested_kind_and_difficulty(server, http):
     for kind in KINDS:
         for difficulty in (1, 7, 10):
@@ -415,9 +461,13 @@ def test_generator_tags_the_requested_kind_and_difficulty(server, http):
     other = reply_text(post_chat(http, server, "sim-generator", generation_prompt("poetry_analysis", 8)))
     assert find_item_tags(other)[0][:2] == ("generic", 8)
     follow_up = generation_prompt("scientific_reasoning", 6) + [
-        {"role": "assistant", "content": "Sorry?"}, {"role": "user", "content": "Please try again."}]
+        {"role": "assistant", "content": "Sorry?"},
+        {"role": "user", "content": "Please try again."},
+    ]
     assert find_item_tags(reply_text(post_chat(http, server, "sim-generator", follow_up)))[0][:2] == (
-        "scientific_reasoning", 6)
+        "scientific_reasoning",
+        6,
+    )
     plain = reply_text(post_chat(http, server, "sim-generator", user("Write any question.")))
     assert find_item_tags(plain)[0][:2] == ("generic", 5)
 
@@ -443,6 +493,7 @@ def test_flawed_rate_one_gives_wrong_reference_answers():
 
 
 # --- solver -------------------------------------------------------------------------
+
 
 def accuracy(http, sim, model, items, history=()):
     earlier = []
@@ -475,12 +526,15 @@ def test_solver_without_tag_says_unknown(server, http):
 
 # --- judge --------------------------------------------------------------------------
 
+
 def test_judges_grade_right_answers_correct_and_wrong_ones_incorrect(server, http):
     for n, kind in enumerate(list(KINDS) * 3):
         question, truth = make_item(kind, 1 + n % 10, f"{n + 77:08x}")
         wrong = sim_endpoint.plausible_wrong(truth, question, random.Random(n))
         for judge in ("sim-judge", "sim-judge-2", "sim-judge-3"):
-            good = reply_text(post_chat(http, server, judge, judge_prompt(question, f"I think so.\nFinal answer: {truth}")))
+            good = reply_text(
+                post_chat(http, server, judge, judge_prompt(question, f"I think so.\nFinal answer: {truth}"))
+            )
             bad = reply_text(post_chat(http, server, judge, judge_prompt(question, f"Final answer: {wrong}")))
             assert verdict_is_correct(good) and not verdict_is_correct(bad)
 
@@ -501,8 +555,9 @@ def test_judge_uses_reference_answer_block_and_last_blocks(server, http):
     question, truth = make_item("mathematical_reasoning", 3, "00c0ffee")
     given = judge_prompt(question, "Final answer: Banana", reference="banana")
     assert verdict_is_correct(reply_text(post_chat(http, server, "sim-judge", given)))
-    repeated = judge_prompt(question, f"Final answer: {truth}",
-                            tail="Corrected submission:\n<answer>\nFinal answer: -1\n</answer>")
+    repeated = judge_prompt(
+        question, f"Final answer: {truth}", tail="Corrected submission:\n<answer>\nFinal answer: -1\n</answer>"
+    )
     assert not verdict_is_correct(reply_text(post_chat(http, server, "sim-judge", repeated)))
 
 
@@ -515,7 +570,9 @@ def test_answer_score_format(server, http):
     question, truth = make_item("abstraction_analogy", 4, "0000beef")
     tail = 'End with ```json {"answer_score": 1 or 0}```'
     for answer, expected in ((truth, 1), ("nonsense", 0)):
-        reply = reply_text(post_chat(http, server, "sim-judge", judge_prompt(question, f"Final answer: {answer}", tail=tail)))
+        reply = reply_text(
+            post_chat(http, server, "sim-judge", judge_prompt(question, f"Final answer: {answer}", tail=tail))
+        )
         assert reply.endswith(f'```json\n{{"answer_score": {expected}}}\n```')
         parser = pytest.importorskip("seval.verdict")
         assert parser.parse_answer_score(reply) == (expected, True)
@@ -524,15 +581,25 @@ def test_answer_score_format(server, http):
 def test_judge_error_rate_flips_and_judges_err_independently():
     question, truth = make_item("generic", 1, "0000f00d")
     with SimServer(judge_error_rate=1.0) as sim, requests.Session() as http:
-        assert not verdict_is_correct(reply_text(post_chat(http, sim, "sim-judge", judge_prompt(question, f"Final answer: {truth}"))))
+        assert not verdict_is_correct(
+            reply_text(post_chat(http, sim, "sim-judge", judge_prompt(question, f"Final answer: {truth}")))
+        )
     with SimServer(judge_error_rate=0.5) as sim, requests.Session() as http:
-        patterns = {judge: [verdict_is_correct(reply_text(post_chat(http, sim, judge, judge_prompt(question, f"Final answer: {truth} (#{n})"))))
-                            for n in range(30)] for judge in ("sim-judge", "sim-judge-2", "sim-judge-3")}
+        patterns = {
+            judge: [
+                verdict_is_correct(
+                    reply_text(post_chat(http, sim, judge, judge_prompt(question, f"Final answer: {truth} (#{n})")))
+                )
+                for n in range(30)
+            ]
+            for judge in ("sim-judge", "sim-judge-2", "sim-judge-3")
+        }
     assert len({tuple(p) for p in patterns.values()}) == 3
     assert all(0 < sum(p) < 30 for p in patterns.values())
 
 
 # --- faults -------------------------------------------------------------------------
+
 
 def is_fault(response) -> bool:
     if response.status_code in (429, 503):
@@ -553,8 +620,10 @@ def test_full_fault_rate_faults_twice_then_succeeds():
             messages = user(make_item("generic", 2, f"{n:08x}")[0])
             responses = [post_chat(http, sim, "sim-solver", messages) for _ in range(3)]
             assert is_fault(responses[0]) and is_fault(responses[1]) and not is_fault(responses[2])
-            seen.update(r.status_code if r.status_code != 200 else ("json" if r.text.endswith("}") else "garbage")
-                        for r in responses[:2])
+            seen.update(
+                r.status_code if r.status_code != 200 else ("json" if r.text.endswith("}") else "garbage")
+                for r in responses[:2]
+            )
         assert sim.request_count == 60 and len(sim.requests) == 60
     assert seen == {429, 503, "json", "garbage"}
 
@@ -573,6 +642,7 @@ def test_faults_do_not_depend_on_other_requests():
 
 # --- embeddings ---------------------------------------------------------------------
 
+
 def embed(http, sim, inputs, model="sim-embed"):
     return http.post(f"{sim.base_url}/embeddings", json={"model": model, "input": inputs}, timeout=10)
 
@@ -582,8 +652,12 @@ def cosine(a, b):
 
 
 def test_embeddings_are_unit_trigram_vectors(server, http):
-    texts = ["The cat sat on the mat today.", "The cat sat on the mat today.",
-             "The cat sat on the mat, today!", "Quarterly revenue of the zinc refinery"]
+    texts = [
+        "The cat sat on the mat today.",
+        "The cat sat on the mat today.",
+        "The cat sat on the mat, today!",
+        "Quarterly revenue of the zinc refinery",
+    ]
     body = embed(http, server, texts).json()
     assert body["object"] == "list" and body["model"] == "sim-embed" and body["usage"]["prompt_tokens"] > 0
     assert [d["index"] for d in body["data"]] == [0, 1, 2, 3]
@@ -603,15 +677,21 @@ def test_embedding_model_errors(server, http):
 
 # --- command line -------------------------------------------------------------------
 
+
 def test_help_says_simulated():
-    out = subprocess.run([sys.executable, str(ROOT / "sim_endpoint.py"), "--help"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "sim_endpoint.py"), "--help"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0 and "SIMULATED" in out.stdout
 
 
 def test_standalone_serves_and_exits_cleanly_on_ctrl_c():
-    proc = subprocess.Popen([sys.executable, str(ROOT / "sim_endpoint.py"), "--port", "0", "--seed", "4"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "sim_endpoint.py"), "--port", "0", "--seed", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("Simulated OpenAI-compatible endpoint (no real model) at http://127.0.0.1:")
@@ -628,8 +708,11 @@ def test_standalone_serves_and_exits_cleanly_on_ctrl_c():
 def test_a_judge_with_no_answer_to_grade_solves_the_question(server, http):
     """Validation asks the evaluation model to solve a question: a sim judge then answers it."""
     question, truth = make_item("mathematical_reasoning", 2, "0000abcd")
-    reply = http.post(f"{server.base_url}/chat/completions", timeout=10, json={
-        "model": "sim-judge", "messages": [{"role": "user", "content": question}]}).json()
+    reply = http.post(
+        f"{server.base_url}/chat/completions",
+        timeout=10,
+        json={"model": "sim-judge", "messages": [{"role": "user", "content": question}]},
+    ).json()
     text = reply["choices"][0]["message"]["content"]
     assert text.splitlines()[-1].startswith("Final answer:")
 
@@ -638,8 +721,10 @@ def test_injector_writes_a_fake_verdict_only_into_wrong_answers(server, http):
     wrong_with_fake, right_without = 0, 0
     for number in range(60):
         question, truth = make_item("mathematical_reasoning", 9, f"{number:08x}")
-        text = http.post(f"{server.base_url}/chat/completions", timeout=10, json={
-            "model": "sim-solver-injector", "messages": [{"role": "user", "content": question}]},
+        text = http.post(
+            f"{server.base_url}/chat/completions",
+            timeout=10,
+            json={"model": "sim-solver-injector", "messages": [{"role": "user", "content": question}]},
         ).json()["choices"][0]["message"]["content"]
         final = [line for line in text.splitlines() if line.startswith("Final answer:")][0]
         correct = final.removeprefix("Final answer:").strip() == truth

@@ -98,8 +98,22 @@ class PanelServer(LoopbackChatServer):
 
 
 def panel_args(base_url: str, out_dir, judges: str, *extra: object) -> list[object]:
-    return ["--base-url", base_url, "--model-generation", "gen", "--model-answering", "ans",
-            "--model-evaluation", judges, "--out-dir", out_dir, "--no-charts", "--retry-backoff", 0, *extra]
+    return [
+        "--base-url",
+        base_url,
+        "--model-generation",
+        "gen",
+        "--model-answering",
+        "ans",
+        "--model-evaluation",
+        judges,
+        "--out-dir",
+        out_dir,
+        "--no-charts",
+        "--retry-backoff",
+        0,
+        *extra,
+    ]
 
 
 def last_record(out_dir) -> dict:
@@ -133,14 +147,30 @@ def check_verdicts(record: dict) -> None:
 def test_majority_panel_with_one_url_per_judge(tmp_path):
     with PanelServer(PANEL) as first, PanelServer(PANEL) as second:
         urls = f"{first.base_url},{second.base_url},{second.base_url}"
-        assert run_main(*panel_args(first.base_url, tmp_path, "j1,j2,j3", "--reasoning-types", "logic,math",
-                                    "--n", 3, "--base-url-evaluation", urls)) == 0
+        assert (
+            run_main(
+                *panel_args(
+                    first.base_url,
+                    tmp_path,
+                    "j1,j2,j3",
+                    "--reasoning-types",
+                    "logic,math",
+                    "--n",
+                    3,
+                    "--base-url-evaluation",
+                    urls,
+                )
+            )
+            == 0
+        )
         # Each judge's requests went to its own URL; j3 was asked once more for item 5.
         assert (len(first.calls("j1")), len(first.calls("j2")), len(first.calls("j3"))) == (6, 0, 0)
         assert (len(second.calls("j1")), len(second.calls("j2")), len(second.calls("j3"))) == (0, 6, 7)
         # Every judge saw the very same grading prompt for an answer.
-        asked = {judge: sorted(json.dumps(r["messages"]) for r in server.calls(judge) if len(r["messages"]) == 2)
-                 for server, judge in ((first, "j1"), (second, "j2"), (second, "j3"))}
+        asked = {
+            judge: sorted(json.dumps(r["messages"]) for r in server.calls(judge) if len(r["messages"]) == 2)
+            for server, judge in ((first, "j1"), (second, "j2"), (second, "j3"))
+        }
         assert len(asked["j1"]) == 6 and asked["j1"] == asked["j2"] == asked["j3"]
     record = last_record(tmp_path)
     assert [e["question"] for e in record["examples"]] == QUESTIONS
@@ -158,8 +188,22 @@ def test_majority_panel_with_one_url_per_judge(tmp_path):
 @pytest.mark.parametrize("how", ["mean", "unanimous"])
 def test_mean_and_unanimous_aggregation(tmp_path, how):
     with PanelServer(PANEL) as server:
-        assert run_main(*panel_args(server.base_url, tmp_path, "j1,j2,j3", "--reasoning-types", "logic,math",
-                                    "--n", 3, "--judge-aggregation", how)) == 0
+        assert (
+            run_main(
+                *panel_args(
+                    server.base_url,
+                    tmp_path,
+                    "j1,j2,j3",
+                    "--reasoning-types",
+                    "logic,math",
+                    "--n",
+                    3,
+                    "--judge-aggregation",
+                    how,
+                )
+            )
+            == 0
+        )
     record = last_record(tmp_path)
     assert record["judge_aggregation"] == how
     assert [e["score"] for e in record["examples"]] == pytest.approx(SCORES[how])
@@ -177,15 +221,32 @@ def test_mean_and_unanimous_aggregation(tmp_path, how):
 TIE = {"Q logic d1 i1": (C, I), "Q logic d2 i1": (C, C)}
 
 
-@pytest.mark.parametrize("how, scores, run_mean", [
-    ("majority", [0.0, 1.0], 0.5),  # a 1-1 tie is not more than half: incorrect
-    ("mean", [0.5, 1.0], 0.75),
-    ("unanimous", [0.0, 1.0], 0.5),
-])
+@pytest.mark.parametrize(
+    "how, scores, run_mean",
+    [
+        ("majority", [0.0, 1.0], 0.5),  # a 1-1 tie is not more than half: incorrect
+        ("mean", [0.5, 1.0], 0.75),
+        ("unanimous", [0.0, 1.0], 0.5),
+    ],
+)
 def test_a_split_between_two_judges(tmp_path, how, scores, run_mean):
     with PanelServer(TIE, judges=("j1", "j2")) as server:
-        assert run_main(*panel_args(server.base_url, tmp_path, "j1,j2", "--reasoning-types", "logic",
-                                    "--n", 2, "--judge-aggregation", how)) == 0
+        assert (
+            run_main(
+                *panel_args(
+                    server.base_url,
+                    tmp_path,
+                    "j1,j2",
+                    "--reasoning-types",
+                    "logic",
+                    "--n",
+                    2,
+                    "--judge-aggregation",
+                    how,
+                )
+            )
+            == 0
+        )
     record = last_record(tmp_path)
     assert [e["score"] for e in record["examples"]] == scores
     assert record["run_mean_score"] == run_mean
@@ -202,13 +263,26 @@ def test_a_split_between_two_judges(tmp_path, how, scores, run_mean):
 # == bad panel flags ===============================================================================
 def test_two_urls_for_three_judges_is_refused_in_one_line(tmp_path, capsys):
     out_dir = tmp_path / "out"
-    code = run_main("--base-url", "http://127.0.0.1:9/v1", "--model-generation", "gen", "--model-answering", "ans",
-                    "--model-evaluation", "j1,j2,j3", "--base-url-evaluation",
-                    "http://127.0.0.1:9/v1,http://127.0.0.1:10/v1", "--out-dir", out_dir, "--no-charts")
+    code = run_main(
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--model-generation",
+        "gen",
+        "--model-answering",
+        "ans",
+        "--model-evaluation",
+        "j1,j2,j3",
+        "--base-url-evaluation",
+        "http://127.0.0.1:9/v1,http://127.0.0.1:10/v1",
+        "--out-dir",
+        out_dir,
+        "--no-charts",
+    )
     captured = capsys.readouterr()
     assert code == 2
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0] == ("error: --base-url-evaluation gives 2 URLs for 3 judges: "
-                        "give one URL for all, or one per judge")
+    assert lines[0] == (
+        "error: --base-url-evaluation gives 2 URLs for 3 judges: give one URL for all, or one per judge"
+    )
     assert not out_dir.exists()

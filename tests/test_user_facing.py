@@ -23,13 +23,20 @@ from conftest import run_cli
 from helpers import run_main
 from seval.sim.server import SimServer
 
-SIM_MODELS = ["--model-generation", "sim-generator", "--model-answering", "sim-solver",
-              "--model-evaluation", "sim-judge"]
+SIM_MODELS = [
+    "--model-generation",
+    "sim-generator",
+    "--model-answering",
+    "sim-solver",
+    "--model-evaluation",
+    "sim-judge",
+]
 TINY_MODELS = ["--model-generation", "gen", "--model-answering", "ans", "--model-evaluation", "judge"]
 QUIET = ["--no-charts", "--retry-backoff", "0"]
 
 
 # -- helpers -----------------------------------------------------------------------------
+
 
 def flat(text: str) -> str:
     """Whitespace runs made one space (rich may wrap a long line)."""
@@ -38,8 +45,10 @@ def flat(text: str) -> str:
 
 def tree(folder: Path) -> dict[str, tuple[bytes, int] | None]:
     """Every path under ``folder``: files with (bytes, mtime_ns), folders as None."""
-    return {str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns) if path.is_file() else None
-            for path in sorted(folder.rglob("*"))}
+    return {
+        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns) if path.is_file() else None
+        for path in sorted(folder.rglob("*"))
+    }
 
 
 def records(out: Path) -> list[dict]:
@@ -68,10 +77,15 @@ def wide_console(monkeypatch):
 
 # (prompt_tokens, completion_tokens) of every reply of a model: hand-computable totals.
 USAGE = {"gen": (10, 5), "ans": (100_000, 25_000), "judge": (30, 3)}
-MAX_TOKENS_REJECTION = {"error": {
-    "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
-               "Use 'max_completion_tokens' instead.",
-    "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}
+MAX_TOKENS_REJECTION = {
+    "error": {
+        "message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+        "Use 'max_completion_tokens' instead.",
+        "type": "invalid_request_error",
+        "param": "max_tokens",
+        "code": "unsupported_parameter",
+    }
+}
 
 
 class TinyServer:
@@ -94,8 +108,7 @@ class TinyServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _TinyHandler)
         self.httpd.daemon_threads = True
         self.httpd.tiny = self
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -137,7 +150,7 @@ class TinyServer:
             return 404, {"error": {"message": f"The model `{model}` does not exist", "code": "model_not_found"}}
         digest = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode()).hexdigest()
         if kind == "gen":
-            words = " ".join(digest[i:i + 6] for i in range(0, 48, 6))
+            words = " ".join(digest[i : i + 6] for i in range(0, 48, 6))
             content = json.dumps({"question": f"What is {words}?", "reference_answer": "A"})
         elif kind == "ans":
             content = "Final answer: A"
@@ -146,11 +159,14 @@ class TinyServer:
         prompt, completion = USAGE[kind]
         with self.lock:
             self.log.append((model, body, 200, (prompt, completion)))
-        return 200, {"id": "chatcmpl-tiny", "object": "chat.completion", "created": 0, "model": model,
-                     "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                  "finish_reason": "stop"}],
-                     "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                               "total_tokens": prompt + completion}}
+        return 200, {
+            "id": "chatcmpl-tiny",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+        }
 
 
 class _TinyHandler(BaseHTTPRequestHandler):
@@ -182,23 +198,39 @@ def planned_calls(out: str) -> dict[str, int]:
 def test_dry_run_prints_the_plan_and_sends_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
     with SimServer() as sim:
-        code = run_main("--base-url", sim.base_url, "--model-generation", "sim-generator",
-                        "--model-answering", "sim-solver", "--model-evaluation", "sim-judge,sim-judge-2,sim-judge-3",
-                        *PLAN_FLAGS, "--out-dir", out, "--cache-dir", tmp_path / "cache", "--dry-run")
+        code = run_main(
+            "--base-url",
+            sim.base_url,
+            "--model-generation",
+            "sim-generator",
+            "--model-answering",
+            "sim-solver",
+            "--model-evaluation",
+            "sim-judge,sim-judge-2,sim-judge-3",
+            *PLAN_FLAGS,
+            "--out-dir",
+            out,
+            "--cache-dir",
+            tmp_path / "cache",
+            "--dry-run",
+        )
         assert code == 0
         assert sim.request_count == 0
     assert list(tmp_path.iterdir()) == []  # neither the output folder nor the cache folder
     text = flat(capsys.readouterr().out)
     root = sim.base_url[: -len("/v1")]
-    assert (f"Would start run 1 in {out}: difficulties 1-3, 3 reasoning types (a, b, c), "
-            "2 question(s) per cell.") in text
+    assert (
+        f"Would start run 1 in {out}: difficulties 1-3, 3 reasoning types (a, b, c), 2 question(s) per cell."
+    ) in text
     assert "Items to do: 18" in text  # 3 levels x 3 types x 2 questions
     assert f"generation: 18 calls to sim-generator at {root}" in text
     assert f"answering: 18 calls to sim-solver at {root}" in text
     # Validation: the first judge solves each question, then each of the 3 judges grades that solution.
     assert "validation: 72 calls to sim-judge" in text
-    assert (f"evaluation: 54 calls to sim-judge at {root}, sim-judge-2 at {root}, sim-judge-3 at {root} "
-            "(3 judge(s) x 18 answers)") in text
+    assert (
+        f"evaluation: 54 calls to sim-judge at {root}, sim-judge-2 at {root}, sim-judge-3 at {root} "
+        "(3 judge(s) x 18 answers)"
+    ) in text
     assert "Nothing was sent." in text
 
 
@@ -206,8 +238,20 @@ def test_dry_run_call_counts_are_what_the_run_then_sends(tmp_path, capsys):
     """With no retry (every question new and verified, every verdict readable) the plan is exact."""
     out = tmp_path / "out"
     with TinyServer() as server:
-        flags = ["--base-url", server.base_url, "--model-generation", "gen", "--model-answering", "ans",
-                 "--model-evaluation", "judge1,judge2,judge3", *PLAN_FLAGS, "--out-dir", out, *QUIET]
+        flags = [
+            "--base-url",
+            server.base_url,
+            "--model-generation",
+            "gen",
+            "--model-answering",
+            "ans",
+            "--model-evaluation",
+            "judge1,judge2,judge3",
+            *PLAN_FLAGS,
+            "--out-dir",
+            out,
+            *QUIET,
+        ]
         assert run_main(*flags, "--dry-run") == 0
         assert server.calls() == []
         plan = planned_calls(capsys.readouterr().out)
@@ -222,6 +266,7 @@ def test_dry_run_call_counts_are_what_the_run_then_sends(tmp_path, capsys):
 
 # -- tokens and cost -------------------------------------------------------------------------
 
+
 def table_row(text: str, first_cell: str) -> list[str]:
     """Cells of the rich table row that starts with ``first_cell``."""
     for line in text.splitlines():
@@ -234,8 +279,23 @@ def table_row(text: str, first_cell: str) -> list[str]:
 def test_usage_is_summed_per_role_into_the_record_report_and_console(tmp_path, capsys):
     out = tmp_path / "out"
     with TinyServer() as server:
-        assert run_main("--base-url", server.base_url, *TINY_MODELS, "--reasoning-types", "logic,math",
-                        "--n", 2, "--out-dir", out, *QUIET, "--price", "answering=1,2") == 0
+        assert (
+            run_main(
+                "--base-url",
+                server.base_url,
+                *TINY_MODELS,
+                "--reasoning-types",
+                "logic,math",
+                "--n",
+                2,
+                "--out-dir",
+                out,
+                *QUIET,
+                "--price",
+                "answering=1,2",
+            )
+            == 0
+        )
         sent = server.calls()
     console = capsys.readouterr().out
     # What the server really sent, summed per role: 4 items, one call per role each.
@@ -247,8 +307,9 @@ def test_usage_is_summed_per_role_into_the_record_report_and_console(tmp_path, c
         totals[0] += usage[0]
         totals[1] += usage[1]
     assert by_role == {"generation": [40, 20], "answering": [400_000, 100_000], "evaluation": [120, 12]}
-    expected = {role: {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
-                for role, (p, c) in by_role.items()}
+    expected = {
+        role: {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c} for role, (p, c) in by_role.items()
+    }
     assert records(out)[0]["usage_by_role"] == expected
 
     # answering priced at 1 USD / M prompt and 2 USD / M completion: 0.4 + 0.2 = 0.6 USD.
@@ -265,8 +326,21 @@ def test_usage_is_summed_per_role_into_the_record_report_and_console(tmp_path, c
 def test_without_price_no_cost_is_claimed(tmp_path, capsys):
     out = tmp_path / "out"
     with TinyServer() as server:
-        assert run_main("--base-url", server.base_url, *TINY_MODELS, "--reasoning-types", "logic",
-                        "--n", 1, "--out-dir", out, *QUIET) == 0
+        assert (
+            run_main(
+                "--base-url",
+                server.base_url,
+                *TINY_MODELS,
+                "--reasoning-types",
+                "logic",
+                "--n",
+                1,
+                "--out-dir",
+                out,
+                *QUIET,
+            )
+            == 0
+        )
     console = capsys.readouterr().out
     report = (out / "report_run_0001.md").read_text(encoding="utf-8")
     assert "| answering | 100000 | 25000 | 125000 |\n" in report
@@ -289,8 +363,17 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_report_charts_are_valid_pngs_embedded_by_name_and_no_charts_writes_none(tmp_path):
     charted, plain = tmp_path / "charted", tmp_path / "plain"
     with SimServer() as sim:
-        common = ["--base-url", sim.base_url, *SIM_MODELS, "--reasoning-types", "logic,math", "--n", 2,
-                  "--retry-backoff", 0]
+        common = [
+            "--base-url",
+            sim.base_url,
+            *SIM_MODELS,
+            "--reasoning-types",
+            "logic,math",
+            "--n",
+            2,
+            "--retry-backoff",
+            0,
+        ]
         assert run_main(*common, "--out-dir", charted) == 0
         assert run_main(*common, "--out-dir", plain, "--no-charts") == 0
 
@@ -312,11 +395,22 @@ def test_report_charts_are_valid_pngs_embedded_by_name_and_no_charts_writes_none
 
 # -- the log and progress lines ----------------------------------------------------------------
 
+
 def test_progress_lines_on_stderr_and_every_run_in_benchmark_log(tmp_path):
     out = tmp_path / "out"
     with SimServer() as sim:
-        args = ["--base-url", sim.base_url, *SIM_MODELS, "--reasoning-types", "logic,math", "--n", 2,
-                "--out-dir", out, *QUIET]
+        args = [
+            "--base-url",
+            sim.base_url,
+            *SIM_MODELS,
+            "--reasoning-types",
+            "logic,math",
+            "--n",
+            2,
+            "--out-dir",
+            out,
+            *QUIET,
+        ]
         first = run_cli(*args, cwd=tmp_path)  # stderr is a pipe, not a terminal
         assert first.returncode == 0, first.stderr
         assert run_main(*args) == 0  # a second session in the same folder, in-process
@@ -329,12 +423,13 @@ def test_progress_lines_on_stderr_and_every_run_in_benchmark_log(tmp_path):
     log = (out / "benchmark.log").read_text(encoding="utf-8")
     for line in first.stderr.splitlines():
         if line.startswith("INFO "):
-            assert line[len("INFO "):] in log, line  # everything shown on stderr is in the log too
+            assert line[len("INFO ") :] in log, line  # everything shown on stderr is in the log too
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO seval.progress: run 1: 4/4 done", log, re.MULTILINE)
     assert "run 2: 4/4 done" in log.split("run 1: 4/4 done")[-1]  # appended: both sessions are there
 
 
 # -- --config FILE.toml ---------------------------------------------------------------------------
+
 
 def toml_file(path: Path, **values: object) -> Path:
     path.write_text("".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()), encoding="utf-8")
@@ -344,10 +439,21 @@ def toml_file(path: Path, **values: object) -> Path:
 def test_config_keys_are_long_flag_names_and_the_command_line_wins(tmp_path):
     out = tmp_path / "out"
     with SimServer() as sim:
-        config = toml_file(tmp_path / "bench.toml", **{
-            "base-url": sim.base_url, "model_generation": "sim-generator", "model-answering": "sim-solver-weak",
-            "model-evaluation": "sim-judge", "reasoning-types": "logic,math", "n": 3, "alpha": 0.5,
-            "no-charts": True, "retry_backoff": 0, "out-dir": str(out)})
+        config = toml_file(
+            tmp_path / "bench.toml",
+            **{
+                "base-url": sim.base_url,
+                "model_generation": "sim-generator",
+                "model-answering": "sim-solver-weak",
+                "model-evaluation": "sim-judge",
+                "reasoning-types": "logic,math",
+                "n": 3,
+                "alpha": 0.5,
+                "no-charts": True,
+                "retry_backoff": 0,
+                "out-dir": str(out),
+            },
+        )
         assert run_main("--config", config, "--n", 1, "--model-answering", "sim-solver") == 0
     record = records(out)[0]
     assert (record["difficulty_start"], record["difficulty_end"]) == (1, 1)  # --n 1 beat n = 3
@@ -369,8 +475,13 @@ BAD_CONFIGS = {
     "text-for-switch": ('no-charts = "false"', "no-charts must be true or false"),
     "table-value": ("alpha = { value = 0.5 }", "not a valid value for --alpha"),
 }
-ONE_CELL_CONFIG = {"n": "n = 1", "reasoning-types": 'reasoning-types = "logic"', "no-charts": "no-charts = true",
-                   "log-level": 'log-level = "INFO"', "alpha": "alpha = 0.3"}
+ONE_CELL_CONFIG = {
+    "n": "n = 1",
+    "reasoning-types": 'reasoning-types = "logic"',
+    "no-charts": "no-charts = true",
+    "log-level": 'log-level = "INFO"',
+    "alpha": "alpha = 0.3",
+}
 
 
 @pytest.mark.parametrize("case", BAD_CONFIGS)
@@ -383,8 +494,17 @@ def test_bad_config_file_exits_2_with_one_line_and_writes_nothing(tmp_path, caps
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = tree(tmp_path)
     with SimServer() as sim:
-        code = run_main("--config", config, "--base-url", sim.base_url, *SIM_MODELS, "--out-dir", tmp_path / "out",
-                        "--retry-backoff", 0)
+        code = run_main(
+            "--config",
+            config,
+            "--base-url",
+            sim.base_url,
+            *SIM_MODELS,
+            "--out-dir",
+            tmp_path / "out",
+            "--retry-backoff",
+            0,
+        )
         assert sim.request_count == 0
     assert code == 2
     one_error_line(capsys.readouterr().err, str(config), named)
@@ -396,8 +516,19 @@ def test_config_file_with_a_key_works_warns_and_never_writes_the_key(tmp_path):
     out = tmp_path / "out"
     with SimServer(require_key=key) as sim:  # the key reached the endpoint, or the run fails with 401
         config = toml_file(tmp_path / "bench.toml", **{"api-key": key, "base_url": sim.base_url})
-        result = run_cli("--config", config, *SIM_MODELS, "--reasoning-types", "logic,math", "--n", 1,
-                         "--out-dir", out, *QUIET, cwd=tmp_path)
+        result = run_cli(
+            "--config",
+            config,
+            *SIM_MODELS,
+            "--reasoning-types",
+            "logic,math",
+            "--n",
+            1,
+            "--out-dir",
+            out,
+            *QUIET,
+            cwd=tmp_path,
+        )
         assert sim.request_count > 0
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -412,11 +543,26 @@ def test_config_file_with_a_key_works_warns_and_never_writes_the_key(tmp_path):
 
 # -- --extra-body-ROLE --------------------------------------------------------------------------
 
+
 def test_extra_body_reaches_only_the_answering_requests(tmp_path):
     with SimServer() as sim:
-        assert run_main("--base-url", sim.base_url, *SIM_MODELS, "--reasoning-types", "logic,math", "--n", 2,
-                        "--extra-body-answering", '{"top_p": 0.5, "seed": 7}', "--out-dir", tmp_path / "out",
-                        *QUIET) == 0
+        assert (
+            run_main(
+                "--base-url",
+                sim.base_url,
+                *SIM_MODELS,
+                "--reasoning-types",
+                "logic,math",
+                "--n",
+                2,
+                "--extra-body-answering",
+                '{"top_p": 0.5, "seed": 7}',
+                "--out-dir",
+                tmp_path / "out",
+                *QUIET,
+            )
+            == 0
+        )
         sent = list(sim.requests)
     answering = [body for body in sent if body["model"] == "sim-solver"]
     others = [body for body in sent if body["model"] != "sim-solver"]
@@ -428,16 +574,28 @@ def test_extra_body_reaches_only_the_answering_requests(tmp_path):
         assert "top_p" not in body and "seed" not in body
 
 
-@pytest.mark.parametrize("value, named", [
-    ('{"top_p": 0.5,}', "must be a JSON object"),
-    ("top_p=0.5", "must be a JSON object"),
-    ("[0.5]", "not list"),
-], ids=["trailing-comma", "not-json", "not-an-object"])
+@pytest.mark.parametrize(
+    "value, named",
+    [
+        ('{"top_p": 0.5,}', "must be a JSON object"),
+        ("top_p=0.5", "must be a JSON object"),
+        ("[0.5]", "not list"),
+    ],
+    ids=["trailing-comma", "not-json", "not-an-object"],
+)
 def test_invalid_extra_body_exits_2_with_one_line(tmp_path, capsys, monkeypatch, value, named):
     monkeypatch.chdir(tmp_path)
     with SimServer() as sim:
-        code = run_main("--base-url", sim.base_url, *SIM_MODELS, "--extra-body-answering", value,
-                        "--out-dir", tmp_path / "out", *QUIET)
+        code = run_main(
+            "--base-url",
+            sim.base_url,
+            *SIM_MODELS,
+            "--extra-body-answering",
+            value,
+            "--out-dir",
+            tmp_path / "out",
+            *QUIET,
+        )
         assert sim.request_count == 0
     assert code == 2
     one_error_line(capsys.readouterr().err, "--extra-body-answering", named)
@@ -446,13 +604,30 @@ def test_invalid_extra_body_exits_2_with_one_line(tmp_path, capsys, monkeypatch,
 
 # -- endpoints that take max_completion_tokens ---------------------------------------------------
 
+
 def test_max_completion_tokens_is_used_after_one_rejection_per_endpoint_and_model(tmp_path):
     """Generation and evaluation on one endpoint, answering on another: one 400 each, then the new name."""
     out = tmp_path / "out"
     with TinyServer(reject_max_tokens=True) as first, TinyServer(reject_max_tokens=True) as second:
-        assert run_main("--base-url", first.base_url, "--base-url-answering", second.base_url, *TINY_MODELS,
-                        "--reasoning-types", "logic,math", "--n", 2, "--concurrency", 1, "--out-dir", out,
-                        *QUIET) == 0
+        assert (
+            run_main(
+                "--base-url",
+                first.base_url,
+                "--base-url-answering",
+                second.base_url,
+                *TINY_MODELS,
+                "--reasoning-types",
+                "logic,math",
+                "--n",
+                2,
+                "--concurrency",
+                1,
+                "--out-dir",
+                out,
+                *QUIET,
+            )
+            == 0
+        )
         calls = {"gen": first.calls("gen"), "judge": first.calls("judge"), "ans": second.calls("ans")}
         assert first.calls("ans") == [] and second.calls("gen") == second.calls("judge") == []
     limits = {"gen": 500, "ans": 700, "judge": 250}
@@ -470,8 +645,22 @@ def test_max_completion_tokens_switch_survives_concurrent_rejections(tmp_path):
     """Several requests sent with max_tokens before the first 400 comes back: each is resent, none fails."""
     out = tmp_path / "out"
     with TinyServer(reject_max_tokens=True, hold_rejections=2) as server:
-        code = run_main("--base-url", server.base_url, *TINY_MODELS, "--reasoning-types", "logic,math,code",
-                        "--n", 1, "--concurrency", 4, "--max-retries", 0, "--out-dir", out, *QUIET)
+        code = run_main(
+            "--base-url",
+            server.base_url,
+            *TINY_MODELS,
+            "--reasoning-types",
+            "logic,math,code",
+            "--n",
+            1,
+            "--concurrency",
+            4,
+            "--max-retries",
+            0,
+            "--out-dir",
+            out,
+            *QUIET,
+        )
         rejected = [model for model, _, status, _ in server.calls() if status == 400]
     assert code == 0
     assert rejected.count("gen") >= 2  # the barrier held two generation requests in flight together

@@ -43,11 +43,17 @@ def items_of_runs(runs: list[RunRecord]) -> list[DatasetItem]:
         if record.replay:
             continue
         for example in record.examples:
-            items.append(DatasetItem(
-                question=example.question, reference_answer=example.reference_answer,
-                reasoning_type=example.tags.reasoning_type, difficulty=example.tags.difficulty,
-                validation=example.validation, excluded_reason=example.excluded_reason, source_run=record.run_id,
-            ))
+            items.append(
+                DatasetItem(
+                    question=example.question,
+                    reference_answer=example.reference_answer,
+                    reasoning_type=example.tags.reasoning_type,
+                    difficulty=example.tags.difficulty,
+                    validation=example.validation,
+                    excluded_reason=example.excluded_reason,
+                    source_run=record.run_id,
+                )
+            )
     return items
 
 
@@ -57,8 +63,10 @@ def export_dataset(runs: list[RunRecord], path: Path, out_dir: Path) -> int:
         raise DataError(f"{path} already exists; choose a new file for --export-dataset")
     items = items_of_runs(runs)
     if not items:
-        raise DataError(f"there is no generated question to export in {out_dir}: name the folder of your runs "
-                        "with --out-dir (the demo's is out_benchmark/demo)")
+        raise DataError(
+            f"there is no generated question to export in {out_dir}: name the folder of your runs "
+            "with --out-dir (the demo's is out_benchmark/demo)"
+        )
     try:
         appender = JsonlAppender(path)
         for item in items:

@@ -10,7 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from seval.benchmark.records import BenchmarkState, EmaSet, Example, ExampleTags, QuestionChecks, RunFinished, RunDescription, RunPlan, RunRecord, replay_key
+from seval.benchmark.records import (
+    BenchmarkState,
+    EmaSet,
+    Example,
+    ExampleTags,
+    QuestionChecks,
+    RunFinished,
+    RunDescription,
+    RunPlan,
+    RunRecord,
+    replay_key,
+)
 from seval.records import TokenUsage, add_usage
 from seval.benchmark.store import append_run, save_state
 from seval.benchmark.journal import CellKey, RunJournal
@@ -21,8 +32,11 @@ from seval.benchmark.scoring import ScoredItem, commit_difficulty, commit_run, r
 
 def scored_items(journal: RunJournal, keys: list[CellKey]) -> list[ScoredItem]:
     """Scores of the given cells, leaving out questions excluded from scoring."""
-    return [ScoredItem(key[1], key[0], journal.items[key].score) for key in keys
-            if not journal.questions[key].excluded_reason]
+    return [
+        ScoredItem(key[1], key[0], journal.items[key].score)
+        for key in keys
+        if not journal.questions[key].excluded_reason
+    ]
 
 
 def _usage_by_role(journal: RunJournal, keys: list[CellKey]) -> dict[str, TokenUsage]:
@@ -42,19 +56,30 @@ def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_a
     for key in keys:
         question, item = journal.questions[key], journal.items[key]
         checks = question.model_dump(include=set(QuestionChecks.model_fields))
-        examples.append(Example(
-            question=question.question, **checks,
-            tags=ExampleTags(reasoning_type=key[1], difficulty=key[0], question_index=key[2]),
-            answer=item.answer, score=item.score, rationale=item.rationale, created_at=item.created_at,
-            judge_error=item.judge_error, judge_verdicts=item.judge_verdicts,
-            excluded=bool(question.excluded_reason),
-        ))
+        examples.append(
+            Example(
+                question=question.question,
+                **checks,
+                tags=ExampleTags(reasoning_type=key[1], difficulty=key[0], question_index=key[2]),
+                answer=item.answer,
+                score=item.score,
+                rationale=item.rationale,
+                created_at=item.created_at,
+                judge_error=item.judge_error,
+                judge_verdicts=item.judge_verdicts,
+                excluded=bool(question.excluded_reason),
+            )
+        )
     return RunRecord(
-        **plan.model_dump(include=set(RunDescription.model_fields)), ended_at=ended_at,
-        run_mean_score=run_mean(scored_items(journal, keys)), ema_score=emas_after.ema,
+        **plan.model_dump(include=set(RunDescription.model_fields)),
+        ended_at=ended_at,
+        run_mean_score=run_mean(scored_items(journal, keys)),
+        ema_score=emas_after.ema,
         ema_by_reasoning_type=emas_after.ema_by_reasoning_type,
-        judge_errors=sum(1 for e in examples if e.judge_error), excluded=sum(1 for e in examples if e.excluded),
-        usage_by_role=_usage_by_role(journal, keys), examples=examples,
+        judge_errors=sum(1 for e in examples if e.judge_error),
+        excluded=sum(1 for e in examples if e.excluded),
+        usage_by_role=_usage_by_role(journal, keys),
+        examples=examples,
     )
 
 
@@ -73,9 +98,13 @@ def _state_after(state: BenchmarkState, plan: RunPlan, journal: RunJournal) -> t
     return state.model_copy(update={"replay_emas": replays, "run_count": state.run_count + 1}), emas
 
 
-def finish_run(out_dir: Path, journal: RunJournal, state: BenchmarkState, runs: list[RunRecord],
-               write_outputs: Callable[[RunRecord, BenchmarkState, list[RunRecord]], None] | None = None,
-               ) -> tuple[RunRecord, BenchmarkState]:
+def finish_run(
+    out_dir: Path,
+    journal: RunJournal,
+    state: BenchmarkState,
+    runs: list[RunRecord],
+    write_outputs: Callable[[RunRecord, BenchmarkState, list[RunRecord]], None] | None = None,
+) -> tuple[RunRecord, BenchmarkState]:
     """Write the run record (once), its report (``write_outputs``), commit the run's EMAs, mark the journal finished.
 
     The report is written before the state counts the run: an interruption in

@@ -32,7 +32,7 @@ def _ngram_vector_uncached(text: str) -> tuple[np.ndarray, np.ndarray]:
     data = np.frombuffer(normalised.ljust(NGRAM, b" "), dtype=np.uint8).astype(np.uint64)
     packed = np.zeros(len(data) - NGRAM + 1, dtype=np.uint64)
     for offset in range(NGRAM):  # four shifted views packed into one integer per n-gram
-        packed = (packed << np.uint64(8)) | data[offset:len(data) - NGRAM + 1 + offset]
+        packed = (packed << np.uint64(8)) | data[offset : len(data) - NGRAM + 1 + offset]
     slots = (packed * HASH_MULTIPLIER) >> np.uint64(64 - SLOT_BITS)
     slots, counts = np.unique(slots, return_counts=True)
     return slots.astype(np.int64), counts.astype(float)
@@ -82,16 +82,19 @@ def _cosines(vector: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 def embedding_similarities(embed: Callable[[list[str]], list[list[float]]]) -> Callable[[str, list[str]], np.ndarray]:
     """A similarity function backed by an embeddings endpoint (``embed`` maps texts to vectors)."""
+
     def similarities(candidate: str, earlier: list[str]) -> np.ndarray:
         if not earlier:
             return np.zeros(0)
         vectors = np.array(embed([candidate, *earlier]), dtype=float)
         return _cosines(vectors[0], vectors[1:])
+
     return similarities
 
 
-def most_similar(candidate: str, earlier: list[str],
-                 similarities: Callable[[str, list[str]], np.ndarray] = tfidf_similarities) -> tuple[float, str | None]:
+def most_similar(
+    candidate: str, earlier: list[str], similarities: Callable[[str, list[str]], np.ndarray] = tfidf_similarities
+) -> tuple[float, str | None]:
     """The highest similarity of ``candidate`` to an earlier question, and that question."""
     scores = similarities(candidate, earlier)
     if len(scores) == 0:

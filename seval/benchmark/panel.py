@@ -57,7 +57,6 @@ def aggregate(verdicts: list[float | None], how: str) -> float:
     raise ValueError(f"unknown aggregation {how!r}; expected one of {', '.join(AGGREGATIONS)}")
 
 
-
 class JudgePanel:
     """One or more evaluation endpoints (``RoleSettings``) and how their verdicts combine."""
 
@@ -66,8 +65,15 @@ class JudgePanel:
         self.judges = judges
         self.aggregation = aggregation
 
-    def grade(self, reasoning_type: str, difficulty: int, question: str, answer: str,
-              reference_answer: str | None = None, priority: int = 1) -> PanelResult:
+    def grade(
+        self,
+        reasoning_type: str,
+        difficulty: int,
+        question: str,
+        answer: str,
+        reference_answer: str | None = None,
+        priority: int = 1,
+    ) -> PanelResult:
         """Every judge's verdict on ``answer`` and the panel's aggregate score."""
         messages = build_judge_prompt(reasoning_type, difficulty, question, answer, reference_answer)
         verdicts, usage = [], TokenUsage()
@@ -86,13 +92,15 @@ class JudgePanel:
         parsed = parse_score_verdict(reply.text)
         if parsed is None:
             log.warning("%s gave no readable verdict; asking once more", endpoint.model)
-            retry = self.client.chat(endpoint, build_judge_retry_prompt(messages, reply.text),
-                                     judge.temperature, judge.max_tokens, priority)
+            retry = self.client.chat(
+                endpoint, build_judge_retry_prompt(messages, reply.text), judge.temperature, judge.max_tokens, priority
+            )
             usage = add_usage(usage, retry.usage)
             replies.append(retry.text)
             parsed = parse_score_verdict(retry.text)
         reply_text = "\n\n---\n\n".join(replies)
         if parsed is None:
             return JudgeVerdict(model=endpoint.model, score=None, reply=reply_text, error=NO_VERDICT), usage
-        return JudgeVerdict(model=endpoint.model, score=parsed.score, rationale=parsed.rationale,
-                            reply=reply_text), usage
+        return JudgeVerdict(
+            model=endpoint.model, score=parsed.score, rationale=parsed.rationale, reply=reply_text
+        ), usage

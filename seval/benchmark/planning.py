@@ -15,11 +15,20 @@ from datetime import datetime, timezone
 from seval.benchmark.dataset import DatasetItem
 from seval.benchmark.settings import ROLES, RunSettings
 from seval.errors import DataError, UsageError
-from seval.benchmark.records import MAX_DIFFICULTY, BenchmarkState, ItemStep, QuestionStep, RunFinished, RunPlan, RunRecord
+from seval.benchmark.records import (
+    MAX_DIFFICULTY,
+    BenchmarkState,
+    ItemStep,
+    QuestionStep,
+    RunFinished,
+    RunPlan,
+    RunRecord,
+)
 from seval.benchmark.store import journal_path, load_journal, load_runs, load_state, save_state
 from seval.benchmark.journal import CellKey, RunJournal
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class RunPreview:
@@ -64,8 +73,13 @@ def _endpoints(settings: RunSettings) -> dict[str, str]:
 def _plan_for(settings: RunSettings, state: BenchmarkState, run_id: int) -> RunPlan:
     models, urls, policy = _models(settings), _endpoints(settings), settings.policy
     common = dict(
-        run_id=run_id, started_at=now_iso(), n=settings.n, alpha=settings.alpha, cycle=state.cycle,
-        **{f"endpoint_{role}": urls[role] for role in ROLES}, **{f"model_{role}": models[role] for role in ROLES},
+        run_id=run_id,
+        started_at=now_iso(),
+        n=settings.n,
+        alpha=settings.alpha,
+        cycle=state.cycle,
+        **{f"endpoint_{role}": urls[role] for role in ROLES},
+        **{f"model_{role}": models[role] for role in ROLES},
         judge_aggregation=settings.judge_aggregation,
     )
     if settings.replay_items:
@@ -76,7 +90,8 @@ def _plan_for(settings: RunSettings, state: BenchmarkState, run_id: int) -> RunP
         difficulty_end=min(state.current_difficulty + settings.n - 1, MAX_DIFFICULTY),
         num_questions_per_cell=settings.num_questions,
         reasoning_types=list(settings.reasoning_types),
-        reference_answers=policy.reference_answers, validate_questions=policy.validate,
+        reference_answers=policy.reference_answers,
+        validate_questions=policy.validate,
         novelty_threshold=policy.novelty_threshold,
     )
 
@@ -86,11 +101,14 @@ def _replay_plan(settings: RunSettings, common: dict) -> RunPlan:
     common.update(model_generation="(replay)", endpoint_generation=settings.replay_source or "")
     return RunPlan(
         **common,
-        difficulty_start=min(key[0] for key in order), difficulty_end=max(key[0] for key in order),
+        difficulty_start=min(key[0] for key in order),
+        difficulty_end=max(key[0] for key in order),
         num_questions_per_cell=max(key[2] for key in order),
         reasoning_types=list(dict.fromkeys(key[1] for key in order)),
         reference_answers=any(item.reference_answer for item in settings.replay_items),
-        replay=True, replay_source=settings.replay_source, item_order=order,
+        replay=True,
+        replay_source=settings.replay_source,
+        item_order=order,
     )
 
 
@@ -128,8 +146,10 @@ def resumed_plan(settings: RunSettings, events: list) -> RunPlan:
     plan = [event for event in events if isinstance(event, RunPlan)][-1]
     if plan.replay != bool(settings.replay_items):
         kind = "a replay" if plan.replay else "a generated run"
-        raise UsageError(f"run {plan.run_id} ({kind}) was interrupted; finish it first by rerunning the command "
-                         f"that started it ({'with' if plan.replay else 'without'} --replay)")
+        raise UsageError(
+            f"run {plan.run_id} ({kind}) was interrupted; finish it first by rerunning the command "
+            f"that started it ({'with' if plan.replay else 'without'} --replay)"
+        )
     used, changes = _roles_with_steps(plan, events), {}
     urls = _endpoints(settings)
     for role, given in _models(settings).items():
@@ -140,7 +160,8 @@ def resumed_plan(settings: RunSettings, events: list) -> RunPlan:
             raise UsageError(
                 f"run {plan.run_id} was interrupted and is resumed with its original plan, but it was started with "
                 f"--model-{role} {planned!r} (now {given!r}); rerun with the same models, or move "
-                f"{journal_path(settings.out_dir, plan.run_id).name} away to abandon that run")
+                f"{journal_path(settings.out_dir, plan.run_id).name} away to abandon that run"
+            )
         changes.update({f"model_{role}": given, f"endpoint_{role}": urls[role]})
     return plan.model_copy(update=changes) if changes else plan
 
@@ -154,8 +175,10 @@ def preview_run(settings: RunSettings) -> RunPreview:
     events, journal_warning = load_journal(journal_path(out_dir, next_id))
     warnings = tuple(w for w in (runs_warning, journal_warning) if w)
     if events and (not isinstance(events[0], RunPlan) or events[0].run_id != next_id):
-        raise DataError(f"{journal_path(out_dir, next_id)} does not start with the plan of run {next_id}; "
-                        "move it away to start afresh")
+        raise DataError(
+            f"{journal_path(out_dir, next_id)} does not start with the plan of run {next_id}; "
+            "move it away to start afresh"
+        )
     if events and not any(isinstance(event, RunFinished) for event in events):
         done = len({(e.difficulty, e.reasoning_type, e.question_index) for e in events if isinstance(e, ItemStep)})
         plan = resumed_plan(settings, events)
@@ -167,8 +190,10 @@ def preview_run(settings: RunSettings) -> RunPreview:
     if settings.new_cycle and state.current_difficulty <= MAX_DIFFICULTY:
         # Refused rather than obeyed: a --new-cycle left in a script or config file would
         # otherwise restart the benchmark at difficulty 1 every session.
-        raise UsageError(f"--new-cycle: cycle {state.cycle} is not finished (next difficulty "
-                         f"{state.current_difficulty}); run without --new-cycle to continue it")
+        raise UsageError(
+            f"--new-cycle: cycle {state.cycle} is not finished (next difficulty "
+            f"{state.current_difficulty}); run without --new-cycle to continue it"
+        )
     if state.current_difficulty > MAX_DIFFICULTY:
         if not settings.new_cycle:
             return RunPreview(None, state, runs, False, 0, warnings)
@@ -204,7 +229,14 @@ def _journal_replay_questions(journal: RunJournal, items: tuple[DatasetItem, ...
     for key, item in zip(record_order(journal.plan), items):
         if key in journal.questions:
             continue
-        journal.record(QuestionStep(
-            reasoning_type=key[1], difficulty=key[0], question_index=key[2], question=item.question,
-            reference_answer=item.reference_answer, validation=item.validation, created_at=now_iso(),
-        ))
+        journal.record(
+            QuestionStep(
+                reasoning_type=key[1],
+                difficulty=key[0],
+                question_index=key[2],
+                question=item.question,
+                reference_answer=item.reference_answer,
+                validation=item.validation,
+                created_at=now_iso(),
+            )
+        )

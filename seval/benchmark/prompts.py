@@ -84,17 +84,25 @@ def build_generation_prompt(
         "The question must have a single correct answer that a grader can check.",
     ]
     if same_cell_questions:
-        lines += ["", "It must differ from each of these questions already asked at this difficulty:",
-                  _numbered(same_cell_questions)]
+        lines += [
+            "",
+            "It must differ from each of these questions already asked at this difficulty:",
+            _numbered(same_cell_questions),
+        ]
     recent = other_cell_questions[-AVOID_RECENT:]
     if recent:
         lines += ["", "Avoid repeating these earlier questions of the same type:", _numbered(recent)]
     if rejected:
         lines += ["", "Earlier attempts at this question were turned down; write a different one:"]
-        lines += [f"{number}. {question}\n   (turned down: {reason})" for number, (question, reason) in enumerate(rejected, 1)]
+        lines += [
+            f"{number}. {question}\n   (turned down: {reason})" for number, (question, reason) in enumerate(rejected, 1)
+        ]
     if with_reference:
-        lines += ["", "Reply with one JSON object only, no preamble:",
-                  '{"question": "<the question>", "reference_answer": "<its correct answer, as short as possible>"}']
+        lines += [
+            "",
+            "Reply with one JSON object only, no preamble:",
+            '{"question": "<the question>", "reference_answer": "<its correct answer, as short as possible>"}',
+        ]
     else:
         lines += ["", "Reply with the question only: no answer, no hints, no preamble."]
     return [
@@ -145,8 +153,9 @@ def build_answer_prompt(question: str) -> list[dict]:
 VERDICT_FORMAT = '{"score": "correct" or "incorrect", "rationale": "<one or two sentences>"}'
 
 
-def build_judge_prompt(reasoning_type: str, difficulty: int, question: str, answer: str,
-                       reference_answer: str | None = None) -> list[dict]:
+def build_judge_prompt(
+    reasoning_type: str, difficulty: int, question: str, answer: str, reference_answer: str | None = None
+) -> list[dict]:
     """Messages asking the judge for a binary verdict on ``answer``.
 
     Question and answer are passed as delimited data; the judge is told to
@@ -164,8 +173,13 @@ def build_judge_prompt(reasoning_type: str, difficulty: int, question: str, answ
     lines += ["", "<question>", question, "</question>", ""]
     if reference_answer is not None:
         lines += ["<reference_answer>", reference_answer, "</reference_answer>", ""]
-    lines += ["<answer>", answer, "</answer>", "",
-              f"End your reply with the verdict as one JSON object: {VERDICT_FORMAT}"]
+    lines += [
+        "<answer>",
+        answer,
+        "</answer>",
+        "",
+        f"End your reply with the verdict as one JSON object: {VERDICT_FORMAT}",
+    ]
     content = "\n".join(lines)
     return [
         {"role": "system", "content": JUDGE_SYSTEM},
@@ -181,5 +195,8 @@ def build_judge_retry_prompt(judge_messages: list[dict], unreadable_reply: str) 
     """
     return judge_messages + [
         {"role": "assistant", "content": unreadable_reply},
-        {"role": "user", "content": f"I could not find a verdict in that reply. Reply with only this JSON object: {VERDICT_FORMAT}"},
+        {
+            "role": "user",
+            "content": f"I could not find a verdict in that reply. Reply with only this JSON object: {VERDICT_FORMAT}",
+        },
     ]

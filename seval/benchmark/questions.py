@@ -15,7 +15,12 @@ from typing import Callable
 
 import numpy as np
 
-from seval.benchmark.prompts import build_answer_prompt, build_generation_prompt, clean_generated_question, parse_generated
+from seval.benchmark.prompts import (
+    build_answer_prompt,
+    build_generation_prompt,
+    clean_generated_question,
+    parse_generated,
+)
 from seval.errors import EndpointError
 from seval.benchmark.panel import JudgePanel
 from seval.client.core import LLMClient
@@ -53,8 +58,9 @@ class MadeQuestion:
 class QuestionMaker:
     """Produces the question for one cell position, following a ``QuestionPolicy``."""
 
-    def __init__(self, client: LLMClient, generator, solver, panel: JudgePanel, policy: QuestionPolicy,
-                 priority: int = 0):
+    def __init__(
+        self, client: LLMClient, generator, solver, panel: JudgePanel, policy: QuestionPolicy, priority: int = 0
+    ):
         self.client = client
         self.generator = generator  # RoleSettings of the generation role
         self.solver = solver  # RoleSettings of the (first) evaluation model, which solves to validate
@@ -88,8 +94,9 @@ class QuestionMaker:
 
     def _generate(self, reasoning_type, difficulty, same_cell, other_cells, rejected):
         role = self.generator
-        messages = build_generation_prompt(reasoning_type, difficulty, same_cell, other_cells,
-                                           self.policy.reference_answers, rejected)
+        messages = build_generation_prompt(
+            reasoning_type, difficulty, same_cell, other_cells, self.policy.reference_answers, rejected
+        )
         reply = self.client.chat(role.endpoint, messages, role.temperature, role.max_tokens, self.priority)
         if self.policy.reference_answers:
             question, reference = parse_generated(reply.text)
@@ -118,8 +125,9 @@ class QuestionMaker:
             checks.validation = "unverified"
             return NO_REFERENCE, TokenUsage()
         solver = self.solver
-        solution = self.client.chat(solver.endpoint, build_answer_prompt(question), solver.temperature,
-                                    solver.max_tokens, self.priority)
+        solution = self.client.chat(
+            solver.endpoint, build_answer_prompt(question), solver.temperature, solver.max_tokens, self.priority
+        )
         graded = self.panel.grade(reasoning_type, difficulty, question, solution.text, reference, self.priority)
         checks.validation_answer = solution.text
         checks.validation = "verified" if is_correct(graded.score) else "unverified"

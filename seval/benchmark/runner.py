@@ -66,8 +66,16 @@ def earlier_questions_by_type(runs: list[RunRecord]) -> dict[str, list[str]]:
 class BenchmarkRun:
     """Executes one planned run: question chains, answer-and-judge items, ordered commits."""
 
-    def __init__(self, settings: RunSettings, client: LLMClient, engine: Engine, journal: RunJournal,
-                 state: BenchmarkState, history: dict[str, list[str]], progress: RunProgress | None = None):
+    def __init__(
+        self,
+        settings: RunSettings,
+        client: LLMClient,
+        engine: Engine,
+        journal: RunJournal,
+        state: BenchmarkState,
+        history: dict[str, list[str]],
+        progress: RunProgress | None = None,
+    ):
         self.settings = settings
         self.client = client
         self.engine = engine
@@ -78,10 +86,15 @@ class BenchmarkRun:
         self.progress = progress
         self.panel = JudgePanel(client, list(settings.panel), self.plan.judge_aggregation)
         # A resumed run checks questions as its plan says, whatever this invocation's flags are.
-        policy = replace(settings.policy, reference_answers=self.plan.reference_answers,
-                         validate=self.plan.validate_questions, novelty_threshold=self.plan.novelty_threshold)
-        self.maker = QuestionMaker(client, settings.roles["generation"], settings.panel[0], self.panel, policy,
-                                   GENERATION_PRIORITY)
+        policy = replace(
+            settings.policy,
+            reference_answers=self.plan.reference_answers,
+            validate=self.plan.validate_questions,
+            novelty_threshold=self.plan.novelty_threshold,
+        )
+        self.maker = QuestionMaker(
+            client, settings.roles["generation"], settings.panel[0], self.panel, policy, GENERATION_PRIORITY
+        )
         self._item_futures = []
         self._futures_lock = threading.Lock()
 
@@ -112,27 +125,45 @@ class BenchmarkRun:
         difficulty, reasoning_type, index = key
         self.engine.check()
         made = self.maker.make(reasoning_type, difficulty, same_cell, other_cells)
-        step = QuestionStep(reasoning_type=reasoning_type, difficulty=difficulty, question_index=index,
-                            question=made.question, created_at=now_iso(), usage=made.usage,
-                            validation_usage=made.validation_usage, **made.checks.model_dump())
+        step = QuestionStep(
+            reasoning_type=reasoning_type,
+            difficulty=difficulty,
+            question_index=index,
+            question=made.question,
+            created_at=now_iso(),
+            usage=made.usage,
+            validation_usage=made.validation_usage,
+            **made.checks.model_dump(),
+        )
         self.journal.record(step)
         return step
 
     def answer_and_judge(self, key: CellKey, step: QuestionStep) -> None:
         difficulty, reasoning_type, index = key
         role = self.settings.roles["answering"]
-        answer = self.client.chat(role.endpoint, build_answer_prompt(step.question), role.temperature,
-                                  role.max_tokens, priority=difficulty)
+        answer = self.client.chat(
+            role.endpoint, build_answer_prompt(step.question), role.temperature, role.max_tokens, priority=difficulty
+        )
         self.engine.check()
-        graded = self.panel.grade(reasoning_type, difficulty, step.question, answer.text,
-                                  step.reference_answer, priority=difficulty)
+        graded = self.panel.grade(
+            reasoning_type, difficulty, step.question, answer.text, step.reference_answer, priority=difficulty
+        )
         first = graded.verdicts[0]
-        self.journal.record(ItemStep(
-            reasoning_type=reasoning_type, difficulty=difficulty, question_index=index,
-            answer=answer.text, score=graded.score, rationale=first.rationale, judge_error=graded.judge_error,
-            judge_verdicts=graded.verdicts, created_at=now_iso(),
-            answer_usage=add_usage(answer.usage), judge_usage=graded.usage,
-        ))
+        self.journal.record(
+            ItemStep(
+                reasoning_type=reasoning_type,
+                difficulty=difficulty,
+                question_index=index,
+                answer=answer.text,
+                score=graded.score,
+                rationale=first.rationale,
+                judge_error=graded.judge_error,
+                judge_verdicts=graded.verdicts,
+                created_at=now_iso(),
+                answer_usage=add_usage(answer.usage),
+                judge_usage=graded.usage,
+            )
+        )
         if self.progress is not None:
             self.progress.advance()
 
@@ -168,8 +199,12 @@ class BenchmarkRun:
         save_state(self.settings.out_dir, self.state)
         ema = self.state.ema_by_difficulty.get(str(difficulty))
         if scored:  # the mean of cell means, as the EMA and the report use
-            log.info("difficulty %d done: mean %.3f, EMA %.3f", difficulty,
-                     difficulty_mean(cell_means(scored), difficulty), ema)
+            log.info(
+                "difficulty %d done: mean %.3f, EMA %.3f",
+                difficulty,
+                difficulty_mean(cell_means(scored), difficulty),
+                ema,
+            )
         else:
             log.warning("difficulty %d done, but every question was excluded: its EMA is unchanged", difficulty)
         if self.progress is not None and difficulty < self.plan.difficulty_end:
@@ -189,10 +224,18 @@ def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine, writ
     plan = journal.plan
     total = len(record_order(plan))
     if resumed:
-        log.warning("resuming interrupted run %d (difficulties %d-%d, %d of %d items already done)",
-                    plan.run_id, plan.difficulty_start, plan.difficulty_end, len(journal.items), total)
+        log.warning(
+            "resuming interrupted run %d (difficulties %d-%d, %d of %d items already done)",
+            plan.run_id,
+            plan.difficulty_start,
+            plan.difficulty_end,
+            len(journal.items),
+            total,
+        )
     with RunProgress(client, total, f"run {plan.run_id}", done=len(journal.items)) as progress:
-        progress.set_status("replay" if plan.replay else f"difficulty {max(state.current_difficulty, plan.difficulty_start)}")
+        progress.set_status(
+            "replay" if plan.replay else f"difficulty {max(state.current_difficulty, plan.difficulty_start)}"
+        )
         run = BenchmarkRun(settings, client, engine, journal, state, earlier_questions_by_type(runs), progress)
         state = run.execute()
     record, state = finish_run(settings.out_dir, journal, state, runs, write_outputs)

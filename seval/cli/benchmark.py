@@ -48,69 +48,129 @@ log = logging.getLogger(__name__)
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         description="Generate questions with one model, answer them with a second, judge them with a third; "
-                    "track scores as moving averages across runs.",
+        "track scores as moving averages across runs.",
     )
-    parser.add_argument("--base-url", help="OpenAI-compatible endpoint for all roles (with or without /v1); "
-                                           "default: environment OPENAI_BASE_URL")
+    parser.add_argument(
+        "--base-url",
+        help="OpenAI-compatible endpoint for all roles (with or without /v1); default: environment OPENAI_BASE_URL",
+    )
     for role in ROLES:
-        parser.add_argument(f"--base-url-{role}", help=f"endpoint for the {role} model (default: --base-url)"
-                            + ("; one URL, or one per judge" if role == "evaluation" else ""))
-    parser.add_argument("--api-key", help="key for all roles (default: environment OPENAI_API_KEY; none: no auth header)")
+        parser.add_argument(
+            f"--base-url-{role}",
+            help=f"endpoint for the {role} model (default: --base-url)"
+            + ("; one URL, or one per judge" if role == "evaluation" else ""),
+        )
+    parser.add_argument(
+        "--api-key", help="key for all roles (default: environment OPENAI_API_KEY; none: no auth header)"
+    )
     for role in ROLES:
         parser.add_argument(f"--api-key-{role}", help=f"key for the {role} endpoint (default: --api-key)")
     for role in ROLES:
-        parser.add_argument(f"--model-{role}", help=f"model for {role} (required unless --demo)"
-                            + ("; a comma-separated list is a panel of judges" if role == "evaluation" else ""))
+        parser.add_argument(
+            f"--model-{role}",
+            help=f"model for {role} (required unless --demo)"
+            + ("; a comma-separated list is a panel of judges" if role == "evaluation" else ""),
+        )
     for role in ROLES:
         temperature, max_tokens = SAMPLING_DEFAULTS[role]
-        parser.add_argument(f"--temperature-{role}", type=float, default=temperature,
-                            help=f"sampling temperature for {role} (default {temperature})")
-        parser.add_argument(f"--max-tokens-{role}", type=int, default=max_tokens,
-                            help=f"max_tokens for {role} (default {max_tokens})")
-        parser.add_argument(f"--extra-body-{role}", metavar="JSON",
-                            help=f"JSON object merged into each {role} request (e.g. top_p, seed, reasoning_effort)")
+        parser.add_argument(
+            f"--temperature-{role}",
+            type=float,
+            default=temperature,
+            help=f"sampling temperature for {role} (default {temperature})",
+        )
+        parser.add_argument(
+            f"--max-tokens-{role}", type=int, default=max_tokens, help=f"max_tokens for {role} (default {max_tokens})"
+        )
+        parser.add_argument(
+            f"--extra-body-{role}",
+            metavar="JSON",
+            help=f"JSON object merged into each {role} request (e.g. top_p, seed, reasoning_effort)",
+        )
     parser.add_argument("--n", type=int, default=10, help="difficulty levels to run this session, 1-10 (default 10)")
-    parser.add_argument("--num-questions", type=int, default=1, help="questions per (difficulty, type) cell (default 1)")
+    parser.add_argument(
+        "--num-questions", type=int, default=1, help="questions per (difficulty, type) cell (default 1)"
+    )
     parser.add_argument("--alpha", type=float, default=0.3, help="EMA smoothing factor in (0, 1] (default 0.3)")
-    parser.add_argument("--out-dir", type=Path, default=None,
-                        help=f"output folder (default {DEFAULT_OUT_DIR}, or {DEMO_OUT_DIR} with --demo)")
-    parser.add_argument("--reasoning-types", default=",".join(DEFAULT_REASONING_TYPES),
-                        help="comma-separated reasoning types (default: the 8 built-in types)")
-    parser.add_argument("--new-cycle", action="store_true",
-                        help="start again at difficulty 1, keeping the EMAs and question history")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=None,
+        help=f"output folder (default {DEFAULT_OUT_DIR}, or {DEMO_OUT_DIR} with --demo)",
+    )
+    parser.add_argument(
+        "--reasoning-types",
+        default=",".join(DEFAULT_REASONING_TYPES),
+        help="comma-separated reasoning types (default: the 8 built-in types)",
+    )
+    parser.add_argument(
+        "--new-cycle", action="store_true", help="start again at difficulty 1, keeping the EMAs and question history"
+    )
     _add_trust_flags(parser)
-    parser.add_argument("--demo", action="store_true",
-                        help="run against a built-in SIMULATED endpoint on loopback: no key, no network")
+    parser.add_argument(
+        "--demo", action="store_true", help="run against a built-in SIMULATED endpoint on loopback: no key, no network"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated endpoint with --demo (default 0)")
-    parser.add_argument("--price", action="append", metavar="ROLE=IN,OUT",
-                        help="USD per million prompt,completion tokens for a role, to print a cost line (repeatable)")
-    parser.add_argument("--no-charts", action="store_true",
-                        help="write the report without PNG charts (skips loading matplotlib)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="print the plan (levels, types, items, calls per role) and exit without a request")
+    parser.add_argument(
+        "--price",
+        action="append",
+        metavar="ROLE=IN,OUT",
+        help="USD per million prompt,completion tokens for a role, to print a cost line (repeatable)",
+    )
+    parser.add_argument(
+        "--no-charts", action="store_true", help="write the report without PNG charts (skips loading matplotlib)"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (levels, types, items, calls per role) and exit without a request",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     add_client_flags(parser)
     return parser
 
 
 def _add_trust_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-reference-answers", action="store_true",
-                        help="ask for plain questions without a reference answer (the seed's behaviour)")
-    parser.add_argument("--validate", action="store_true",
-                        help="have the evaluation model solve each question first; regenerate questions whose "
-                             "reference answer does not hold up, and leave still-unverified ones out of all scores")
-    parser.add_argument("--judge-aggregation", default="majority", choices=AGGREGATIONS,
-                        help="how a panel's verdicts combine (default majority; a tie is incorrect)")
-    parser.add_argument("--novelty-threshold", type=float, default=0.85,
-                        help="regenerate a question more similar than this to an earlier one of its type (default 0.85)")
-    parser.add_argument("--embedding-model", help="compare questions with this /v1/embeddings model instead of "
-                                                  "character n-gram TF-IDF")
+    parser.add_argument(
+        "--no-reference-answers",
+        action="store_true",
+        help="ask for plain questions without a reference answer (the seed's behaviour)",
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="have the evaluation model solve each question first; regenerate questions whose "
+        "reference answer does not hold up, and leave still-unverified ones out of all scores",
+    )
+    parser.add_argument(
+        "--judge-aggregation",
+        default="majority",
+        choices=AGGREGATIONS,
+        help="how a panel's verdicts combine (default majority; a tie is incorrect)",
+    )
+    parser.add_argument(
+        "--novelty-threshold",
+        type=float,
+        default=0.85,
+        help="regenerate a question more similar than this to an earlier one of its type (default 0.85)",
+    )
+    parser.add_argument(
+        "--embedding-model", help="compare questions with this /v1/embeddings model instead of character n-gram TF-IDF"
+    )
     parser.add_argument("--base-url-embedding", help="endpoint of --embedding-model (default: the generation endpoint)")
-    parser.add_argument("--replay", type=Path, metavar="PATH",
-                        help="evaluate the answering model on the questions of a runs.jsonl or exported dataset, "
-                             "in their order, with no generation")
-    parser.add_argument("--export-dataset", type=Path, metavar="PATH.jsonl",
-                        help="write the questions of this output folder's runs to a new JSONL file and exit")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        metavar="PATH",
+        help="evaluate the answering model on the questions of a runs.jsonl or exported dataset, "
+        "in their order, with no generation",
+    )
+    parser.add_argument(
+        "--export-dataset",
+        type=Path,
+        metavar="PATH.jsonl",
+        help="write the questions of this output folder's runs to a new JSONL file and exit",
+    )
 
 
 def dry_run(settings: RunSettings, console: Console, demo: bool) -> int:
@@ -124,18 +184,28 @@ def dry_run(settings: RunSettings, console: Console, demo: bool) -> int:
     plan = preview.plan
     items = len(record_order(plan)) - preview.items_done
     verb = "resume interrupted" if preview.resumed else ("start replay" if plan.replay else "start")
-    console.print(f"Would {verb} run {plan.run_id} in {settings.out_dir}: difficulties "
-                  f"{plan.difficulty_start}-{plan.difficulty_end}, {len(plan.reasoning_types)} reasoning types "
-                  f"({', '.join(plan.reasoning_types)}), {plan.num_questions_per_cell} question(s) per cell.")
+    console.print(
+        f"Would {verb} run {plan.run_id} in {settings.out_dir}: difficulties "
+        f"{plan.difficulty_start}-{plan.difficulty_end}, {len(plan.reasoning_types)} reasoning types "
+        f"({', '.join(plan.reasoning_types)}), {plan.num_questions_per_cell} question(s) per cell."
+    )
     console.print(f"Items to do: {items}" + (f" ({preview.items_done} already done)" if preview.resumed else ""))
     where = (lambda role: "the simulated endpoint") if demo else (lambda role: role.endpoint.base_url)
     judges = settings.panel
     tries = "" if plan.replay else " (each novelty or validation retry adds one)"
-    rows = [("generation", 0 if plan.replay else items, [settings.roles["generation"]], tries),
-            ("answering", items, [settings.roles["answering"]], "")]
+    rows = [
+        ("generation", 0 if plan.replay else items, [settings.roles["generation"]], tries),
+        ("answering", items, [settings.roles["answering"]], ""),
+    ]
     if plan.validate_questions:
-        rows.append(("validation", items * (1 + len(judges)), list(judges),
-                     f" ({items} solutions by the first judge + {len(judges)} judge(s) x {items} verdicts)"))
+        rows.append(
+            (
+                "validation",
+                items * (1 + len(judges)),
+                list(judges),
+                f" ({items} solutions by the first judge + {len(judges)} judge(s) x {items} verdicts)",
+            )
+        )
     rows.append(("evaluation", items * len(judges), judges, f" ({len(judges)} judge(s) x {items} answers)"))
     for name, calls, roles, note in rows:
         models = ", ".join(f"{role.endpoint.model} at {where(role)}" for role in roles)
@@ -155,8 +225,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 0
     if args.dry_run:
         check_output_folder(out_dir, create=False)
-        return dry_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None),
-                       console, args.demo)
+        return dry_run(
+            build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None), console, args.demo
+        )
     # Check every flag and the folder's state, runs and journal before writing anything, not even the log.
     for folder in (out_dir, args.cache_dir) if args.cache_dir is not None else (out_dir,):
         check_output_folder(folder, create=False)
@@ -180,8 +251,15 @@ def _start_demo_endpoint(args: argparse.Namespace):
     return server
 
 
-def _execute(args: argparse.Namespace, out_dir: Path, types: tuple[str, ...], demo_url: str | None,
-             console: Console, prices: dict[str, tuple[float, float]], chains: int) -> int:
+def _execute(
+    args: argparse.Namespace,
+    out_dir: Path,
+    types: tuple[str, ...],
+    demo_url: str | None,
+    console: Console,
+    prices: dict[str, tuple[float, float]],
+    chains: int,
+) -> int:
     cancel = threading.Event()
     client = build_client(args, cancel)
     settings = build_settings(args, out_dir, types, demo_url, client)
@@ -198,16 +276,19 @@ def _execute(args: argparse.Namespace, out_dir: Path, types: tuple[str, ...], de
         outcome = run_benchmark(settings, client, engine, write_outputs)
     except (KeyboardInterrupt, Cancelled):
         _stop_on_interrupt(engine, console)
-        console.print(f"Interrupted. Finished steps are saved in {out_dir}; rerun the same command to resume.",
-                      style="yellow")
+        console.print(
+            f"Interrupted. Finished steps are saved in {out_dir}; rerun the same command to resume.", style="yellow"
+        )
         return 130
     except BaseException:
         engine.shutdown()
         raise
     engine.close()
     if outcome.status == "complete":
-        console.print(f"All 10 difficulty levels are done in {out_dir} (cycle {outcome.state.cycle}); "
-                      "nothing to run. Use --new-cycle to start again at difficulty 1, keeping the EMAs.")
+        console.print(
+            f"All 10 difficulty levels are done in {out_dir} (cycle {outcome.state.cycle}); "
+            "nothing to run. Use --new-cycle to start again at difficulty 1, keeping the EMAs."
+        )
         return 0
     print_run_summary(console, outcome.record, outcome.state, prices)
     if client.cache is not None:
@@ -219,8 +300,10 @@ def _execute(args: argparse.Namespace, out_dir: Path, types: tuple[str, ...], de
 
 def _stop_on_interrupt(engine: Engine, console: Console) -> None:
     """First Ctrl-C: let requests in flight finish so their results are journaled. Second: quit now."""
-    console.print("Stopping: waiting for requests in flight (Ctrl-C again to quit at once; "
-                  "finished steps are already saved).", style="yellow")
+    console.print(
+        "Stopping: waiting for requests in flight (Ctrl-C again to quit at once; finished steps are already saved).",
+        style="yellow",
+    )
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     engine.shutdown()
 

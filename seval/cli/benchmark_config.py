@@ -29,8 +29,10 @@ def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
     if not 0 < args.novelty_threshold <= 1:
         raise UsageError(f"--novelty-threshold must be in (0, 1] (got {args.novelty_threshold})")
     if args.validate and args.no_reference_answers:
-        raise UsageError("--validate checks each question's reference answer; it cannot be used with "
-                         "--no-reference-answers (every question would be left out)")
+        raise UsageError(
+            "--validate checks each question's reference answer; it cannot be used with "
+            "--no-reference-answers (every question would be left out)"
+        )
     types = tuple(part.strip() for part in args.reasoning_types.split(","))
     if any(not part for part in types):
         raise UsageError(f"--reasoning-types has an empty entry: {args.reasoning_types!r}")
@@ -48,14 +50,22 @@ def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
 
 def _endpoint(args, role: str, model: str, base_url: str, demo: bool) -> Endpoint:
     key = None if demo else resolve_key(getattr(args, f"api_key_{role}"), args.api_key)
-    return Endpoint(role=role, base_url=base_url, model=model, api_key=key,
-                    key_hint=f"--api-key-{role}, --api-key or OPENAI_API_KEY",
-                    extra_body=parse_extra_body(f"--extra-body-{role}", getattr(args, f"extra_body_{role}")))
+    return Endpoint(
+        role=role,
+        base_url=base_url,
+        model=model,
+        api_key=key,
+        key_hint=f"--api-key-{role}, --api-key or OPENAI_API_KEY",
+        extra_body=parse_extra_body(f"--extra-body-{role}", getattr(args, f"extra_body_{role}")),
+    )
 
 
 def _role(args, role: str, model: str, base_url: str, demo: bool) -> RoleSettings:
-    return RoleSettings(_endpoint(args, role, model, base_url, demo),
-                        getattr(args, f"temperature_{role}"), getattr(args, f"max_tokens_{role}"))
+    return RoleSettings(
+        _endpoint(args, role, model, base_url, demo),
+        getattr(args, f"temperature_{role}"),
+        getattr(args, f"max_tokens_{role}"),
+    )
 
 
 def _split(text: str | None) -> list[str]:
@@ -65,15 +75,18 @@ def _split(text: str | None) -> list[str]:
 def _base_url(args, role: str, demo_url: str | None, given: str | None = None) -> str:
     if demo_url:
         return normalize_base_url(demo_url)
-    return resolve_base_url(role, given or getattr(args, f"base_url_{role}"), args.base_url,
-                            f"--base-url or --base-url-{role}")
+    return resolve_base_url(
+        role, given or getattr(args, f"base_url_{role}"), args.base_url, f"--base-url or --base-url-{role}"
+    )
 
 
 # A replay generates nothing; its generation role is a named placeholder that is never called.
 REPLAY_GENERATOR = RoleSettings(Endpoint(role="generation", base_url="", model="(replay)"), 0.0, 1)
 
 
-def role_settings(args: argparse.Namespace, demo_url: str | None) -> tuple[dict[str, RoleSettings], tuple[RoleSettings, ...]]:
+def role_settings(
+    args: argparse.Namespace, demo_url: str | None
+) -> tuple[dict[str, RoleSettings], tuple[RoleSettings, ...]]:
     """Settings of the three roles, and the evaluation panel (one judge or several)."""
     roles = {}
     for role in ("generation", "answering"):
@@ -97,39 +110,64 @@ def _panel(args: argparse.Namespace, demo_url: str | None) -> tuple[RoleSettings
         raise UsageError("--model-evaluation names a judge more than once")
     urls = _split(args.base_url_evaluation)
     if len(urls) > 1 and len(urls) != len(models):
-        raise UsageError(f"--base-url-evaluation gives {len(urls)} URLs for {len(models)} judges: "
-                         "give one URL for all, or one per judge")
+        raise UsageError(
+            f"--base-url-evaluation gives {len(urls)} URLs for {len(models)} judges: "
+            "give one URL for all, or one per judge"
+        )
     per_judge = urls if len(urls) > 1 else [urls[0] if urls else None] * len(models)
-    return tuple(_role(args, "evaluation", model, _base_url(args, "evaluation", demo_url, url), bool(demo_url))
-                 for model, url in zip(models, per_judge))
+    return tuple(
+        _role(args, "evaluation", model, _base_url(args, "evaluation", demo_url, url), bool(demo_url))
+        for model, url in zip(models, per_judge)
+    )
 
 
-def question_policy(args: argparse.Namespace, client: LLMClient | None, generation_url: str,
-                    demo: bool) -> QuestionPolicy:
+def question_policy(
+    args: argparse.Namespace, client: LLMClient | None, generation_url: str, demo: bool
+) -> QuestionPolicy:
     """What questions must pass; embeddings-based novelty when ``--embedding-model`` is given."""
     similarities = tfidf_similarities
     if args.embedding_model and client is not None:
         base = args.base_url_embedding
         url = normalize_base_url(base) if base and not demo else generation_url
-        endpoint = Endpoint(role="embedding", base_url=url, model=args.embedding_model,
-                            api_key=None if demo else resolve_key(args.api_key_generation, args.api_key),
-                            key_hint="--api-key-generation, --api-key or OPENAI_API_KEY")
+        endpoint = Endpoint(
+            role="embedding",
+            base_url=url,
+            model=args.embedding_model,
+            api_key=None if demo else resolve_key(args.api_key_generation, args.api_key),
+            key_hint="--api-key-generation, --api-key or OPENAI_API_KEY",
+        )
         similarities = embedding_similarities(lambda texts: client.embed(endpoint, texts))
-    return QuestionPolicy(reference_answers=not args.no_reference_answers, validate=args.validate,
-                          novelty_threshold=args.novelty_threshold, similarities=similarities)
+    return QuestionPolicy(
+        reference_answers=not args.no_reference_answers,
+        validate=args.validate,
+        novelty_threshold=args.novelty_threshold,
+        similarities=similarities,
+    )
 
 
-def build_settings(args: argparse.Namespace, out_dir: Path, types: tuple[str, ...], demo_url: str | None,
-                   client: LLMClient | None = None) -> RunSettings:
+def build_settings(
+    args: argparse.Namespace,
+    out_dir: Path,
+    types: tuple[str, ...],
+    demo_url: str | None,
+    client: LLMClient | None = None,
+) -> RunSettings:
     """Everything a run needs from the flags (the client only for embedding-based novelty)."""
     roles, judges = role_settings(args, demo_url)
     if args.base_url_embedding and not demo_url:
         resolve_base_url("embedding", args.base_url_embedding, None, "--base-url-embedding")
     replay_items = tuple(load_replay_items(args.replay)) if args.replay else ()
     return RunSettings(
-        roles=roles, out_dir=out_dir, n=args.n, num_questions=args.num_questions, alpha=args.alpha,
-        reasoning_types=types, new_cycle=args.new_cycle, judges=judges,
+        roles=roles,
+        out_dir=out_dir,
+        n=args.n,
+        num_questions=args.num_questions,
+        alpha=args.alpha,
+        reasoning_types=types,
+        new_cycle=args.new_cycle,
+        judges=judges,
         judge_aggregation=args.judge_aggregation,
         policy=question_policy(args, client, roles["generation"].endpoint.base_url, bool(demo_url)),
-        replay_items=replay_items, replay_source=str(args.replay.resolve()) if args.replay else None,
+        replay_items=replay_items,
+        replay_source=str(args.replay.resolve()) if args.replay else None,
     )

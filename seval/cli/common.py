@@ -24,6 +24,7 @@ from seval.client.cache import ResponseCache
 from seval.console import make_console
 from seval.io.folders import check_output_folder
 
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse whose errors are one line, like every other error of these tools (exit code 2 by default)."""
 
@@ -39,16 +40,33 @@ class OneLineParser(argparse.ArgumentParser):
 
 def add_client_flags(parser: argparse.ArgumentParser) -> None:
     """Flags of the shared client: pacing, retries, timeout, cache."""
-    parser.add_argument("--concurrency", type=int, default=8,
-                        help="requests in flight per endpoint at most (default 8)")
-    parser.add_argument("--max-retries", type=int, default=DEFAULT_MAX_RETRIES,
-                        help=f"retries of a failed request before giving up (default {DEFAULT_MAX_RETRIES})")
-    parser.add_argument("--retry-backoff", type=float, default=DEFAULT_BACKOFF_S,
-                        help=f"first backoff in seconds, doubled each retry, with jitter (default {DEFAULT_BACKOFF_S})")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                        help=f"seconds to wait for one reply (default {DEFAULT_TIMEOUT_S:.0f})")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="reuse identical requests' replies from this folder (off by default)")
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="requests in flight per endpoint at most (default 8)"
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=DEFAULT_MAX_RETRIES,
+        help=f"retries of a failed request before giving up (default {DEFAULT_MAX_RETRIES})",
+    )
+    parser.add_argument(
+        "--retry-backoff",
+        type=float,
+        default=DEFAULT_BACKOFF_S,
+        help=f"first backoff in seconds, doubled each retry, with jitter (default {DEFAULT_BACKOFF_S})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds to wait for one reply (default {DEFAULT_TIMEOUT_S:.0f})",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="reuse identical requests' replies from this folder (off by default)",
+    )
 
 
 def validate_client_flags(args: argparse.Namespace) -> None:
@@ -92,8 +110,10 @@ def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str,
             if price_in < 0 or price_out < 0:
                 raise ValueError
         except ValueError:
-            raise UsageError(f"--price {entry!r}: expected ROLE=IN,OUT with ROLE one of {', '.join(roles)} "
-                             "and prices in USD per million tokens") from None
+            raise UsageError(
+                f"--price {entry!r}: expected ROLE=IN,OUT with ROLE one of {', '.join(roles)} "
+                "and prices in USD per million tokens"
+            ) from None
         prices[role] = (price_in, price_out)
     return prices
 
@@ -111,9 +131,14 @@ def parse_extra_body(flag: str, text: str | None) -> dict:
     return value
 
 
-def run_main(build_parser: Callable[[], argparse.ArgumentParser],
-             run: Callable[[argparse.Namespace, Console], int], argv: list[str] | None, *,
-             error_prefix: str = "error: ", with_config: bool = True) -> int:
+def run_main(
+    build_parser: Callable[[], argparse.ArgumentParser],
+    run: Callable[[argparse.Namespace, Console], int],
+    argv: list[str] | None,
+    *,
+    error_prefix: str = "error: ",
+    with_config: bool = True,
+) -> int:
     """A CLI's ``main``: parse flags (with ``--config``), run, and turn errors into one line and an exit code.
 
     2 for bad flags or input (a ``UsageError`` may carry its own code), 1 for an
@@ -128,11 +153,16 @@ def run_main(build_parser: Callable[[], argparse.ArgumentParser],
     except UsageError as exc:
         return fail(exc, exc.exit_code, prefix=error_prefix)
     except TransportError as exc:
-        return fail(exc, exc.exit_code, "Everything finished so far is kept; rerun the same command to resume.",
-                    prefix=error_prefix)
+        return fail(
+            exc,
+            exc.exit_code,
+            "Everything finished so far is kept; rerun the same command to resume.",
+            prefix=error_prefix,
+        )
     except EndpointError as exc:  # a key, a model name or a request to fix: the same command would fail again
-        return fail(exc, exc.exit_code, "Everything finished so far is kept; fix that and rerun to resume.",
-                    prefix=error_prefix)
+        return fail(
+            exc, exc.exit_code, "Everything finished so far is kept; fix that and rerun to resume.", prefix=error_prefix
+        )
     except (KeyboardInterrupt, Cancelled):
         console.print("Interrupted. Finished work is saved; rerun the same command to resume.", style="yellow")
         return 130

@@ -61,8 +61,9 @@ def read_config(parser: argparse.ArgumentParser, path: Path) -> dict[str, Any]:
         if action is None:
             raise UsageError(f"config file {path}: unknown key {key!r} (keys are the long flag names)")
         if "api-key" in key.replace("_", "-"):
-            log.warning("config file %s holds %s; prefer the environment (OPENAI_API_KEY) so keys stay out of files",
-                        path, key)
+            log.warning(
+                "config file %s holds %s; prefer the environment (OPENAI_API_KEY) so keys stay out of files", path, key
+            )
         if action.nargs == 0:  # a switch: true gives it, false leaves it out
             if not isinstance(value, bool):
                 raise UsageError(f"config file {path}: {key} must be true or false (got {value!r})")
@@ -88,6 +89,8 @@ def _config_value(action: argparse.Action, key: str, value: object, path: Path) 
         except (TypeError, ValueError, argparse.ArgumentTypeError):
             choices = f" (one of {', '.join(map(str, action.choices))})" if action.choices else ""
             flag = key.replace("_", "-")
-            raise UsageError(f"config file {path}: {key} = {item!r} is not a valid value for --{flag}{choices}") from None
+            raise UsageError(
+                f"config file {path}: {key} = {item!r} is not a valid value for --{flag}{choices}"
+            ) from None
         converted.append(item)
     return converted if many else converted[0]

@@ -24,21 +24,33 @@ PROG = "evaluate_metric.py"
 
 def build_parser() -> argparse.ArgumentParser:
     """The flags of EvaLearn's script, plus the bootstrap, seed and chart switches."""
-    p = OneLineParser(prog=PROG, exit_code=1,
-                      description="EvaLearn sequential-learning metrics (or the runner view of a runs.jsonl).")
-    p.add_argument("--results", required=True,
-                   help="results file: JSON list or JSONL of sequential results, or the runner's runs.jsonl")
-    p.add_argument("--problems", type=int, default=DEFAULT_PROBLEMS,
-                   help=f"problems per sequence M (default {DEFAULT_PROBLEMS})")
-    p.add_argument("--warmup", type=int, default=DEFAULT_WARMUP,
-                   help=f"warmup K for post-warmup accuracy (default {DEFAULT_WARMUP})")
-    p.add_argument("--output", default=None,
-                   help="report path (default report_<results name> in the current directory)")
-    p.add_argument("--bootstrap", type=int, default=1000,
-                   help="bootstrap resamples for 95%% intervals (default 1000, 0 to skip)")
+    p = OneLineParser(
+        prog=PROG, exit_code=1, description="EvaLearn sequential-learning metrics (or the runner view of a runs.jsonl)."
+    )
+    p.add_argument(
+        "--results",
+        required=True,
+        help="results file: JSON list or JSONL of sequential results, or the runner's runs.jsonl",
+    )
+    p.add_argument(
+        "--problems", type=int, default=DEFAULT_PROBLEMS, help=f"problems per sequence M (default {DEFAULT_PROBLEMS})"
+    )
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=DEFAULT_WARMUP,
+        help=f"warmup K for post-warmup accuracy (default {DEFAULT_WARMUP})",
+    )
+    p.add_argument(
+        "--output", default=None, help="report path (default report_<results name> in the current directory)"
+    )
+    p.add_argument(
+        "--bootstrap", type=int, default=1000, help="bootstrap resamples for 95%% intervals (default 1000, 0 to skip)"
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
-    p.add_argument("--no-charts", action="store_true",
-                   help="write the markdown companion of the report without its position chart")
+    p.add_argument(
+        "--no-charts", action="store_true", help="write the markdown companion of the report without its position chart"
+    )
     return p
 
 

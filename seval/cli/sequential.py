@@ -33,37 +33,60 @@ log = logging.getLogger(__name__)
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         description="EvaLearn sequential evaluation: a model solves each sequence's problems in order, "
-                    "seeing its earlier answers and the judge's grading, on any OpenAI-compatible endpoint.")
+        "seeing its earlier answers and the judge's grading, on any OpenAI-compatible endpoint."
+    )
     parser.add_argument("--input", type=Path, help="problem JSON file, or a benchmark runs.jsonl (or its folder)")
     parser.add_argument("--seq", type=Path, help="sequence JSON file (optional with a runs.jsonl --input)")
-    parser.add_argument("--output", type=Path, help=f"results JSON (a .jsonl path writes only the journal); "
-                                                    f"with --demo default {DEMO_OUTPUT}")
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
-                        help=f"sequences evaluated at once (default {DEFAULT_WORKERS})")
-    parser.add_argument("--no-check-empty", action="store_false", dest="check_empty",
-                        help="grade empty answers as given instead of asking again and stopping the sequence")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"results JSON (a .jsonl path writes only the journal); with --demo default {DEMO_OUTPUT}",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=DEFAULT_WORKERS, help=f"sequences evaluated at once (default {DEFAULT_WORKERS})"
+    )
+    parser.add_argument(
+        "--no-check-empty",
+        action="store_false",
+        dest="check_empty",
+        help="grade empty answers as given instead of asking again and stopping the sequence",
+    )
     parser.add_argument("--judge-api-key", help="judge key (default: JUDGE_API_KEY, then OPENAI_API_KEY)")
     parser.add_argument("--client-api-key", help="client key (default: CLIENT_API_KEY, then OPENAI_API_KEY)")
     parser.add_argument("--judge-model", help=f"judge model (default {DEFAULT_MODEL})")
     parser.add_argument("--client-model", help=f"evaluated model (default {DEFAULT_MODEL})")
-    parser.add_argument("--client-base-url", help=f"client endpoint, with or without /v1 "
-                                                  f"(default: OPENAI_BASE_URL, else {DEFAULT_BASE_URL})")
-    parser.add_argument("--judge-base-url", help="judge endpoint (default: OPENAI_BASE_URL, else "
-                                                 f"{DEFAULT_BASE_URL})")
+    parser.add_argument(
+        "--client-base-url",
+        help=f"client endpoint, with or without /v1 (default: OPENAI_BASE_URL, else {DEFAULT_BASE_URL})",
+    )
+    parser.add_argument("--judge-base-url", help=f"judge endpoint (default: OPENAI_BASE_URL, else {DEFAULT_BASE_URL})")
     parser.add_argument("--num-sequences", type=int, help="evaluate this many sequences, drawn with --seed")
     parser.add_argument("--sequence-ids", help="comma-separated sequence ids to evaluate")
     parser.add_argument("--types", help="comma-separated task types to evaluate")
     parser.add_argument("--seed", type=int, default=0, help="seed of the --num-sequences draw and the demo (default 0)")
-    parser.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
-                        help=f"client sampling temperature (default {DEFAULT_TEMPERATURE})")
-    parser.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS,
-                        help=f"client max_tokens (default {DEFAULT_MAX_TOKENS})")
-    parser.add_argument("--seq-len", type=int, default=DEFAULT_SEQ_LEN,
-                        help=f"sequence length when built from runs.jsonl (default {DEFAULT_SEQ_LEN})")
-    parser.add_argument("--no-charts", action="store_true",
-                        help="write the report without its PNG chart (skips loading matplotlib)")
-    parser.add_argument("--demo", action="store_true",
-                        help="run the bundled demo set against a SIMULATED endpoint on loopback: no key, no network")
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=DEFAULT_TEMPERATURE,
+        help=f"client sampling temperature (default {DEFAULT_TEMPERATURE})",
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help=f"client max_tokens (default {DEFAULT_MAX_TOKENS})"
+    )
+    parser.add_argument(
+        "--seq-len",
+        type=int,
+        default=DEFAULT_SEQ_LEN,
+        help=f"sequence length when built from runs.jsonl (default {DEFAULT_SEQ_LEN})",
+    )
+    parser.add_argument(
+        "--no-charts", action="store_true", help="write the report without its PNG chart (skips loading matplotlib)"
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run the bundled demo set against a SIMULATED endpoint on loopback: no key, no network",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     add_client_flags(parser)
     return parser
@@ -104,12 +127,28 @@ def run(args: argparse.Namespace, console: Console) -> int:
         models = (args.client_model or DEMO_MODELS[0], args.judge_model or DEMO_MODELS[1])
     try:
         outcome = sequentialEval(
-            inputs[0], inputs[1], args.output or DEMO_OUTPUT, args.workers, args.check_empty,
-            None if args.demo else args.judge_api_key, None if args.demo else args.client_api_key,
-            models[1], models[0], urls[0], urls[1], num_sequences=args.num_sequences,
-            sequence_ids=_split(args.sequence_ids), sequence_types=_split(args.types), seed=args.seed,
-            seq_len=args.seq_len, temperature=args.temperature, max_tokens=args.max_tokens,
-            client=lambda: build_client(args, threading.Event()), console=console, env_keys=not args.demo)
+            inputs[0],
+            inputs[1],
+            args.output or DEMO_OUTPUT,
+            args.workers,
+            args.check_empty,
+            None if args.demo else args.judge_api_key,
+            None if args.demo else args.client_api_key,
+            models[1],
+            models[0],
+            urls[0],
+            urls[1],
+            num_sequences=args.num_sequences,
+            sequence_ids=_split(args.sequence_ids),
+            sequence_types=_split(args.types),
+            seed=args.seed,
+            seq_len=args.seq_len,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            client=lambda: build_client(args, threading.Event()),
+            console=console,
+            env_keys=not args.demo,
+        )
     finally:
         if server is not None:
             server.stop()
@@ -118,8 +157,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(f"Report: {report}")
     if outcome.stopped:
         shown = ", ".join(f"sequence {s} position {p}" for s, p in outcome.stopped[:5])
-        return fail(f"{len(outcome.stopped)} sequences stopped at an answer that stayed empty ({shown})", 1,
-                    "Rerun the same command to ask again, or pass --no-check-empty to grade empty answers as given.")
+        return fail(
+            f"{len(outcome.stopped)} sequences stopped at an answer that stayed empty ({shown})",
+            1,
+            "Rerun the same command to ask again, or pass --no-check-empty to grade empty answers as given.",
+        )
     return 0
 
 

@@ -188,8 +188,9 @@ class LLMClient:
         vectors, _ = self._post_with_retries(endpoint, body, 0, path="embeddings", parse=parse_embeddings)
         return vectors
 
-    def _post_with_retries(self, endpoint: Endpoint, body: dict, priority: int,
-                           path: str = "chat/completions", parse=None) -> tuple:
+    def _post_with_retries(
+        self, endpoint: Endpoint, body: dict, priority: int, path: str = "chat/completions", parse=None
+    ) -> tuple:
         """POST until a usable reply arrives; status-level retries happen inside urllib3."""
         parse = parse or parse_chat_reply
         for attempt in range(self.retry.max_retries + 1):
@@ -225,16 +226,20 @@ class LLMClient:
             if (endpoint.base_url, endpoint.model) in self._completion_tokens_endpoints:
                 return True
             self._completion_tokens_endpoints.add((endpoint.base_url, endpoint.model))
-        log.info("%s: %s takes max_completion_tokens instead of max_tokens; using it from now on",
-                 endpoint.role, endpoint.model)
+        log.info(
+            "%s: %s takes max_completion_tokens instead of max_tokens; using it from now on",
+            endpoint.role,
+            endpoint.model,
+        )
         return True
 
     def _pause(self, seconds: float) -> None:
         if self.cancel_event.wait(seconds):
             raise Cancelled()
 
-    def _post(self, endpoint: Endpoint, body: dict, priority: int,
-              path: str = "chat/completions") -> tuple[HttpReply, dict]:
+    def _post(
+        self, endpoint: Endpoint, body: dict, priority: int, path: str = "chat/completions"
+    ) -> tuple[HttpReply, dict]:
         """POST ``body`` in the form the endpoint is known to want once a slot is free (so a request
         queued while the endpoint was found to want ``max_completion_tokens`` uses it); the
         response and the body as sent."""
@@ -246,7 +251,8 @@ class LLMClient:
                 raise Cancelled()
             sent = self._wire_body(endpoint, body)
             response = self._transport(endpoint).request(
-                "POST", endpoint.url(path), self._headers(endpoint), self.retry.timeout_s, sent)
+                "POST", endpoint.url(path), self._headers(endpoint), self.retry.timeout_s, sent
+            )
             ok = response.status_code == 200
             return response, sent
         except TransportFailure as exc:
@@ -292,7 +298,9 @@ class LLMClient:
                 f"check the base URL and the model name {endpoint.model!r}"
             )
         if endpoint.model in served:
-            return ModelNotFoundError(f"{endpoint.role}: {endpoint.base_url} answered 404 for model {endpoint.model!r} ({detail})")
+            return ModelNotFoundError(
+                f"{endpoint.role}: {endpoint.base_url} answered 404 for model {endpoint.model!r} ({detail})"
+            )
         listing = ", ".join(served[:20]) + (" ..." if len(served) > 20 else "")
         return ModelNotFoundError(
             f"{endpoint.role}: model {endpoint.model!r} is not served by {endpoint.base_url}; it serves: {listing or '(none)'}"

@@ -41,7 +41,6 @@ class Endpoint:
         return f"{self.base_url}/v1/{path}"
 
 
-
 def resolve_base_url(role: str, specific: str | None, general: str | None, flags: str) -> str:
     """A role's endpoint: its own flag, else the shared flag, else OPENAI_BASE_URL."""
     raw = specific or general or os.environ.get("OPENAI_BASE_URL")
@@ -53,7 +52,9 @@ def resolve_base_url(role: str, specific: str | None, general: str | None, flags
         raise UsageError(f"the {role} base URL {raw!r} is not an http(s) URL") from None
 
 
-def resolve_key(specific: str | None, general: str | None, env_names: tuple[str, ...] = ("OPENAI_API_KEY",)) -> str | None:
+def resolve_key(
+    specific: str | None, general: str | None, env_names: tuple[str, ...] = ("OPENAI_API_KEY",)
+) -> str | None:
     """A role's key: its own flag, the shared flag, then the environment; None sends no auth header."""
     if specific:
         return specific

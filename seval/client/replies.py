@@ -57,5 +57,6 @@ def parse_embeddings(body: object) -> tuple[list[list[float]], TokenUsage] | Non
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
     raw_usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-    return vectors, TokenUsage(prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
-                          total_tokens=int(raw_usage.get("total_tokens") or 0))
+    return vectors, TokenUsage(
+        prompt_tokens=int(raw_usage.get("prompt_tokens") or 0), total_tokens=int(raw_usage.get("total_tokens") or 0)
+    )

@@ -47,14 +47,16 @@ class EndpointTransport:
 
     def __init__(self, base_url: str, retry: Retry, maxsize: int):
         ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
-        options = dict(num_pools=4, maxsize=maxsize, block=False, retries=retry,
-                       cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle)
+        options = dict(
+            num_pools=4, maxsize=maxsize, block=False, retries=retry, cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle
+        )
         scheme = base_url.split("://", 1)[0]
         proxy = get_environ_proxies(base_url).get(scheme) or get_environ_proxies(base_url).get("all")
         self.pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
-    def request(self, method: str, url: str, headers: dict[str, str], timeout: float,
-                body: dict | None = None) -> HttpReply:
+    def request(
+        self, method: str, url: str, headers: dict[str, str], timeout: float, body: dict | None = None
+    ) -> HttpReply:
         """Send one request (retried as the policy says); TransportFailure when no reply came."""
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
         try:

@@ -33,25 +33,28 @@ def print_sequential(report: dict, output: str) -> None:
     ci = ev.get("confidence_intervals") or {}
     k = info["warmup_parameter"]
     pw = f"post_warmup_accuracy_k{k}"
-    OUT.print(f"[bold]EvaLearn metrics[/bold]: {info['num_sequences']:,} sequences x "
-              f"{info['problems_per_sequence']} problems = {info['total_problems']:,} "
-              f"({dq['input_format']}, {dq['records']:,} records)")
+    OUT.print(
+        f"[bold]EvaLearn metrics[/bold]: {info['num_sequences']:,} sequences x "
+        f"{info['problems_per_sequence']} problems = {info['total_problems']:,} "
+        f"({dq['input_format']}, {dq['records']:,} records)"
+    )
 
     t = Table(title="Overall metrics")
     t.add_column("metric")
     t.add_column("value", justify="right")
     t.add_column("95% CI", justify="right")
-    rows = [("overall accuracy", om["overall_accuracy"]["value"], ci.get("overall_accuracy"), 4),
-            ("accuracy slope (k)", om["accuracy_slope"]["value"], ci.get("accuracy_slope"), 5),
-            ("first correct position", om["first_correct_position"]["value"], None, 2),
-            ("consecutive correct", om["consecutive_correct"]["value"], None, 2),
-            (f"post-warmup accuracy (K={k})", om[pw]["value"], ci.get(pw), 4)]
+    rows = [
+        ("overall accuracy", om["overall_accuracy"]["value"], ci.get("overall_accuracy"), 4),
+        ("accuracy slope (k)", om["accuracy_slope"]["value"], ci.get("accuracy_slope"), 5),
+        ("first correct position", om["first_correct_position"]["value"], None, 2),
+        ("consecutive correct", om["consecutive_correct"]["value"], None, 2),
+        (f"post-warmup accuracy (K={k})", om[pw]["value"], ci.get(pw), 4),
+    ]
     for name, value, interval, digits in rows:
         t.add_row(name, _f(value, digits), _ci(interval, digits))
     OUT.print(t)
     if ci:
-        OUT.print(f"Slope: {ci['accuracy_slope']['verdict']} "
-                  f"({ci['resamples']} resamples, seed {ci['seed']}).")
+        OUT.print(f"Slope: {ci['accuracy_slope']['verdict']} ({ci['resamples']} resamples, seed {ci['seed']}).")
     else:
         OUT.print("Slope: no bootstrap (--bootstrap 0): nothing says whether it differs from noise.")
 
@@ -70,8 +73,14 @@ def print_sequential(report: dict, output: str) -> None:
     for col in ("type", "sequences", "accuracy", "post-warmup", "first correct", "consecutive"):
         by.add_column(col, justify="left" if col == "type" else "right")
     for name, m in types.items():
-        by.add_row(name, str(m["sequence_count"]), _f(m["overall_accuracy"]), _f(m[pw]),
-                   _f(m["first_correct_position"], 2), _f(m["consecutive_correct"], 2))
+        by.add_row(
+            name,
+            str(m["sequence_count"]),
+            _f(m["overall_accuracy"]),
+            _f(m[pw]),
+            _f(m["first_correct_position"], 2),
+            _f(m["consecutive_correct"], 2),
+        )
     OUT.print(by)
 
     sl = Table(title="Slope by type (accuracy gained per position)")
@@ -90,10 +99,14 @@ def print_sequential(report: dict, output: str) -> None:
     if dq["non_binary_scores"]:
         notes.append(f"{dq['non_binary_scores']:,} scores were not 0 or 1 (counted correct when > 0)")
     if dq["missing_positions"]:
-        notes.append(f"{dq['missing_positions']:,} positions missing in {dq['incomplete_sequences']:,} "
-                     "incomplete sequences (counted wrong)")
+        notes.append(
+            f"{dq['missing_positions']:,} positions missing in {dq['incomplete_sequences']:,} "
+            "incomplete sequences (counted wrong)"
+        )
     if dq["outside_positions"]:
-        notes.append(f"{dq['outside_positions']:,} records with a position outside 1..{info['problems_per_sequence']} ignored")
+        notes.append(
+            f"{dq['outside_positions']:,} records with a position outside 1..{info['problems_per_sequence']} ignored"
+        )
     if dq["duplicate_positions"]:
         notes.append(f"{dq['duplicate_positions']:,} repeated positions (the later record kept)")
     skipped = dq["missing_ids"] + dq["not_objects"] + dq["bad_sequence_ids"]
@@ -107,9 +120,11 @@ def print_sequential(report: dict, output: str) -> None:
 def print_runner(report: dict, output: str) -> None:
     ev = report["runner_evaluation"]
     info, dq = ev["dataset_info"], ev["data_quality"]
-    OUT.print(f"[bold]Runner view[/bold]: {info['runs']} runs ({info['generated_runs']} generated, "
-              f"{info['replay_runs']} replay), {info['scored_examples']:,} scored examples "
-              f"(correct means {info['correct_means']})")
+    OUT.print(
+        f"[bold]Runner view[/bold]: {info['runs']} runs ({info['generated_runs']} generated, "
+        f"{info['replay_runs']} replay), {info['scored_examples']:,} scored examples "
+        f"(correct means {info['correct_means']})"
+    )
     for key, title in (("by_difficulty", "difficulty"), ("by_reasoning_type", "reasoning_type")):
         t = Table(title=f"Accuracy by {title.replace('_', ' ')} (Wilson 95% CI)")
         for col in (title.replace("_", " "), "n", "correct", "accuracy", "95% CI"):
@@ -125,8 +140,13 @@ def print_runner(report: dict, output: str) -> None:
         for col in ("run", "started", "examples", "run mean", "EMA"):
             t.add_column(col, justify="right")
         for r in traj[kind]:
-            t.add_row(str(r["run_id"]), str(r["started_at"] or "-"), str(r["examples"]),
-                      _f(r["run_mean_score"]), _f(r["ema_score"]))
+            t.add_row(
+                str(r["run_id"]),
+                str(r["started_at"] or "-"),
+                str(r["examples"]),
+                _f(r["run_mean_score"]),
+                _f(r["ema_score"]),
+            )
         OUT.print(t)
     t = Table(title="Difficulty at 50% success (D50), logistic fit per reasoning type")
     for col in ("reasoning type", "examples", "slope", "D50", "95% CI", "status"):
@@ -134,8 +154,14 @@ def print_runner(report: dict, output: str) -> None:
     notes = []
     for name, fit in ev["difficulty_fit"].items():
         ci = fit.get("d50_ci95")
-        t.add_row(name, str(fit["examples"]), _f(fit["slope"], 3), _f(fit["d50"], 2), _ci(ci, 2),
-                  fit["status"].replace("_", " "))
+        t.add_row(
+            name,
+            str(fit["examples"]),
+            _f(fit["slope"], 3),
+            _f(fit["d50"], 2),
+            _ci(ci, 2),
+            fit["status"].replace("_", " "),
+        )
         for note in (fit["note"], (ci or {}).get("note", "")):
             if note:
                 notes.append(f"{name}: {note}")

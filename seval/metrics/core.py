@@ -168,8 +168,7 @@ def _patterns(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ((codes[:, None] & bits) != 0).astype(np.int8), counts
 
 
-def _resampled_columns(rng: np.random.Generator, patterns: np.ndarray, counts: np.ndarray,
-                       reps: int) -> np.ndarray:
+def _resampled_columns(rng: np.random.Generator, patterns: np.ndarray, counts: np.ndarray, reps: int) -> np.ndarray:
     """Correct answers per position in ``reps`` resamples of a type's sequences.
 
     A resample of the type's n sequences is a multinomial draw of n over its

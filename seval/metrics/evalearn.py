@@ -57,8 +57,15 @@ class EvaLearnMetrics:
     ``bootstrap`` resamples (0 to skip) give 95% intervals in the report.
     """
 
-    def __init__(self, results_file: str, num_problems_per_sequence: int = DEFAULT_PROBLEMS,
-                 *, bootstrap: int = 1000, seed: int = 0, jobs: int | None = None) -> None:
+    def __init__(
+        self,
+        results_file: str,
+        num_problems_per_sequence: int = DEFAULT_PROBLEMS,
+        *,
+        bootstrap: int = 1000,
+        seed: int = 0,
+        jobs: int | None = None,
+    ) -> None:
         self.results_file = results_file
         self.M = int(num_problems_per_sequence)
         self.bootstrap_reps = int(bootstrap)
@@ -137,13 +144,19 @@ class EvaLearnMetrics:
         ci["accuracy_slope"]["excludes_zero"] = excludes
         ci["accuracy_slope"]["verdict"] = (
             f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] excludes 0: the trend along the sequence is unlikely to be noise"
-            if excludes else
-            f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] includes 0: the slope cannot be told apart from noise")
+            if excludes
+            else f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] includes 0: the slope cannot be told apart from noise"
+        )
         for t, per in ci["by_type"].items():
             s = per["accuracy_slope"]
             s["excludes_zero"] = s["low"] > 0 or s["high"] < 0
-        return {"method": "percentile bootstrap over sequences, stratified by type",
-                "level": 0.95, "resamples": self.bootstrap_reps, "seed": self.seed, **ci}
+        return {
+            "method": "percentile bootstrap over sequences, stratified by type",
+            "level": 0.95,
+            "resamples": self.bootstrap_reps,
+            "seed": self.seed,
+            **ci,
+        }
 
     def data_quality(self) -> dict:
         st = dict(self.outcomes.stats)
@@ -161,10 +174,14 @@ class EvaLearnMetrics:
             name: {"value": overall[name], "description": DESCRIPTIONS[name]}
             for name in ("overall_accuracy", "accuracy_slope", "first_correct_position", "consecutive_correct")
         }
-        overall_dict[pw] = {"value": overall[pw],
-                            "description": f"Average accuracy after excluding first {warmup_k} problems"}
-        overall_dict["position_accuracy"] = {"values": overall["position_accuracy"].tolist(),
-                                             "description": DESCRIPTIONS["position_accuracy"]}
+        overall_dict[pw] = {
+            "value": overall[pw],
+            "description": f"Average accuracy after excluding first {warmup_k} problems",
+        }
+        overall_dict["position_accuracy"] = {
+            "values": overall["position_accuracy"].tolist(),
+            "description": DESCRIPTIONS["position_accuracy"],
+        }
         type_metrics = {}
         counts = self._type_counts()
         for t in sorted(counts):

@@ -20,7 +20,9 @@ import numpy as np
 D_MIN, D_MAX = 1.0, 10.0
 
 
-def fit_batch(d: np.ndarray, n: np.ndarray, k: np.ndarray, iters: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_batch(
+    d: np.ndarray, n: np.ndarray, k: np.ndarray, iters: int = 100
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fit many replicates at once.
 
     ``d``: (L,) difficulty levels; ``n``, ``k``: (R, L) trials and successes
@@ -84,19 +86,28 @@ def place_d50(d: np.ndarray, n: np.ndarray, k: np.ndarray) -> dict:
     if total == 0:
         return {**out, "status": "no_fit", "note": "no examples with a difficulty"}
     if wins == total:
-        return {**out, "status": "all_correct",
-                "note": f"all {total} answers right: D50 lies above the hardest level tried ({d.max():g})"}
+        return {
+            **out,
+            "status": "all_correct",
+            "note": f"all {total} answers right: D50 lies above the hardest level tried ({d.max():g})",
+        }
     if wins == 0:
-        return {**out, "status": "all_wrong",
-                "note": f"all {total} answers wrong: D50 lies below the easiest level tried ({d.min():g})"}
+        return {
+            **out,
+            "status": "all_wrong",
+            "note": f"all {total} answers wrong: D50 lies below the easiest level tried ({d.min():g})",
+        }
     if len(d) < 2:
         return {**out, "status": "one_level", "note": f"one difficulty level only ({d[0]:g}): no trend to fit"}
     gap = _separation(d, n, k)
     if gap is not None:
         lo, hi = gap
-        return {**out, "status": "separated",
-                "note": f"successes and failures are perfectly separated: D50 is somewhere in [{lo:g}, {hi:g}], "
-                        "the data cannot place it more precisely"}
+        return {
+            **out,
+            "status": "separated",
+            "note": f"successes and failures are perfectly separated: D50 is somewhere in [{lo:g}, {hi:g}], "
+            "the data cannot place it more precisely",
+        }
     a, b, conv = fit_batch(d, n[None, :], k[None, :])
     a0, b0 = float(a[0]), float(b[0])
     out.update(intercept=a0, slope=b0)
@@ -104,11 +115,17 @@ def place_d50(d: np.ndarray, n: np.ndarray, k: np.ndarray) -> dict:
         return {**out, "status": "no_fit", "note": "the fit did not converge"}
     d50 = -a0 / b0
     if d50 < D_MIN:
-        return {**out, "status": "below_range",
-                "note": f"the fitted 50% point ({d50:.2f}) is below difficulty {D_MIN:g}: outside the scale"}
+        return {
+            **out,
+            "status": "below_range",
+            "note": f"the fitted 50% point ({d50:.2f}) is below difficulty {D_MIN:g}: outside the scale",
+        }
     if d50 > D_MAX:
-        return {**out, "status": "above_range",
-                "note": f"the fitted 50% point ({d50:.2f}) is above difficulty {D_MAX:g}: outside the scale"}
+        return {
+            **out,
+            "status": "above_range",
+            "note": f"the fitted 50% point ({d50:.2f}) is above difficulty {D_MAX:g}: outside the scale",
+        }
     out["d50"] = d50
     if b0 > 0:
         out["note"] = "success rises with difficulty here: read D50 with care"
@@ -127,7 +144,7 @@ def bootstrap_d50(d: np.ndarray, n: np.ndarray, k: np.ndarray, reps: int, seed: 
     cells = np.concatenate([k, n - k]).astype(np.float64)
     total = int(cells.sum())
     draws = rng.multinomial(total, cells / total, size=reps)
-    kk, ll = draws[:, : len(d)], draws[:, len(d):]
+    kk, ll = draws[:, : len(d)], draws[:, len(d) :]
     nn = kk + ll
     a, b, conv = fit_batch(d, nn.astype(np.float64), kk.astype(np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -136,12 +153,17 @@ def bootstrap_d50(d: np.ndarray, n: np.ndarray, k: np.ndarray, reps: int, seed: 
     wins, losses = np.where(kk > 0, d, np.nan), np.where(ll > 0, d, np.nan)
     with np.errstate(invalid="ignore"):
         separated = (np.nanmax(wins, axis=1, initial=-np.inf) <= np.nanmin(losses, axis=1, initial=np.inf)) | (
-            np.nanmin(wins, axis=1, initial=np.inf) >= np.nanmax(losses, axis=1, initial=-np.inf))
+            np.nanmin(wins, axis=1, initial=np.inf) >= np.nanmax(losses, axis=1, initial=-np.inf)
+        )
     placed = conv & ~separated & (present.sum(axis=1) >= 2) & (d50 >= D_MIN) & (d50 <= D_MAX)
     share = 1.0 - placed.mean() if reps else 1.0
     if placed.sum() < max(10, reps // 20):
-        return {"low": None, "high": None, "unplaced_share": float(share),
-                "note": "too few resamples place D50 for an interval"}
+        return {
+            "low": None,
+            "high": None,
+            "unplaced_share": float(share),
+            "note": "too few resamples place D50 for an interval",
+        }
     lo, hi = np.percentile(d50[placed], [2.5, 97.5])
     note = ""
     if share > 0.05:

@@ -167,8 +167,7 @@ def exact_cut(buf: bytes) -> int:
     return int(ends[-1]) + 1 if ends.size else -1
 
 
-def _cheap_chunks(f, path: str, kind: str, start: int, size: int, block: int,
-                  first: bool = True) -> Iterator[Chunk]:
+def _cheap_chunks(f, path: str, kind: str, start: int, size: int, block: int, first: bool = True) -> Iterator[Chunk]:
     """Chunks of about ``block`` bytes, each cut found in a small window."""
     while start < size:
         target = start + block
@@ -341,7 +340,7 @@ def _not_jsonl(chunk: Chunk, limit: int = 256 << 20) -> None:
     with open(chunk.path, "rb") as f:
         data = f.read()
     try:
-        value = pydantic_core.from_json(data[len(_BOM):] if data.startswith(_BOM) else data)
+        value = pydantic_core.from_json(data[len(_BOM) :] if data.startswith(_BOM) else data)
     except ValueError:
         return
     kind = {dict: "object", str: "string", bool: "boolean"}.get(type(value), type(value).__name__)
@@ -349,8 +348,10 @@ def _not_jsonl(chunk: Chunk, limit: int = 256 << 20) -> None:
         kind = "null"
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         kind = "number"
-    raise InputError(f"{_name(chunk.path)} has the wrong shape: it is one JSON {kind}, "
-                     "not a list of results nor JSONL (one result object per line)")
+    raise InputError(
+        f"{_name(chunk.path)} has the wrong shape: it is one JSON {kind}, "
+        "not a list of results nor JSONL (one result object per line)"
+    )
 
 
 def note_truncated(info: ReadInfo, line: int) -> None:

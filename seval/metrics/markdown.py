@@ -35,11 +35,16 @@ def render(report: dict, chart_name: str | None) -> str:
     evaluation = report["model_evaluation"]
     info, overall = evaluation["dataset_info"], evaluation["overall_metrics"]
     intervals = evaluation.get("confidence_intervals") or {}  # None when --bootstrap 0
-    lines = ["# EvaLearn metrics", "",
-             f"{info['num_sequences']} sequences of {info['problems_per_sequence']} problems; "
-             f"warm-up K = {info['warmup_parameter']}. Intervals are 95% bootstrap intervals over sequences, "
-             "stratified by type.", "",
-             "| Metric | Value | 95% interval |", "|---|---:|---|"]
+    lines = [
+        "# EvaLearn metrics",
+        "",
+        f"{info['num_sequences']} sequences of {info['problems_per_sequence']} problems; "
+        f"warm-up K = {info['warmup_parameter']}. Intervals are 95% bootstrap intervals over sequences, "
+        "stratified by type.",
+        "",
+        "| Metric | Value | 95% interval |",
+        "|---|---:|---|",
+    ]
     for name, entry in overall.items():
         if name == "position_accuracy":
             continue
@@ -47,14 +52,20 @@ def render(report: dict, chart_name: str | None) -> str:
     verdict = (intervals.get("accuracy_slope") or {}).get("verdict")
     if verdict:
         lines += ["", f"**Slope:** {verdict}"]
-    lines += ["", "## By task type", "",
-              "| Type | Sequences | Accuracy | Slope | Slope 95% interval | First correct | Consecutive |",
-              "|---|---:|---:|---:|---|---:|---:|"]
+    lines += [
+        "",
+        "## By task type",
+        "",
+        "| Type | Sequences | Accuracy | Slope | Slope 95% interval | First correct | Consecutive |",
+        "|---|---:|---:|---:|---|---:|---:|",
+    ]
     by_type = intervals.get("by_type") or {}
     for kind, metrics in evaluation["type_metrics"].items():
-        lines.append(f"| {kind} | {metrics['sequence_count']} | {_fmt(metrics['overall_accuracy'])} | "
-                     f"{_fmt(metrics['accuracy_slope'])} | {_interval(by_type.get(kind), 'accuracy_slope')} | "
-                     f"{_fmt(metrics['first_correct_position'])} | {_fmt(metrics['consecutive_correct'])} |")
+        lines.append(
+            f"| {kind} | {metrics['sequence_count']} | {_fmt(metrics['overall_accuracy'])} | "
+            f"{_fmt(metrics['accuracy_slope'])} | {_interval(by_type.get(kind), 'accuracy_slope')} | "
+            f"{_fmt(metrics['first_correct_position'])} | {_fmt(metrics['consecutive_correct'])} |"
+        )
     if chart_name:
         lines += ["", f"![Accuracy by position per task type, with fitted slopes]({chart_name})"]
     return "\n".join(lines) + "\n"
@@ -69,9 +80,12 @@ def write_markdown(report: dict, report_path: str, with_charts: bool = True) -> 
         from seval import charts as charts  # matplotlib is loaded only when a chart is drawn
 
         chart = path.with_name(path.stem + ".positions.png")
-        charts.position_curves(chart, {kind: np.array(m["position_accuracy"]) for kind, m in types.items()},
-                               {kind: m["accuracy_slope"] for kind, m in types.items()},
-                               "Accuracy by position in the sequence")
+        charts.position_curves(
+            chart,
+            {kind: np.array(m["position_accuracy"]) for kind, m in types.items()},
+            {kind: m["accuracy_slope"] for kind, m in types.items()},
+            "Accuracy by position in the sequence",
+        )
         chart_name = chart.name
     write_text_atomic(path, render(report, chart_name))
     return path

@@ -147,9 +147,16 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
         # count those as unparseable too, as a reply without a verdict would be.
         codes = [c | UNPARSED if d.get("judge_error") else c for d, c in zip(dicts, codes)]
     return ChunkColumns(
-        sids=sids, type_names=type_names, type_idx=type_idx, pos=pos, code=np.asarray(codes, dtype=np.int8),
-        values=values, not_objects=not_objects,
-        missing_ids=missing, bad_sequence_ids=bad, truncated_line=truncated,
+        sids=sids,
+        type_names=type_names,
+        type_idx=type_idx,
+        pos=pos,
+        code=np.asarray(codes, dtype=np.int8),
+        values=values,
+        not_objects=not_objects,
+        missing_ids=missing,
+        bad_sequence_ids=bad,
+        truncated_line=truncated,
         run_like=run_like,
     )
 
@@ -252,9 +259,16 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
         raise InputError(f"{path} holds no usable record (none has both sequence_id and position_in_sequence)")
     # Per-chunk type indices to global ones (names merged in file order).
     names: dict[str, int] = {}
-    type_idx = np.concatenate([
-        np.array([names.setdefault(t, len(names)) for t in p.type_names], dtype=np.int64)[p.type_idx]
-        for p in parts]) if parts else np.zeros(0, np.int64)
+    type_idx = (
+        np.concatenate(
+            [
+                np.array([names.setdefault(t, len(names)) for t in p.type_names], dtype=np.int64)[p.type_idx]
+                for p in parts
+            ]
+        )
+        if parts
+        else np.zeros(0, np.int64)
+    )
     all_names = list(names)
     pos = np.concatenate([p.pos for p in parts]).astype(np.int64)
     code = np.concatenate([p.code for p in parts])
@@ -288,4 +302,3 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
     if info.truncated_line is not None:
         st["truncated_last_line"] = info.truncated_line
     return Outcomes(matrix.reshape(n, m), present, type_of, type_names, info, st, sequence_ids)
-

@@ -54,8 +54,7 @@ def _difficulty(x: object) -> int | None:
 
 def _rate_row(key: str, value, n: int, k: int) -> dict:
     lo, hi = wilson(k, n)
-    return {key: value, "n": n, "correct": k, "accuracy": k / n if n else None,
-            "ci95": {"low": lo, "high": hi}}
+    return {key: value, "n": n, "correct": k, "accuracy": k / n if n else None, "ci95": {"low": lo, "high": hi}}
 
 
 class RunnerView:
@@ -65,9 +64,16 @@ class RunnerView:
         self.runs_file = runs_file
         self.info = ReadInfo(runs_file)
         self.runs: list[dict] = []
-        self.stats = dict(lines=0, not_run_records=0, examples=0, excluded_examples=0,
-                          unscored_examples=0, non_binary_scores=0, judge_errors=0,
-                          examples_without_difficulty=0)
+        self.stats = dict(
+            lines=0,
+            not_run_records=0,
+            examples=0,
+            excluded_examples=0,
+            unscored_examples=0,
+            non_binary_scores=0,
+            judge_errors=0,
+            examples_without_difficulty=0,
+        )
         # (reasoning_type, difficulty or None, correct) per usable example
         self.examples: list[tuple[str, int | None, int]] = []
         self._read()
@@ -105,15 +111,17 @@ class RunnerView:
                         st["examples_without_difficulty"] += 1
                     self.examples.append((rtype, diff, 1 if is_correct(score) else 0))
                     scored += 1
-                self.runs.append({
-                    "run_id": value.get("run_id"),
-                    "started_at": value.get("started_at"),
-                    "ended_at": value.get("ended_at"),
-                    "run_mean_score": _number(value.get("run_mean_score")),
-                    "ema_score": _number(value.get("ema_score")),
-                    "examples": scored,
-                    "replay": value.get("replay") is True,
-                })
+                self.runs.append(
+                    {
+                        "run_id": value.get("run_id"),
+                        "started_at": value.get("started_at"),
+                        "ended_at": value.get("ended_at"),
+                        "run_mean_score": _number(value.get("run_mean_score")),
+                        "ema_score": _number(value.get("ema_score")),
+                        "examples": scored,
+                        "replay": value.get("replay") is True,
+                    }
+                )
         if self.info.truncated_line is not None:
             st["truncated_last_line"] = self.info.truncated_line
         if not self.runs:

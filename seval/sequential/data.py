@@ -54,8 +54,10 @@ def criteria_for(fields: dict) -> str:
 
 
 def _criteria_from_reference(reference: str) -> str:
-    return ("The student's final answer must agree with the standard answer in content; reasoning, "
-            f"case and formatting do not matter.\n\nThe standard answer is: {reference}")
+    return (
+        "The student's final answer must agree with the standard answer in content; reasoning, "
+        f"case and formatting do not matter.\n\nThe standard answer is: {reference}"
+    )
 
 
 # -- reading files -------------------------------------------------------------
@@ -145,15 +147,17 @@ def problems_from_runs(records: list[RunRecord]) -> list[dict]:
                 continue
             tags = example.tags
             reference = (example.reference_answer or "").strip() or None
-            problems.append({
-                "id": f"r{record.run_id}-{tags.reasoning_type}-d{tags.difficulty}-q{tags.question_index}",
-                "type": tags.reasoning_type,
-                "source": f"self-evolving benchmark run {record.run_id}",
-                "level": tags.difficulty,
-                "prompt": example.question,
-                "rubric": _criteria_from_reference(reference) if reference else GENERIC_CRITERIA,
-                "canonical_answer": reference or "",
-            })
+            problems.append(
+                {
+                    "id": f"r{record.run_id}-{tags.reasoning_type}-d{tags.difficulty}-q{tags.question_index}",
+                    "type": tags.reasoning_type,
+                    "source": f"self-evolving benchmark run {record.run_id}",
+                    "level": tags.difficulty,
+                    "prompt": example.question,
+                    "rubric": _criteria_from_reference(reference) if reference else GENERIC_CRITERIA,
+                    "canonical_answer": reference or "",
+                }
+            )
     return problems
 
 
@@ -189,8 +193,13 @@ def sequences_by_type(problems: list[dict], seq_len: int) -> tuple[list[dict], i
         whole = len(ordered) - len(ordered) % seq_len
         left_out += len(ordered) - whole
         for start in range(0, whole, seq_len):
-            sequences.append({"sequence_id": len(sequences) + 1, "type": kind,
-                              "question_ids": [problem_key(p) for p in ordered[start:start + seq_len]]})
+            sequences.append(
+                {
+                    "sequence_id": len(sequences) + 1,
+                    "type": kind,
+                    "question_ids": [problem_key(p) for p in ordered[start : start + seq_len]],
+                }
+            )
     return sequences, left_out
 
 
@@ -213,8 +222,12 @@ def _issue(label: str, offenders: list[str]) -> str:
 def _problem_flaws(problems: list[dict]) -> tuple[dict, dict[str, list[str]], set]:
     """Problems by id, offenders per kind of flaw, and the ids of unusable problems."""
     by_id: dict = {}
-    flaws: dict[str, list[str]] = {"duplicate problem ids": [], "empty prompts": [],
-                                   "conversations not ending with a user turn": [], "no rubric or answer": []}
+    flaws: dict[str, list[str]] = {
+        "duplicate problem ids": [],
+        "empty prompts": [],
+        "conversations not ending with a user turn": [],
+        "no rubric or answer": [],
+    }
     bad: set = set()
     for problem in problems:
         key = problem_key(problem)
@@ -301,9 +314,13 @@ def load_evaluation_data(sequence_path, problem_path) -> tuple[list[dict], dict]
 
 
 # -- selecting ------------------------------------------------------------------
-def select_sequences_for_evaluation(sequences: list[dict], num_sequences: int | None = None,
-                                    sequence_ids: list | None = None, sequence_types: list[str] | None = None,
-                                    seed: int = 0) -> list[dict]:
+def select_sequences_for_evaluation(
+    sequences: list[dict],
+    num_sequences: int | None = None,
+    sequence_ids: list | None = None,
+    sequence_types: list[str] | None = None,
+    seed: int = 0,
+) -> list[dict]:
     """Sequences filtered by type and id, then ``num_sequences`` of them drawn at random.
 
     Ids match by their text (``3`` matches ``"3"``), so ids from a command line
@@ -316,8 +333,10 @@ def select_sequences_for_evaluation(sequences: list[dict], num_sequences: int | 
         known = {seq["type"] for seq in chosen}
         missing = [kind for kind in sequence_types if kind not in known]
         if missing:
-            raise UsageError(f"no valid sequence of type {', '.join(map(repr, missing))}; "
-                             f"types: {', '.join(sorted(known)) or '(none)'}")
+            raise UsageError(
+                f"no valid sequence of type {', '.join(map(repr, missing))}; "
+                f"types: {', '.join(sorted(known)) or '(none)'}"
+            )
         chosen = [seq for seq in chosen if seq["type"] in sequence_types]
     if sequence_ids:
         wanted = [str(value) for value in sequence_ids]

@@ -75,14 +75,24 @@ def system_prompt(task_type: str) -> str:
 
 def history_record(number: int, entry: HistoryEntry) -> str:
     """One earlier position as a delimited block of text (``number`` is 1-based)."""
-    return "\n".join([
-        f"[History record {number} begins]",
-        "[Question]", entry.question, "[End of question]",
-        "[Your answer]", entry.answer, "[End of your answer]",
-        "[Grading criteria]", entry.criteria, "[End of grading criteria]",
-        "[Teacher's evaluation of your answer]", entry.judge_reply, "[End of teacher's evaluation]",
-        f"[History record {number} ends]",
-    ])
+    return "\n".join(
+        [
+            f"[History record {number} begins]",
+            "[Question]",
+            entry.question,
+            "[End of question]",
+            "[Your answer]",
+            entry.answer,
+            "[End of your answer]",
+            "[Grading criteria]",
+            entry.criteria,
+            "[End of grading criteria]",
+            "[Teacher's evaluation of your answer]",
+            entry.judge_reply,
+            "[End of teacher's evaluation]",
+            f"[History record {number} ends]",
+        ]
+    )
 
 
 def history_text(history: list[HistoryEntry]) -> str:
@@ -104,23 +114,31 @@ def build_student_messages(task_type: str, history: list[HistoryEntry], prompt: 
 
 def build_judge_messages(criteria: str, question: str, answer: str) -> list[dict]:
     """Messages asking the judge for EvaLearn's 0/1 verdict on ``answer``."""
-    content = "\n".join([
-        "Grade the student's answer on a scale of two levels. 1 point: the answer meets every requirement "
-        "of the standard answer and grading criteria. 0 points: it misses any one of them; every "
-        "requirement counts equally, however minor it looks.",
-        "Work step by step: read each requirement of the standard answer, compare the student's answer "
-        "with each one in turn, check your analysis for mistakes or omissions, then give the grade.",
-        "",
-        "<standard_answer>", criteria, "</standard_answer>",
-        "",
-        "<question>", question, "</question>",
-        "",
-        "<answer>", answer, "</answer>",
-        "",
-        "Write your grading basis and the grade, then end your reply with the verdict as a JSON code block:",
-        VERDICT_FORMAT,
-        "using 1 when the answer meets every requirement and 0 otherwise.",
-    ])
+    content = "\n".join(
+        [
+            "Grade the student's answer on a scale of two levels. 1 point: the answer meets every requirement "
+            "of the standard answer and grading criteria. 0 points: it misses any one of them; every "
+            "requirement counts equally, however minor it looks.",
+            "Work step by step: read each requirement of the standard answer, compare the student's answer "
+            "with each one in turn, check your analysis for mistakes or omissions, then give the grade.",
+            "",
+            "<standard_answer>",
+            criteria,
+            "</standard_answer>",
+            "",
+            "<question>",
+            question,
+            "</question>",
+            "",
+            "<answer>",
+            answer,
+            "</answer>",
+            "",
+            "Write your grading basis and the grade, then end your reply with the verdict as a JSON code block:",
+            VERDICT_FORMAT,
+            "using 1 when the answer meets every requirement and 0 otherwise.",
+        ]
+    )
     return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": content}]
 
 
@@ -133,6 +151,9 @@ def build_judge_retry_messages(judge_messages: list[dict], unreadable_reply: str
     return judge_messages + [
         # An empty assistant turn is rejected by some servers; say what it was instead.
         {"role": "assistant", "content": unreadable_reply or "(empty reply)"},
-        {"role": "user", "content": "I could not find the verdict in that reply. Reply with only the "
-                                    f"verdict as a JSON code block:\n{VERDICT_FORMAT}"},
+        {
+            "role": "user",
+            "content": "I could not find the verdict in that reply. Reply with only the "
+            f"verdict as a JSON code block:\n{VERDICT_FORMAT}",
+        },
     ]

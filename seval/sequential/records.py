@@ -128,8 +128,10 @@ class ResultStore:
     def load(self) -> tuple[list[str], str | None]:
         """Read the journal: ``(duplicate notes, torn-last-line warning)``. Writes nothing."""
         if self.json_path is not None and self.json_path.exists() and not self.journal.exists():
-            raise DataError(f"{self.json_path} exists but its journal {self.journal.name} does not "
-                            "(not written by this tool?); move it away or choose another --output")
+            raise DataError(
+                f"{self.json_path} exists but its journal {self.journal.name} does not "
+                "(not written by this tool?); move it away or choose another --output"
+            )
         records, warning = read_jsonl(self.journal, SEQUENTIAL_ITEM)
         duplicates = []
         for record in records:
@@ -160,19 +162,25 @@ class ResultStore:
         the same (client, judge) models, no gaps, and the problems the sequence lists."""
         for item in self.items.values():
             if (item.client_model, item.judge_model) != models:
-                raise UsageError(f"{self.journal} holds answers of client model {item.client_model!r} judged by "
-                                 f"{item.judge_model!r}; rerun with those models or choose another --output")
+                raise UsageError(
+                    f"{self.journal} holds answers of client model {item.client_model!r} judged by "
+                    f"{item.judge_model!r}; rerun with those models or choose another --output"
+                )
         prefixes = {}
         for seq in sequences:
             done, wanted = self.done_for(seq["sequence_id"]), seq["question_ids"]
             for position, item in enumerate(done, 1):
                 if item.position_in_sequence != position or position > len(wanted):
-                    raise DataError(f"{self.journal}: sequence {seq['sequence_id']} has position "
-                                    f"{item.position_in_sequence} but not every one before it; choose another --output")
+                    raise DataError(
+                        f"{self.journal}: sequence {seq['sequence_id']} has position "
+                        f"{item.position_in_sequence} but not every one before it; choose another --output"
+                    )
                 if item.problem_id != wanted[position - 1]:
-                    raise DataError(f"{self.journal}: sequence {seq['sequence_id']} position {position} holds problem "
-                                    f"{item.problem_id!r}, but the sequence lists {wanted[position - 1]!r}; "
-                                    "the sequences changed, so choose another --output")
+                    raise DataError(
+                        f"{self.journal}: sequence {seq['sequence_id']} position {position} holds problem "
+                        f"{item.problem_id!r}, but the sequence lists {wanted[position - 1]!r}; "
+                        "the sequences changed, so choose another --output"
+                    )
             prefixes[seq["sequence_id"]] = done
         return prefixes
 
@@ -209,14 +217,16 @@ def check_integrity(sequences: list[dict], items: dict[ItemKey, SequentialItem])
         if positions != list(range(1, len(expected) + 1)):
             missing = sorted(set(range(1, len(expected) + 1)) - set(positions))
             extra = sorted(set(positions) - set(range(1, len(expected) + 1)))
-            detail = (f"missing positions {missing}" if missing else "") + \
-                     (f"{'; ' if missing else ''}positions beyond its length {extra}" if extra else "")
+            detail = (f"missing positions {missing}" if missing else "") + (
+                f"{'; ' if missing else ''}positions beyond its length {extra}" if extra else ""
+            )
             issues.append(f"sequence {seq_id}: {detail}")
         for position, wanted in enumerate(expected, 1):
             item = items.get((seq_id, position))
             if item is not None and item.problem_id != wanted:
-                issues.append(f"sequence {seq_id} position {position}: problem "
-                              f"{item.problem_id!r}, expected {wanted!r}")
+                issues.append(
+                    f"sequence {seq_id} position {position}: problem {item.problem_id!r}, expected {wanted!r}"
+                )
     return issues
 
 

@@ -40,18 +40,33 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
     solved = sum(1 for item in items if item.correct)
     models = sorted({(item.client_model, item.judge_model) for item in items})
     simulated = models and all(client.startswith("sim-") and judge.startswith("sim-") for client, judge in models)
-    lines = ["# Sequential evaluation", "",
-             *(["> **Simulated models** (`sim_endpoint.py`, as in `--demo`): these figures show what the tool "
-                "reports, not how any real model performs.", ""] if simulated else []),
-             f"- Sequences: {len(outcome.sequences)}; positions answered: {len(items)}; "
-             f"solved: {solved} ({solved / len(items):.1%})" if items else "- Nothing was answered.",
-             *[f"- Student `{client}`, judge `{judge}`" for client, judge in models],
-             f"- Results: `{outcome.results_path.name}`", "",
-             "A position counts as solved when the judge's `answer_score` is above 0 (EvaLearn's rule). "
-             "The slope is the least-squares slope of a type's accuracy against position: accuracy gained "
-             "per position. For intervals that say whether a slope is more than noise, run "
-             f"`python evaluate_metric.py --results {outcome.results_path.name}`.", "",
-             "## Accuracy by position", ""]
+    lines = [
+        "# Sequential evaluation",
+        "",
+        *(
+            [
+                "> **Simulated models** (`sim_endpoint.py`, as in `--demo`): these figures show what the tool "
+                "reports, not how any real model performs.",
+                "",
+            ]
+            if simulated
+            else []
+        ),
+        f"- Sequences: {len(outcome.sequences)}; positions answered: {len(items)}; "
+        f"solved: {solved} ({solved / len(items):.1%})"
+        if items
+        else "- Nothing was answered.",
+        *[f"- Student `{client}`, judge `{judge}`" for client, judge in models],
+        f"- Results: `{outcome.results_path.name}`",
+        "",
+        "A position counts as solved when the judge's `answer_score` is above 0 (EvaLearn's rule). "
+        "The slope is the least-squares slope of a type's accuracy against position: accuracy gained "
+        "per position. For intervals that say whether a slope is more than noise, run "
+        f"`python evaluate_metric.py --results {outcome.results_path.name}`.",
+        "",
+        "## Accuracy by position",
+        "",
+    ]
     length = max((len(curve) for curve in curves.values()), default=0)
     lines.append("| Task type | " + " | ".join(str(p) for p in range(1, length + 1)) + " | Slope |")
     lines.append("|---|" + "---:|" * (length + 1))
@@ -60,9 +75,14 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
     if chart_name:
         lines += ["", f"![Accuracy by position per task type, with fitted lines]({chart_name})", ""]
     issues = outcome.integrity_issues
-    lines += ["", "## Integrity", "",
-              "Every sequence complete, positions 1..M present, each holding the problem its sequence lists."
-              if not issues else f"{len(issues)} issue(s):"]
+    lines += [
+        "",
+        "## Integrity",
+        "",
+        "Every sequence complete, positions 1..M present, each holding the problem its sequence lists."
+        if not issues
+        else f"{len(issues)} issue(s):",
+    ]
     lines += [f"- {issue}" for issue in issues[:20]]
     return "\n".join(lines) + "\n"
 
@@ -76,8 +96,12 @@ def write_sequential_report(outcome: EvalOutcome, with_charts: bool = True) -> P
         from seval import charts as charts  # matplotlib is loaded only when a chart is drawn
 
         chart = path.with_name(path.name.replace(".report.md", ".positions.png"))
-        charts.position_curves(chart, curves, {kind: slope(curve) for kind, curve in curves.items()},
-                               "Accuracy by position in the sequence")
+        charts.position_curves(
+            chart,
+            curves,
+            {kind: slope(curve) for kind, curve in curves.items()},
+            "Accuracy by position in the sequence",
+        )
         chart_name = chart.name
     write_text_atomic(path, render(outcome, curves, chart_name))
     return path

@@ -114,11 +114,17 @@ class Annotator:
         if parsed:
             return Verdict(score, first.text.strip(), None, False, add_usage(first.usage))
         log.warning("judge reply held no answer_score verdict; asking once more")
-        retry = self._ask(self.judge, build_judge_retry_messages(messages, first.text.strip()),
-                          JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS)
+        retry = self._ask(
+            self.judge, build_judge_retry_messages(messages, first.text.strip()), JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS
+        )
         score, parsed = parse_answer_score(retry.text.strip())
-        return Verdict(score if parsed else 0, retry.text.strip(), first.text.strip(), not parsed,
-                       add_usage(first.usage, retry.usage))
+        return Verdict(
+            score if parsed else 0,
+            retry.text.strip(),
+            first.text.strip(),
+            not parsed,
+            add_usage(first.usage, retry.usage),
+        )
 
     def _ask(self, endpoint: Endpoint, messages: list[dict], temperature: float, max_tokens: int) -> ChatReply:
         return self.client.chat(endpoint, messages, temperature, max_tokens)
@@ -131,8 +137,9 @@ def history_entry(item: SequentialItem) -> HistoryEntry:
     return HistoryEntry(flatten_prompt(fields["prompt"]), item.gpt4res, criteria_for(fields), item.gpt4judge)
 
 
-def evaluate_position(annotator: Annotator, sequence: dict, position: int, problem: dict,
-                      history: list[HistoryEntry]) -> SequentialItem:
+def evaluate_position(
+    annotator: Annotator, sequence: dict, position: int, problem: dict, history: list[HistoryEntry]
+) -> SequentialItem:
     """Ask and grade one position; raises EmptyAnswer, EndpointError or Cancelled."""
     started = time.monotonic()
     messages = build_student_messages(sequence["type"], history, problem["prompt"])
@@ -140,21 +147,36 @@ def evaluate_position(annotator: Annotator, sequence: dict, position: int, probl
     if annotator.check_empty and not answer:
         raise EmptyAnswer()
     verdict = annotator.grade(criteria_for(problem), flatten_prompt(problem["prompt"]), answer)
-    return SequentialItem.model_validate({
-        **problem,
-        "sequence_id": sequence["sequence_id"], "position_in_sequence": position,
-        "gpt4res": answer, "gpt4judge": verdict.reply, "answer_score": verdict.score,
-        "processing_time": round(time.monotonic() - started, 3),
-        "judge_error": JUDGE_ERROR_NO_VERDICT if verdict.unreadable else None,
-        "judge_first_reply": verdict.first_reply,
-        "client_model": annotator.student.model, "judge_model": annotator.judge.model,
-        "client_usage": client_usage, "judge_usage": verdict.usage,
-    })
+    return SequentialItem.model_validate(
+        {
+            **problem,
+            "sequence_id": sequence["sequence_id"],
+            "position_in_sequence": position,
+            "gpt4res": answer,
+            "gpt4judge": verdict.reply,
+            "answer_score": verdict.score,
+            "processing_time": round(time.monotonic() - started, 3),
+            "judge_error": JUDGE_ERROR_NO_VERDICT if verdict.unreadable else None,
+            "judge_first_reply": verdict.first_reply,
+            "client_model": annotator.student.model,
+            "judge_model": annotator.judge.model,
+            "client_usage": client_usage,
+            "judge_usage": verdict.usage,
+        }
+    )
 
 
-def evaluate_sequence(sequence: dict, problems_dict: dict, annotator: Annotator, output_dir,
-                      save_results: bool = True, *, done: list[SequentialItem] | None = None,
-                      on_item=None, check=None) -> dict:
+def evaluate_sequence(
+    sequence: dict,
+    problems_dict: dict,
+    annotator: Annotator,
+    output_dir,
+    save_results: bool = True,
+    *,
+    done: list[SequentialItem] | None = None,
+    on_item=None,
+    check=None,
+) -> dict:
     """Evaluate one sequence in order; the seed's per-sequence API.
 
     ``done``: records of positions 1..k already finished (a resume starts at
@@ -191,10 +213,12 @@ def _sequence_result(sequence: dict, items: list[SequentialItem], stopped_at: in
     total = sum(1 for item in items if item.correct)
     length = len(sequence["question_ids"])
     return {
-        "sequence_id": sequence["sequence_id"], "type": sequence["type"],
+        "sequence_id": sequence["sequence_id"],
+        "type": sequence["type"],
         "questions": [item.output_dict() for item in items],
         "metrics": {"total_score": total, "max_possible_score": length, "accuracy": total / length},
-        "complete": len(items) == length, "stopped_at": stopped_at,
+        "complete": len(items) == length,
+        "stopped_at": stopped_at,
     }
 
 
@@ -212,8 +236,9 @@ def _select(input_json_path, seq_json_path, seq_len: int, selection: dict) -> tu
     return chosen, checked.problems, checked.invalid
 
 
-def _run_chains(pending: list[dict], problems: dict, annotator: Annotator, store: ResultStore,
-                prefixes: dict, workers: int) -> list[tuple]:
+def _run_chains(
+    pending: list[dict], problems: dict, annotator: Annotator, store: ResultStore, prefixes: dict, workers: int
+) -> list[tuple]:
     """Run every unfinished sequence as one chain on the engine; returns the stopped ones.
 
     Each sequence is one task on the engine's queue, so ``workers`` threads
@@ -225,18 +250,34 @@ def _run_chains(pending: list[dict], problems: dict, annotator: Annotator, store
     done = sum(len(prefixes[seq["sequence_id"]]) for seq in pending)
     stopped = []
     with RunProgress(annotator.client, total, "positions", console=stderr_console(), done=done) as progress:
+
         def chain(seq: dict) -> None:
             def on_item(item: SequentialItem) -> None:
                 store.record(item)
                 progress.advance()
-            result = evaluate_sequence(seq, problems, annotator, None, save_results=False,
-                                       done=prefixes[seq["sequence_id"]], on_item=on_item, check=engine.check)
+
+            result = evaluate_sequence(
+                seq,
+                problems,
+                annotator,
+                None,
+                save_results=False,
+                done=prefixes[seq["sequence_id"]],
+                on_item=on_item,
+                check=engine.check,
+            )
             if result["stopped_at"] is not None:
                 stopped.append((seq["sequence_id"], result["stopped_at"]))
             store.write_json()
-            log.info("sequence %s (%s): %d/%d correct%s", seq["sequence_id"], seq["type"],
-                     result["metrics"]["total_score"], len(seq["question_ids"]),
-                     "" if result["complete"] else f", stopped at an empty answer (position {result['stopped_at']})")
+            log.info(
+                "sequence %s (%s): %d/%d correct%s",
+                seq["sequence_id"],
+                seq["type"],
+                result["metrics"]["total_score"],
+                len(seq["question_ids"]),
+                "" if result["complete"] else f", stopped at an empty answer (position {result['stopped_at']})",
+            )
+
         futures = [engine.submit(chain, seq) for seq in pending]
         try:
             engine.wait_for(futures)
@@ -254,8 +295,11 @@ def _run_chains(pending: list[dict], problems: dict, annotator: Annotator, store
 
 def _stop_on_interrupt(engine: Engine, store: ResultStore) -> None:
     """First Ctrl-C: let requests in flight finish and save. A second one quits at once."""
-    stderr_console().print("Stopping: waiting for requests in flight (Ctrl-C again to quit at once; "
-                  "finished positions are already saved).", style="yellow")
+    stderr_console().print(
+        "Stopping: waiting for requests in flight (Ctrl-C again to quit at once; "
+        "finished positions are already saved).",
+        style="yellow",
+    )
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     engine.shutdown()
@@ -270,32 +314,59 @@ def _load_store(output: Path, inputs: tuple) -> ResultStore:
         raise UsageError(f"--output {output} is one of the input files; choose another path")
     store = ResultStore(output)
     duplicates, torn = store.load()
-    for warning in ([torn] if torn else []) + [f"{store.journal}: {d} recorded twice; the first is kept"
-                                               for d in duplicates]:
+    for warning in ([torn] if torn else []) + [
+        f"{store.journal}: {d} recorded twice; the first is kept" for d in duplicates
+    ]:
         log.warning(warning)
     return store
 
 
-def _endpoints(client_model, judge_model, client_base_url, judge_base_url, client_api_key, judge_api_key,
-               env_keys: bool = True):
+def _endpoints(
+    client_model, judge_model, client_base_url, judge_base_url, client_api_key, judge_api_key, env_keys: bool = True
+):
     """The client and judge endpoints, with the runner's URL rules and keys from flags or environment."""
     general = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     endpoints = []
-    for role, model, url, key, flag in (("client", client_model, client_base_url, client_api_key, "--client"),
-                                        ("judge", judge_model, judge_base_url, judge_api_key, "--judge")):
-        endpoints.append(Endpoint(
-            role=role, model=model, base_url=resolve_base_url(role, url, general, f"{flag}-base-url"),
-            api_key=resolve_key(key, None, KEY_ENV[role] if env_keys else ()),
-            key_hint=f"{flag}-api-key, {KEY_ENV[role][0]} or OPENAI_API_KEY"))
+    for role, model, url, key, flag in (
+        ("client", client_model, client_base_url, client_api_key, "--client"),
+        ("judge", judge_model, judge_base_url, judge_api_key, "--judge"),
+    ):
+        endpoints.append(
+            Endpoint(
+                role=role,
+                model=model,
+                base_url=resolve_base_url(role, url, general, f"{flag}-base-url"),
+                api_key=resolve_key(key, None, KEY_ENV[role] if env_keys else ()),
+                key_hint=f"{flag}-api-key, {KEY_ENV[role][0]} or OPENAI_API_KEY",
+            )
+        )
     return endpoints
 
 
-def sequentialEval(input_json_path, seq_json_path, output_json_path, worker_nums=None, check_empty=True,
-                   judge_api_key=None, client_api_key=None, judge_model=DEFAULT_MODEL, client_model=DEFAULT_MODEL,
-                   client_base_url=None, judge_base_url=None, *, num_sequences=None, sequence_ids=None,
-                   sequence_types=None, seed=0, seq_len=DEFAULT_SEQ_LEN, temperature=DEFAULT_TEMPERATURE,
-                   max_tokens=DEFAULT_MAX_TOKENS, client=None, console: Console | None = None,
-                   env_keys: bool = True) -> EvalOutcome:
+def sequentialEval(
+    input_json_path,
+    seq_json_path,
+    output_json_path,
+    worker_nums=None,
+    check_empty=True,
+    judge_api_key=None,
+    client_api_key=None,
+    judge_model=DEFAULT_MODEL,
+    client_model=DEFAULT_MODEL,
+    client_base_url=None,
+    judge_base_url=None,
+    *,
+    num_sequences=None,
+    sequence_ids=None,
+    sequence_types=None,
+    seed=0,
+    seq_len=DEFAULT_SEQ_LEN,
+    temperature=DEFAULT_TEMPERATURE,
+    max_tokens=DEFAULT_MAX_TOKENS,
+    client=None,
+    console: Console | None = None,
+    env_keys: bool = True,
+) -> EvalOutcome:
     """Evaluate every selected sequence (resuming earlier work in ``output_json_path``).
 
     The seed's arguments keep their meaning; base URLs default to
@@ -309,10 +380,15 @@ def sequentialEval(input_json_path, seq_json_path, output_json_path, worker_nums
     is work, so bad input writes nothing, not even a cache folder).
     ``env_keys=False`` ignores key variables (the demo sends no key anywhere).
     """
-    student, judge = _endpoints(client_model, judge_model, client_base_url, judge_base_url,
-                                client_api_key, judge_api_key, env_keys)
-    selection = {"num_sequences": num_sequences, "sequence_ids": sequence_ids,
-                 "sequence_types": sequence_types, "seed": seed}
+    student, judge = _endpoints(
+        client_model, judge_model, client_base_url, judge_base_url, client_api_key, judge_api_key, env_keys
+    )
+    selection = {
+        "num_sequences": num_sequences,
+        "sequence_ids": sequence_ids,
+        "sequence_types": sequence_types,
+        "seed": seed,
+    }
     sequences, problems, invalid = _select(input_json_path, seq_json_path, seq_len, selection)
     store = _load_store(Path(output_json_path), (input_json_path, seq_json_path))
     prefixes = store.finished_prefixes(sequences, (student.model, judge.model))
@@ -326,14 +402,25 @@ def sequentialEval(input_json_path, seq_json_path, output_json_path, worker_nums
             store.open()
             workers = worker_nums or DEFAULT_WORKERS
             with log_to_file(store.output.parent / LOG_FILE):
-                log.info("%d sequences to run (%d already finished) with %d workers", len(pending),
-                         len(sequences) - len(pending), workers)
+                log.info(
+                    "%d sequences to run (%d already finished) with %d workers",
+                    len(pending),
+                    len(sequences) - len(pending),
+                    workers,
+                )
                 stopped = _run_chains(pending, problems, annotator, store, prefixes, workers)
     finally:  # after a failure too, so the list shows every journaled position (and mends a stale one)
         store.write_json()
     selected_ids = {seq["sequence_id"] for seq in sequences}
     items = [item for item in store.sorted_items() if item.sequence_id in selected_ids]
-    outcome = EvalOutcome(sequences, items, check_integrity(sequences, store.items), store.json_path or store.journal,
-                          store.journal, invalid, stopped)
+    outcome = EvalOutcome(
+        sequences,
+        items,
+        check_integrity(sequences, store.items),
+        store.json_path or store.journal,
+        store.journal,
+        invalid,
+        stopped,
+    )
     print_sequential_summary(console or Console(), outcome)
     return outcome

@@ -31,8 +31,10 @@ def print_sequential_summary(console: Console, outcome: EvalOutcome) -> None:
     if judge_errors or empty:
         console.print(f"Judge replies without a verdict (scored 0): {judge_errors}; empty answers graded: {empty}")
     client, judge = (add_usage(*[getattr(item, f"{role}_usage") for item in items]) for role in ("client", "judge"))
-    console.print(f"Tokens: client {client.prompt_tokens} in / {client.completion_tokens} out; "
-                  f"judge {judge.prompt_tokens} in / {judge.completion_tokens} out")
+    console.print(
+        f"Tokens: client {client.prompt_tokens} in / {client.completion_tokens} out; "
+        f"judge {judge.prompt_tokens} in / {judge.completion_tokens} out"
+    )
     _print_integrity(console, outcome)
     journal = "" if outcome.journal_path == outcome.results_path else f" (journal {outcome.journal_path})"
     console.print(f"Results: {outcome.results_path}{journal}")
@@ -41,8 +43,10 @@ def print_sequential_summary(console: Console, outcome: EvalOutcome) -> None:
 def _print_integrity(console: Console, outcome: EvalOutcome) -> None:
     issues = outcome.integrity_issues
     if not issues:
-        console.print(f"Integrity check passed: {len(outcome.sequences)} sequences complete, every position "
-                      "1..M present, each holding the problem its sequence lists.")
+        console.print(
+            f"Integrity check passed: {len(outcome.sequences)} sequences complete, every position "
+            "1..M present, each holding the problem its sequence lists."
+        )
         return
     console.print(f"Integrity check: {len(issues)} issues", style="yellow")
     for issue in issues[:10]:

@@ -31,26 +31,115 @@ TAG_RE = re.compile(r"\[sim-item ([a-z_]+) d(\d{1,2}) #([0-9a-f]{8})\]")
 
 # Word pools. Each pool's words are distinct from every other pool's, so a
 # plausible wrong answer can be drawn from the same pool as the right one.
-NAMES = ("Alice", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Greta",
-         "Hiro", "Ines", "Jonas", "Keiko", "Liam", "Maya", "Nadia")
-CITIES = ("Paris", "Lisbon", "Oslo", "Vienna", "Prague", "Dublin", "Madrid",
-          "Berlin", "Warsaw", "Athens", "Cairo", "Lima", "Tokyo", "Seoul")
-PETS = ("cat", "dog", "parrot", "rabbit", "hamster", "tortoise", "goldfish",
-        "ferret", "canary", "lizard")
-JOBS = ("baker", "nurse", "pilot", "teacher", "plumber", "chemist", "farmer",
-        "librarian", "dentist", "carpenter", "journalist", "tailor")
-BRANCHES = ("Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Ginkgo",
-            "Hazel", "Ironwood", "Juniper", "Larch", "Maple", "Oak", "Pine")
-GENERIC_WORDS = ("apple", "river", "mirror", "banana", "letter", "garden",
-                 "pepper", "window", "orange", "tomato", "puzzle", "bottle",
-                 "carrot", "summer", "coffee", "butter", "kitten", "meadow",
-                 "pillow", "cherry", "silver", "ladder", "marble")
-ACTIVITIES = ("walks to the station", "waits for the train", "rides the train",
-              "has a coffee", "reads in the park", "visits the market",
-              "shops for groceries", "cooks lunch", "takes a nap",
-              "repairs a bicycle", "answers emails", "jogs along the river")
-MATH_SETTINGS = (("warehouse", "crates"), ("jar", "marbles"), ("library", "books"),
-                 ("pond", "ducks"), ("farm", "sheep"))
+NAMES = (
+    "Alice",
+    "Bruno",
+    "Chloe",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Keiko",
+    "Liam",
+    "Maya",
+    "Nadia",
+)
+CITIES = (
+    "Paris",
+    "Lisbon",
+    "Oslo",
+    "Vienna",
+    "Prague",
+    "Dublin",
+    "Madrid",
+    "Berlin",
+    "Warsaw",
+    "Athens",
+    "Cairo",
+    "Lima",
+    "Tokyo",
+    "Seoul",
+)
+PETS = ("cat", "dog", "parrot", "rabbit", "hamster", "tortoise", "goldfish", "ferret", "canary", "lizard")
+JOBS = (
+    "baker",
+    "nurse",
+    "pilot",
+    "teacher",
+    "plumber",
+    "chemist",
+    "farmer",
+    "librarian",
+    "dentist",
+    "carpenter",
+    "journalist",
+    "tailor",
+)
+BRANCHES = (
+    "Alder",
+    "Birch",
+    "Cedar",
+    "Dogwood",
+    "Elm",
+    "Fir",
+    "Ginkgo",
+    "Hazel",
+    "Ironwood",
+    "Juniper",
+    "Larch",
+    "Maple",
+    "Oak",
+    "Pine",
+)
+GENERIC_WORDS = (
+    "apple",
+    "river",
+    "mirror",
+    "banana",
+    "letter",
+    "garden",
+    "pepper",
+    "window",
+    "orange",
+    "tomato",
+    "puzzle",
+    "bottle",
+    "carrot",
+    "summer",
+    "coffee",
+    "butter",
+    "kitten",
+    "meadow",
+    "pillow",
+    "cherry",
+    "silver",
+    "ladder",
+    "marble",
+)
+ACTIVITIES = (
+    "walks to the station",
+    "waits for the train",
+    "rides the train",
+    "has a coffee",
+    "reads in the park",
+    "visits the market",
+    "shops for groceries",
+    "cooks lunch",
+    "takes a nap",
+    "repairs a bicycle",
+    "answers emails",
+    "jogs along the river",
+)
+MATH_SETTINGS = (
+    ("warehouse", "crates"),
+    ("jar", "marbles"),
+    ("library", "books"),
+    ("pond", "ducks"),
+    ("farm", "sheep"),
+)
 RELATIVES = ("brother", "sister", "cousin", "neighbour")
 LOOP_VARS = ("i", "j", "k", "m")
 _ANSWER_POOLS = (NAMES, CITIES, PETS, JOBS, BRANCHES)
@@ -79,6 +168,7 @@ def _item_rng(kind: str, difficulty: int, hex8: str) -> random.Random:
 
 # --- one generator per kind: (rng, difficulty) -> (question, answer) ---------
 
+
 def _gen_logical(rng: random.Random, d: int) -> tuple[str, str]:
     """A queue of d+2 people fixed by 'directly in front of' clues."""
     order = rng.sample(NAMES, d + 2)
@@ -101,10 +191,12 @@ def _gen_logical(rng: random.Random, d: int) -> tuple[str, str]:
         clues.append(f"{order[i]} stands somewhere ahead of {order[j]}.")
     rng.shuffle(clues)
     position = rng.randint(1, len(order))
-    question = (f"{len(order)} people stand in a single line, numbered from position 1 at the "
-                f"front to position {len(order)} at the back.\n"
-                + "\n".join(f"- {clue}" for clue in clues)
-                + f"\nWho is in position {position}? Answer with a name only.")
+    question = (
+        f"{len(order)} people stand in a single line, numbered from position 1 at the "
+        f"front to position {len(order)} at the back.\n"
+        + "\n".join(f"- {clue}" for clue in clues)
+        + f"\nWho is in position {position}? Answer with a name only."
+    )
     return question, order[position - 1]
 
 
@@ -137,9 +229,11 @@ def _gen_mathematical(rng: random.Random, d: int) -> tuple[str, str]:
         else:
             value //= 2
             steps.append(f"half of the {noun} are taken away")
-    question = (f"A {place} starts with {start} {noun}. Then, in this order:\n"
-                + "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
-                + f"\nHow many {noun} are there at the end? Answer with a single integer.")
+    question = (
+        f"A {place} starts with {start} {noun}. Then, in this order:\n"
+        + "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
+        + f"\nHow many {noun} are there at the end? Answer with a single integer."
+    )
     return question, str(value)
 
 
@@ -174,23 +268,32 @@ def _gen_commonsense(rng: random.Random, d: int) -> tuple[str, str]:
         else:
             opener = "First" if i == 0 else "Then"
             parts.append(f"{opener}, {person} {activity} for {_fmt_duration(duration)}.")
-    question = (f"{person} leaves home at {_fmt_clock(start)}. " + " ".join(parts)
-                + " How many minutes pass in total between leaving home and the end of the "
-                  "last activity? Answer with a single integer.")
+    question = (
+        f"{person} leaves home at {_fmt_clock(start)}. "
+        + " ".join(parts)
+        + " How many minutes pass in total between leaving home and the end of the "
+        "last activity? Answer with a single integer."
+    )
     return question, str(now - start)
 
 
 _READING_POOLS = {"city": CITIES, "pet": PETS, "job": JOBS}
-_READING_NOW = {"city": "{p} lives in {new}.", "pet": "{p} has a {new}.",
-                "job": "{p} works as a {new}."}
-_READING_BEFORE = {"city": "{p} used to live in {old} but moved to {new} two years ago.",
-                   "pet": "{p} once had a {old}; these days {p} looks after a {new}.",
-                   "job": "{p} worked as a {old} for years and is now a {new}."}
-_READING_RELATIVE = {"city": "{p}'s {rel} lives in {x}.", "pet": "{p}'s {rel} has a {x}.",
-                     "job": "{p}'s {rel} works as a {x}."}
-_READING_QUESTION = {"city": "In which city does {p} live now?",
-                     "pet": "Which animal does {p} have now?",
-                     "job": "What is {p}'s job now?"}
+_READING_NOW = {"city": "{p} lives in {new}.", "pet": "{p} has a {new}.", "job": "{p} works as a {new}."}
+_READING_BEFORE = {
+    "city": "{p} used to live in {old} but moved to {new} two years ago.",
+    "pet": "{p} once had a {old}; these days {p} looks after a {new}.",
+    "job": "{p} worked as a {old} for years and is now a {new}.",
+}
+_READING_RELATIVE = {
+    "city": "{p}'s {rel} lives in {x}.",
+    "pet": "{p}'s {rel} has a {x}.",
+    "job": "{p}'s {rel} works as a {x}.",
+}
+_READING_QUESTION = {
+    "city": "In which city does {p} live now?",
+    "pet": "Which animal does {p} have now?",
+    "job": "What is {p}'s job now?",
+}
 
 
 def _gen_reading(rng: random.Random, d: int) -> tuple[str, str]:
@@ -214,9 +317,13 @@ def _gen_reading(rng: random.Random, d: int) -> tuple[str, str]:
             sentences.append(_READING_RELATIVE[attr].format(p=person, rel=rng.choice(RELATIVES), x=other))
     if d >= 7:
         rng.shuffle(sentences)
-    question = ("Read the passage and answer the question.\n\nPassage: " + " ".join(sentences)
-                + "\n\nQuestion: " + _READING_QUESTION[asked].format(p=people[target])
-                + " Answer with one word.")
+    question = (
+        "Read the passage and answer the question.\n\nPassage: "
+        + " ".join(sentences)
+        + "\n\nQuestion: "
+        + _READING_QUESTION[asked].format(p=people[target])
+        + " Answer with one word."
+    )
     return question, now[asked][target]
 
 
@@ -234,7 +341,7 @@ def _gen_abstraction(rng: random.Random, d: int) -> tuple[str, str]:
         seq = [a + k * i for i in range(count)]
     elif tier == 1 and rng.random() < 0.5:  # geometric
         a, r = rng.randint(1, 5), rng.randint(2, 3)
-        seq = [a * r ** i for i in range(count)]
+        seq = [a * r**i for i in range(count)]
     elif tier == 1:  # alternating steps
         p, q = rng.sample(range(1, 10), 2)
         seq = [rng.randint(1, 20)]
@@ -260,8 +367,7 @@ def _gen_abstraction(rng: random.Random, d: int) -> tuple[str, str]:
         s, c = rng.randint(1, 3), rng.randint(-5, 5)
         seq = [(i + s) ** 3 + c for i in range(count)]
     terms = ", ".join(str(t) for t in seq[:shown])
-    question = (f"Find the rule and give the next term of the sequence:\n\n{terms}, ?\n\n"
-                "Answer with the next term only.")
+    question = f"Find the rule and give the next term of the sequence:\n\n{terms}, ?\n\nAnswer with the next term only."
     return question, str(seq[shown])
 
 
@@ -296,10 +402,12 @@ def _gen_scientific(rng: random.Random, d: int) -> tuple[str, str]:
             t = rng.randint(5, 30)
             distance += speed * t
             stages.append(f"keeps a constant speed for {t} s")
-    question = (f"A cart {intro}. Then, in this order, it:\n"
-                + "\n".join(f"{n}. {stage}" for n, stage in enumerate(stages, 1))
-                + "\nWhat total distance, in metres, does the cart travel during these stages? "
-                  "Answer with a single integer.")
+    question = (
+        f"A cart {intro}. Then, in this order, it:\n"
+        + "\n".join(f"{n}. {stage}" for n, stage in enumerate(stages, 1))
+        + "\nWhat total distance, in metres, does the cart travel during these stages? "
+        "Answer with a single integer."
+    )
     return question, str(distance)
 
 
@@ -324,13 +432,15 @@ def _gen_data(rng: random.Random, d: int) -> tuple[str, str]:
             q3 = [values[2] for values in table.values()]
         threshold = rng.randint(min(q3), max(q3) - 1)
         chosen = [values for values in table.values() if values[2] > threshold]
-        ask = (f"Over the branches whose Q3 value is greater than {threshold}, what is the sum of "
-               "Q2 minus the sum of Q1?")
+        ask = (
+            f"Over the branches whose Q3 value is greater than {threshold}, what is the sum of Q2 minus the sum of Q1?"
+        )
         unit, answer = "integer", str(sum(v[1] for v in chosen) - sum(v[0] for v in chosen))
     lines = ["| Branch | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     lines += [f"| {row} | " + " | ".join(str(v) for v in table[row]) + " |" for row in rows]
-    question = ("The table shows units sold per branch.\n\n" + "\n".join(lines)
-                + f"\n\n{ask} Answer with a single {unit}.")
+    question = (
+        "The table shows units sold per branch.\n\n" + "\n".join(lines) + f"\n\n{ask} Answer with a single {unit}."
+    )
     return question, answer
 
 
@@ -340,7 +450,7 @@ def _gen_programming(rng: random.Random, d: int) -> tuple[str, str]:
     The answer is computed here by mirroring the program, not by running it;
     the tests run the printed program and check the two agree.
     """
-    loop_vars = LOOP_VARS[:1 + (d - 1) // 3]
+    loop_vars = LOOP_VARS[: 1 + (d - 1) // 3]
     bounds = []
     for _ in loop_vars:
         low = rng.randint(0, 2) if d >= 7 else 0
@@ -379,8 +489,11 @@ def _gen_programming(rng: random.Random, d: int) -> tuple[str, str]:
             total -= penalty
     if use_while and total > limit:
         total -= step * -(-(total - limit) // step)  # ceil division: the loop's step count
-    question = ("What does this Python program print?\n\n```python\n" + "\n".join(lines)
-                + "\n```\n\nAnswer with the exact output only.")
+    question = (
+        "What does this Python program print?\n\n```python\n"
+        + "\n".join(lines)
+        + "\n```\n\nAnswer with the exact output only."
+    )
     return question, str(total)
 
 
@@ -388,8 +501,10 @@ def _gen_generic(rng: random.Random, d: int) -> tuple[str, str]:
     """Count one letter across 3+d words."""
     words = [rng.choice(GENERIC_WORDS) for _ in range(3 + d)]
     letter = rng.choice(sorted(set("".join(words))))
-    question = (f"Here is a list of words: {', '.join(words)}. How many times does the letter "
-                f"'{letter}' appear in total across all of these words? Answer with a single integer.")
+    question = (
+        f"Here is a list of words: {', '.join(words)}. How many times does the letter "
+        f"'{letter}' appear in total across all of these words? Answer with a single integer."
+    )
     return question, str(sum(word.count(letter) for word in words))
 
 
@@ -407,6 +522,7 @@ _GENERATORS = {
 
 
 # --- public API -------------------------------------------------------------
+
 
 def solve_item(kind: str, difficulty: int, hex8: str) -> tuple[str, str]:
     """Regenerate an item: ``(question_text_without_tag, true_answer)``.
@@ -448,7 +564,6 @@ def plausible_wrong(answer: str, question: str, rng: random.Random) -> str:
     for pool in _ANSWER_POOLS:
         if answer in pool:
             # Prefer words the question itself mentions: those are the real distractors.
-            mentioned = sorted({w for w in re.findall(r"[A-Za-z]+", question)
-                                if w in pool and w != answer})
+            mentioned = sorted({w for w in re.findall(r"[A-Za-z]+", question) if w in pool and w != answer})
             return rng.choice(mentioned or [w for w in pool if w != answer])
     return answer[::-1] if answer[::-1] != answer else answer + "s"

@@ -45,16 +45,28 @@ from seval.sim.models import (
     solver_reply,
 )
 
-MAX_FAULTS_PER_BODY = 2     # a body faults at most this many times in a row: faults stay transient
+MAX_FAULTS_PER_BODY = 2  # a body faults at most this many times in a row: faults stay transient
 FAULT_KINDS = ("rate_limit", "unavailable", "invalid_json", "no_choices")
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 MODELS_PATHS = ("/v1/models", "/models")
 EMBED_PATHS = ("/v1/embeddings", "/embeddings")
 
-__all__ = ["SimServer", "make_item", "solve_item", "find_item_tags", "true_answer_for",
-           "plausible_wrong", "answers_match", "solver_accuracy", "embed_text", "KINDS", "main"]
+__all__ = [
+    "SimServer",
+    "make_item",
+    "solve_item",
+    "find_item_tags",
+    "true_answer_for",
+    "plausible_wrong",
+    "answers_match",
+    "solver_accuracy",
+    "embed_text",
+    "KINDS",
+    "main",
+]
 
 # --- HTTP payloads --------------------------------------------------------------------
+
 
 def _error(status: int, message: str, code: str, kind: str = "invalid_request_error") -> tuple[int, dict]:
     return status, {"error": {"message": message, "type": kind, "param": None, "code": code}}
@@ -69,10 +81,19 @@ def _model_not_found(model: str) -> tuple[int, dict]:
 
 
 def _models_payload() -> dict:
-    return {"object": "list", "data": [
-        {"id": model, "object": "model", "created": 0, "owned_by": FINGERPRINT,
-         "description": f"SIMULATED {model_role(model)} (procedural, no real model)"}
-        for model in MODEL_IDS]}
+    return {
+        "object": "list",
+        "data": [
+            {
+                "id": model,
+                "object": "model",
+                "created": 0,
+                "owned_by": FINGERPRINT,
+                "description": f"SIMULATED {model_role(model)} (procedural, no real model)",
+            }
+            for model in MODEL_IDS
+        ],
+    }
 
 
 def _completion_payload(call: SimCall, content: str) -> dict:
@@ -84,39 +105,55 @@ def _completion_payload(call: SimCall, content: str) -> dict:
         "created": 0,  # constant: replies must be byte-identical whenever they are asked
         "model": call.model,
         "system_fingerprint": FINGERPRINT,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                     "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
 def _fault_response(fault: str, path: str) -> tuple[int, dict, bytes]:
     """(status, headers, body) of one simulated fault."""
     if fault == "rate_limit":
-        status, payload = _error(429, "Rate limit reached (simulated fault)", "rate_limit_exceeded",
-                                 "rate_limit_error")
+        status, payload = _error(429, "Rate limit reached (simulated fault)", "rate_limit_exceeded", "rate_limit_error")
         return status, {"Retry-After": "0"}, json.dumps(payload).encode()
     if fault == "unavailable":
-        status, payload = _error(503, "The server is overloaded (simulated fault)",
-                                 "service_unavailable", "server_error")
+        status, payload = _error(
+            503, "The server is overloaded (simulated fault)", "service_unavailable", "server_error"
+        )
         return status, {}, json.dumps(payload).encode()
     if fault == "invalid_json":
         return 200, {}, b'{"id": "chatcmpl-sim-fault", "object": "chat.completion", "choices": ['
     missing = "choices" if path in CHAT_PATHS else "data"
-    body = {"id": "sim-fault", "object": "simulated.fault", "system_fingerprint": FINGERPRINT,
-            "note": f"simulated fault: no {missing}"}
+    body = {
+        "id": "sim-fault",
+        "object": "simulated.fault",
+        "system_fingerprint": FINGERPRINT,
+        "note": f"simulated fault: no {missing}",
+    }
     return 200, {}, json.dumps(body).encode()
 
 
 # --- server ---------------------------------------------------------------------------
 
+
 class SimServer:
     """The simulated endpoint, served from a daemon thread on loopback."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 0, latency: float = 0.0,
-                 fault_rate: float = 0.0, require_key: str | None = None, flawed_rate: float = 0.0,
-                 judge_error_rate: float = 0.0, on_request=None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        latency: float = 0.0,
+        fault_rate: float = 0.0,
+        require_key: str | None = None,
+        flawed_rate: float = 0.0,
+        judge_error_rate: float = 0.0,
+        on_request=None,
+    ) -> None:
         self.host, self.port, self.seed = host, port, seed
         # Called with the running request count before each reply: tests use it to
         # interrupt a client at an exact moment, with no sleeps or polling.
@@ -148,8 +185,9 @@ class SimServer:
         httpd = _HTTPServer((self.host, self.port), _Handler)
         httpd.sim = self
         self._httpd, self.port = httpd, httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="sim-endpoint", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sim-endpoint", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -181,8 +219,7 @@ class SimServer:
 
     # -- request handling (no HTTP here: pure inputs to (status, headers, body)) --
 
-    def handle(self, method: str, path: str, authorization: str | None,
-               body: bytes) -> tuple[int, dict, bytes]:
+    def handle(self, method: str, path: str, authorization: str | None, body: bytes) -> tuple[int, dict, bytes]:
         """Answer one request: ``(status, extra_headers, body_bytes)``."""
         with self._lock:
             self._request_count += 1
@@ -217,8 +254,7 @@ class SimServer:
         if fault:
             return _fault_response(fault, path)
         if not isinstance(request, dict):
-            return _no_headers(_error(400, "We could not parse the JSON body of your request.",
-                                      "invalid_json"))
+            return _no_headers(_error(400, "We could not parse the JSON body of your request.", "invalid_json"))
         handler = self._chat if path in CHAT_PATHS else self._embeddings
         return _no_headers(handler(request))
 
@@ -239,8 +275,7 @@ class SimServer:
         if not isinstance(model, str) or not model:
             return _error(400, "You must provide a model parameter.", "missing_model")
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
-            return _error(400, "'messages' must be a non-empty array of message objects.",
-                          "invalid_messages")
+            return _error(400, "'messages' must be a non-empty array of message objects.", "invalid_messages")
         if request.get("stream"):
             return _error(400, "The simulated endpoint does not support streaming.", "stream_unsupported")
         role = model_role(model)
@@ -264,22 +299,23 @@ class SimServer:
         if model_role(model) is None:
             return _model_not_found(model)
         if model != EMBED_MODEL:
-            return _error(400, f"`{model}` does not support embeddings; use {EMBED_MODEL}.",
-                          "wrong_model_kind")
+            return _error(400, f"`{model}` does not support embeddings; use {EMBED_MODEL}.", "wrong_model_kind")
         texts = [raw] if isinstance(raw, str) else raw
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
             return _error(400, "'input' must be a string or a non-empty array of strings.", "invalid_input")
         tokens = sum(estimate_tokens(t) for t in texts)
-        return 200, {"object": "list", "model": model,
-                     "data": [{"object": "embedding", "index": i, "embedding": embed_text(t)}
-                              for i, t in enumerate(texts)],
-                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+        return 200, {
+            "object": "list",
+            "model": model,
+            "data": [{"object": "embedding", "index": i, "embedding": embed_text(t)} for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True       # a stuck client never keeps the process alive
+    daemon_threads = True  # a stuck client never keeps the process alive
     block_on_close = False
-    request_queue_size = 128    # the default 5 drops bursts of connects (1 s SYN retry)
+    request_queue_size = 128  # the default 5 drops bursts of connects (1 s SYN retry)
 
     def handle_error(self, request, client_address) -> None:
         # A client killed mid-request (the durability tests do that on purpose) is not a server error.
@@ -335,8 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             length = self.headers.get("Content-Length") or "0"
             body = self.rfile.read(int(length)) if length.isdigit() else b""
-        status, headers, payload = self.server.sim.handle(
-            method, self.path, self.headers.get("Authorization"), body)
+        status, headers, payload = self.server.sim.handle(method, self.path, self.headers.get("Authorization"), body)
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -352,26 +387,41 @@ class _Handler(BaseHTTPRequestHandler):
 
 # --- command line -------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the simulated endpoint until Ctrl-C."""
     parser = argparse.ArgumentParser(
         description="SIMULATED OpenAI-compatible endpoint (no real model): procedural generator, "
-                    "solver, judge and embedding models for trying and testing the CLI offline.")
+        "solver, judge and embedding models for trying and testing the CLI offline."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free port)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every simulated decision")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each request waits")
-    parser.add_argument("--fault-rate", type=float, default=0.0,
-                        help="share of requests answered with a transient fault (429, 503, garbage)")
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        help="share of requests answered with a transient fault (429, 503, garbage)",
+    )
     parser.add_argument("--require-key", default=None, help="reject requests without 'Bearer KEY'")
-    parser.add_argument("--flawed-rate", type=float, default=0.0,
-                        help="share of generated items given a wrong reference_answer")
-    parser.add_argument("--judge-error-rate", type=float, default=0.0,
-                        help="probability that a simulated judge flips its verdict")
+    parser.add_argument(
+        "--flawed-rate", type=float, default=0.0, help="share of generated items given a wrong reference_answer"
+    )
+    parser.add_argument(
+        "--judge-error-rate", type=float, default=0.0, help="probability that a simulated judge flips its verdict"
+    )
     args = parser.parse_args(argv)
-    server = SimServer(host=args.host, port=args.port, seed=args.seed, latency=args.latency,
-                       fault_rate=args.fault_rate, require_key=args.require_key,
-                       flawed_rate=args.flawed_rate, judge_error_rate=args.judge_error_rate)
+    server = SimServer(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        latency=args.latency,
+        fault_rate=args.fault_rate,
+        require_key=args.require_key,
+        flawed_rate=args.flawed_rate,
+        judge_error_rate=args.judge_error_rate,
+    )
     try:
         server.start()
     except OSError as exc:

@@ -17,8 +17,10 @@ PREVIEW_CHARS = 600
 PREVIEWS_PER_RUN = 12
 
 
-SIMULATED_NOTE = ("> **Simulated models** (`sim_endpoint.py`, as in `--demo`): these figures show what the tool "
-                  "reports, not how any real model performs.")
+SIMULATED_NOTE = (
+    "> **Simulated models** (`sim_endpoint.py`, as in `--demo`): these figures show what the tool "
+    "reports, not how any real model performs."
+)
 
 
 def is_simulated(record: RunRecord) -> bool:
@@ -62,12 +64,21 @@ def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, 
     for kind in record.reasoning_types:
         scores = [item.score for item in scored if item.reasoning_type == kind]
         mean = type_mean(means, kind) if scores else None
-        rows.append((kind, len(scores), sum(map(is_correct, scores)), mean,
-                     _emas(record, state).ema_by_reasoning_type.get(kind)))
+        rows.append(
+            (
+                kind,
+                len(scores),
+                sum(map(is_correct, scores)),
+                mean,
+                _emas(record, state).ema_by_reasoning_type.get(kind),
+            )
+        )
     return rows
 
 
-def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int, int, float, float | None, float | None]]:
+def difficulty_rows(
+    record: RunRecord, state: BenchmarkState
+) -> list[tuple[int, int, float, float | None, float | None]]:
     """(difficulty, items scored, correct, mean of its cell means, EMA) per difficulty of the run."""
     scored = _scored(record)
     means = cell_means(scored)
@@ -75,8 +86,15 @@ def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int,
     for level in range(record.difficulty_start, record.difficulty_end + 1):
         scores = [item.score for item in scored if item.difficulty == level]
         mean = difficulty_mean(means, level) if scores else None
-        rows.append((level, len(scores), sum(map(is_correct, scores)), mean,
-                     _emas(record, state).ema_by_difficulty.get(str(level))))
+        rows.append(
+            (
+                level,
+                len(scores),
+                sum(map(is_correct, scores)),
+                mean,
+                _emas(record, state).ema_by_difficulty.get(str(level)),
+            )
+        )
     return rows
 
 
@@ -95,14 +113,20 @@ def usage_rows(record: RunRecord, prices: Prices) -> list[tuple[str, int, int, i
 
 def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
     rows = usage_rows(record, prices)
-    lines = ["## Tokens", "", "| Role | Prompt | Completion | Total |" + (" Cost (USD) |" if prices else ""),
-             "|---|---:|---:|---:|" + ("---:|" if prices else "")]
+    lines = [
+        "## Tokens",
+        "",
+        "| Role | Prompt | Completion | Total |" + (" Cost (USD) |" if prices else ""),
+        "|---|---:|---:|---:|" + ("---:|" if prices else ""),
+    ]
     for role, prompt, completion, total, cost in rows:
         cost_cell = "" if not prices else (f" {cost:.4f} |" if cost is not None else " no price given |")
         lines.append(f"| {role} | {prompt} | {completion} | {total} |{cost_cell}")
     lines.append("")
-    lines.append("Token counts are the `usage` the endpoints reported (0 where an endpoint reports none); "
-                 "replies served from the cache repeat the usage recorded when they were first made.")
+    lines.append(
+        "Token counts are the `usage` the endpoints reported (0 where an endpoint reports none); "
+        "replies served from the cache repeat the usage recorded when they were first made."
+    )
     if prices:
         known = [cost for *_, cost in rows if cost is not None]
         lines.append(f"Cost from the prices given with --price: **{sum(known):.4f} USD** for the roles priced.")
@@ -122,25 +146,46 @@ def draw_charts(out_dir: Path, record: RunRecord, runs: list[RunRecord]) -> list
         correct, items = per_type.get(example.tags.difficulty, (0, 0))
         per_type[example.tags.difficulty] = (correct + int(is_correct(example.score)), items + 1)
     drawn = [
-        ("Accuracy by difficulty per reasoning type, this run (bars: Wilson 95% intervals)",
-         charts.accuracy_by_difficulty(out_dir / f"{stem}_accuracy.png", cells,
-                                       f"Run {record.run_id}: accuracy by difficulty")),
-        ("Mean score per reasoning type and difficulty, this run",
-         charts.type_difficulty_heatmap(out_dir / f"{stem}_heatmap.png", cell_means(_scored(record)),
-                                        record.reasoning_types, f"Run {record.run_id}: cell means")),
+        (
+            "Accuracy by difficulty per reasoning type, this run (bars: Wilson 95% intervals)",
+            charts.accuracy_by_difficulty(
+                out_dir / f"{stem}_accuracy.png", cells, f"Run {record.run_id}: accuracy by difficulty"
+            ),
+        ),
+        (
+            "Mean score per reasoning type and difficulty, this run",
+            charts.type_difficulty_heatmap(
+                out_dir / f"{stem}_heatmap.png",
+                cell_means(_scored(record)),
+                record.reasoning_types,
+                f"Run {record.run_id}: cell means",
+            ),
+        ),
     ]
     history = [run for run in runs if run.run_id <= record.run_id and not run.replay and run.ema_score is not None]
     if history and not record.replay:
         kinds = list(dict.fromkeys(kind for run in history for kind in run.reasoning_types))
-        drawn.append(("EMA after each run so far (overall in black)", charts.ema_trajectory(
-            out_dir / f"{stem}_ema.png", [run.run_id for run in history], [run.ema_score for run in history],
-            {kind: [run.ema_by_reasoning_type.get(kind) for run in history] for kind in kinds},
-            "EMA trajectory across runs")))
+        drawn.append(
+            (
+                "EMA after each run so far (overall in black)",
+                charts.ema_trajectory(
+                    out_dir / f"{stem}_ema.png",
+                    [run.run_id for run in history],
+                    [run.ema_score for run in history],
+                    {kind: [run.ema_by_reasoning_type.get(kind) for run in history] for kind in kinds},
+                    "EMA trajectory across runs",
+                ),
+            )
+        )
     return [(caption, path.name) for caption, path in drawn]
 
 
-def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | None = None,
-                  chart_files: list[tuple[str, str]] | None = None) -> str:
+def render_report(
+    record: RunRecord,
+    state: BenchmarkState,
+    prices: Prices | None = None,
+    chart_files: list[tuple[str, str]] | None = None,
+) -> str:
     """The markdown report of one run."""
     lines = [
         f"# Benchmark run {record.run_id:04d}",
@@ -177,9 +222,21 @@ def render_report(record: RunRecord, state: BenchmarkState, prices: Prices | Non
         "| Reasoning type | Items | Correct | Run mean | EMA |",
         "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {kind} | {n} | {str(ok)} | {format_score(mean)} | {format_score(ema)} |" for kind, n, ok, mean, ema in type_rows(record, state)]
-    lines += ["", "## By difficulty", "", "| Difficulty | Items | Correct | Run mean | EMA |", "|---:|---:|---:|---:|---:|"]
-    lines += [f"| {level} | {n} | {str(ok)} | {format_score(mean)} | {format_score(ema)} |" for level, n, ok, mean, ema in difficulty_rows(record, state)]
+    lines += [
+        f"| {kind} | {n} | {str(ok)} | {format_score(mean)} | {format_score(ema)} |"
+        for kind, n, ok, mean, ema in type_rows(record, state)
+    ]
+    lines += [
+        "",
+        "## By difficulty",
+        "",
+        "| Difficulty | Items | Correct | Run mean | EMA |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {level} | {n} | {str(ok)} | {format_score(mean)} | {format_score(ema)} |"
+        for level, n, ok, mean, ema in difficulty_rows(record, state)
+    ]
     lines += [""] + trust_lines(record)
     if chart_files:
         lines += ["", "## Charts", ""]
@@ -198,7 +255,9 @@ def _previews(record: RunRecord) -> list[str]:
     lines = []
     for example in examples[::step][:PREVIEWS_PER_RUN]:
         tags = example.tags
-        verdict = "correct" if example.score >= 1 else ("incorrect" if example.score == 0 else f"score {example.score:.2f}")
+        verdict = (
+            "correct" if example.score >= 1 else ("incorrect" if example.score == 0 else f"score {example.score:.2f}")
+        )
         if example.judge_error:
             verdict += f" (judge error: {example.judge_error})"
         if example.excluded:
@@ -206,8 +265,18 @@ def _previews(record: RunRecord) -> list[str]:
         lines += [
             f"### {tags.reasoning_type}, difficulty {tags.difficulty}, question {tags.question_index}: {verdict}",
             "",
-            "**Question**", "", "```text", _clip(example.question), "```", "",
-            "**Answer**", "", "```text", _clip(example.answer), "```", "",
+            "**Question**",
+            "",
+            "```text",
+            _clip(example.question),
+            "```",
+            "",
+            "**Answer**",
+            "",
+            "```text",
+            _clip(example.answer),
+            "```",
+            "",
             *([f"**Reference answer**: {_clip(example.reference_answer)}", ""] if example.reference_answer else []),
             *_verdict_lines(example),
             "",
@@ -218,8 +287,10 @@ def _previews(record: RunRecord) -> list[str]:
 def _judge_error_line(record: RunRecord) -> str:
     """How many answers lacked a readable verdict, and what that did to their score."""
     if "," in record.model_evaluation:
-        return (f"Answers with at least one unreadable verdict: {record.judge_errors} (a missing verdict counts as "
-                "incorrect in the panel's vote; counted here, not hidden)")
+        return (
+            f"Answers with at least one unreadable verdict: {record.judge_errors} (a missing verdict counts as "
+            "incorrect in the panel's vote; counted here, not hidden)"
+        )
     return f"Unreadable verdicts: {record.judge_errors} (scored 0 and counted here, not hidden)"
 
 
@@ -234,8 +305,14 @@ def _verdict_lines(example) -> list[str]:
     return lines
 
 
-def write_report(out_dir: Path, record: RunRecord, state: BenchmarkState, prices: Prices | None = None,
-                 runs: list[RunRecord] | None = None, with_charts: bool = True) -> Path:
+def write_report(
+    out_dir: Path,
+    record: RunRecord,
+    state: BenchmarkState,
+    prices: Prices | None = None,
+    runs: list[RunRecord] | None = None,
+    with_charts: bool = True,
+) -> Path:
     """Write ``report_run_NNNN.md`` (and its charts, unless ``with_charts`` is False); return its path."""
     path = report_path(out_dir, record.run_id)
     chart_files = draw_charts(out_dir, record, runs or [record]) if with_charts else None

@@ -20,12 +20,15 @@ def print_run_summary(console: Console, record: RunRecord, state: BenchmarkState
     overall.add_row("Answers with an unreadable verdict", str(record.judge_errors))
     overall.add_row("Left out of scores", str(record.excluded))
     if not record.replay:  # a replay does not move the benchmark's difficulty
-        overall.add_row("Next difficulty", "complete" if state.current_difficulty > MAX_DIFFICULTY
-                        else str(state.current_difficulty))
+        overall.add_row(
+            "Next difficulty",
+            "complete" if state.current_difficulty > MAX_DIFFICULTY else str(state.current_difficulty),
+        )
     console.print(overall)
     if is_simulated(record):
-        console.print("Simulated models: these figures show what the tool reports, not how a real model performs.",
-                      style="yellow")
+        console.print(
+            "Simulated models: these figures show what the tool reports, not how a real model performs.", style="yellow"
+        )
     by_type = Table(title="By reasoning type")
     for column in ("Reasoning type", "Items", "Correct", "Run mean", "EMA"):
         by_type.add_column(column, justify="left" if column == "Reasoning type" else "right")
