@@ -145,7 +145,7 @@ def compare(ref: dict, ours: dict, path: str = "") -> list[str]:
     elif isinstance(ref, list):
         if len(ref) != len(ours):
             return [f"{path}: length {len(ref)} != {len(ours)}"]
-        for i, (a, b) in enumerate(zip(ref, ours)):
+        for i, (a, b) in enumerate(zip(ref, ours, strict=True)):
             diffs += compare(a, b, f"{path}[{i}]")
     elif isinstance(ref, (int, float)) and not isinstance(ref, bool):
         if not isinstance(ours, (int, float)) or abs(ref - ours) > 1e-9:

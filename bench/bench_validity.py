@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How far the reported accuracy can be trusted: one judge vs a validated three-judge panel (prints figures; not a test).
+"""How far the reported accuracy can be trusted: one judge vs a validated panel of three (prints figures, not a test).
 
 A simulated endpoint (``sim_endpoint.SimServer``) writes questions whose true
 answers are known from their tags, but gives a share of them a WRONG
@@ -148,8 +148,8 @@ def measure(label: str, out_dir: Path, seconds: float) -> Figures:
         and not answers_match(e["reference_answer"], true_answer_for(e["question"]))
     )
     calls = [e["score"] > 0.5 for e in scored]
-    right = sum(1 for call, truth in zip(calls, truths) if call == truth)
-    too_high = sum(1 for call, truth in zip(calls, truths) if call and not truth)
+    right = sum(1 for call, truth in zip(calls, truths, strict=True) if call == truth)
+    too_high = sum(1 for call, truth in zip(calls, truths, strict=True) if call and not truth)
     truth = sum(truths) / len(truths) if truths else None
     return Figures(
         label,

@@ -87,9 +87,9 @@ def ema_trajectory(
     figure = Figure(figsize=(8, 4.5))
     axes = figure.add_subplot()
     for kind, values in by_type.items():
-        points = [(run, value) for run, value in zip(run_ids, values) if value is not None]
+        points = [(run, value) for run, value in zip(run_ids, values, strict=True) if value is not None]
         if points:
-            axes.plot(*zip(*points), marker=".", alpha=0.6, label=kind)
+            axes.plot(*zip(*points, strict=True), marker=".", alpha=0.6, label=kind)
     axes.plot(run_ids, overall, marker="o", linewidth=3, color="black", label="overall")
     axes.set_xlabel("Run")
     axes.set_ylabel("EMA of score")

@@ -16,8 +16,8 @@ caller.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Callable, Iterable
 
 from seval.errors import Cancelled
 

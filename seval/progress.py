@@ -14,8 +14,8 @@ import threading
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from seval.console import stderr_console
 from seval.client.core import LLMClient
+from seval.console import stderr_console
 
 log = logging.getLogger(__name__)
 PLAIN_STEPS = 10  # plain mode logs this many lines over a whole run
@@ -55,7 +55,7 @@ class RunProgress:
         step = max(1, self.total // PLAIN_STEPS)
         return (done // step + 1) * step
 
-    def __enter__(self) -> "RunProgress":
+    def __enter__(self) -> RunProgress:
         if self.interactive:
             self._progress = Progress(
                 TextColumn("[bold]{task.description}"),

@@ -192,7 +192,7 @@ def run_commands_together(commands: list[list[str]], cwd: Path) -> list[subproce
         for args in commands
     ]
     results = []
-    for args, proc in zip(commands, procs):
+    for args, proc in zip(commands, procs, strict=True):
         stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
         results.append(subprocess.CompletedProcess(args, proc.returncode, stdout, stderr))
     return results

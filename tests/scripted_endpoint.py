@@ -28,9 +28,9 @@ import json
 import re
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 MODELS = ("gen", "ans", "judge")
 ROLE_OF_MODEL = {"gen": "generation", "ans": "answering", "judge": "evaluation"}
@@ -170,7 +170,7 @@ class ScriptedServer:
     def base_url(self) -> str:
         return f"{self.root_url}/v1"
 
-    def start(self) -> "ScriptedServer":
+    def start(self) -> ScriptedServer:
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         httpd.daemon_threads = True
         httpd.scripted = self
@@ -186,7 +186,7 @@ class ScriptedServer:
             self._thread.join(timeout=5)
             self._httpd = None
 
-    def __enter__(self) -> "ScriptedServer":
+    def __enter__(self) -> ScriptedServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -238,7 +238,7 @@ class ScriptedServer:
 
 def _cell_of(model: str | None, messages: list[dict]) -> Cell | None:
     texts = [str(m.get("content", "")) for m in messages if isinstance(m, dict)]
-    users = [t for t, m in zip(texts, messages) if m.get("role") == "user"]
+    users = [t for t, m in zip(texts, messages, strict=True) if m.get("role") == "user"]
     if model == "gen":
         return generation_cell(users[-1] if users else "")
     if model == "ans":

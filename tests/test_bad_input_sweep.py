@@ -18,14 +18,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from helpers import run_main
+
 from seval.sim.server import SimServer
 
 ROOT = Path(__file__).resolve().parents[1]

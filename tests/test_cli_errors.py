@@ -12,11 +12,11 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from seval.cli import benchmark as self_evolving_benchmark
 from conftest import run_cli
 from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
+
+from seval.cli import benchmark as self_evolving_benchmark
 
 UNREACHABLE = "http://127.0.0.1:9/v1"  # never contacted: every case fails before a request
 MODELS = ["--model-generation", "gen", "--model-answering", "ans", "--model-evaluation", "judge"]

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from helpers import (
     LEVELS,
     MODELS,
@@ -42,6 +41,7 @@ from helpers import (
     run_commands_together,
     run_main,
 )
+
 from seval.cli import benchmark as self_evolving_benchmark
 from seval.sim.server import SimServer
 

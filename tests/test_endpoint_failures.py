@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-
 from conftest import run_cli
 from helpers import comparable, free_port, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
+
 from seval.sim.server import MODEL_IDS, SimServer
 
 SIM_MODELS = [

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from helpers import run_main
+
 from seval.sim.server import SimServer
 
 TYPES = "logical_deduction,mathematical_reasoning,data_interpretation"

@@ -13,9 +13,9 @@ import re
 from statistics import fmean
 
 import pytest
-
 from conftest import run_cli
 from helpers import cell_means_expected, run_main
+
 from seval.sim.server import SimServer
 
 SOURCE_TYPES = "logical_deduction,mathematical_reasoning,data_interpretation"
@@ -107,7 +107,7 @@ def test_export_then_replay_the_export_and_the_runs_file(source, tmp_path):
     assert run_main("--export-dataset", dataset, "--out-dir", out_dir) == 0
     items = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines()]
     assert len(items) == len(generated["examples"]) == 18
-    for item, example in zip(items, generated["examples"]):
+    for item, example in zip(items, generated["examples"], strict=True):
         assert EXPORT_FIELDS <= set(item)
         assert item["question"] == example["question"]
         assert item["reference_answer"] == example["reference_answer"]
@@ -132,7 +132,7 @@ def test_export_then_replay_the_export_and_the_runs_file(source, tmp_path):
         # The source's kept questions, in its order, with its references, types and difficulties.
         # (runs.jsonl now also holds replay run 2, which is not a source of questions.)
         assert [e["question"] for e in record["examples"]] == [e["question"] for e in kept]
-        for replayed, original in zip(record["examples"], kept):
+        for replayed, original in zip(record["examples"], kept, strict=True):
             assert replayed["reference_answer"] == original["reference_answer"]
             assert replayed["tags"]["reasoning_type"] == original["tags"]["reasoning_type"]
             assert replayed["tags"]["difficulty"] == original["tags"]["difficulty"]

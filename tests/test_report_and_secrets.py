@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import run_cli
 from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text

@@ -17,7 +17,6 @@ import json
 from datetime import datetime
 
 import pytest
-
 from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
 
@@ -166,7 +165,7 @@ def test_run_record_fields_and_round_robin_order(scripted, tmp_path):
         (e["tags"]["reasoning_type"], e["tags"]["difficulty"], e["tags"]["question_index"]) for e in examples
     ] == expected_order
     assert [e["score"] for e in examples] == [1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
-    for example, (kind, level, index) in zip(examples, expected_order):
+    for example, (kind, level, index) in zip(examples, expected_order, strict=True):
         assert {"question", "tags", "answer", "score", "rationale", "created_at"} <= example.keys()
         assert example["answer"] == "Final answer: A"
         verdict = SESSION_1.get((kind, level, index), "correct")

@@ -14,7 +14,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from helpers import (
     PLANNED,
     PLANNED_REQUESTS,
@@ -25,6 +24,7 @@ from helpers import (
     run_command,
     run_commands_together,
 )
+
 from seval.sim.server import SimServer
 
 # Every run here is ``helpers.cli_args``: TYPES x LEVELS x PER_CELL = PLANNED (24) examples on the sim's

@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from seval.errors import UsageError  # noqa: E402
+import sequential_eval  # noqa: E402
 from seval.benchmark.records import Example, ExampleTags, RunRecord
+from seval.errors import UsageError  # noqa: E402
 from seval.sequential.data import select_sequences_for_evaluation  # noqa: E402
 from seval.sim.server import SimServer, make_item  # noqa: E402
-import sequential_eval  # noqa: E402
 
 MODELS = ["--client-model", "sim-solver", "--judge-model", "sim-judge"]
 KINDS = {"Math": "mathematical_reasoning", "Logic": "logical_deduction"}
@@ -160,7 +160,8 @@ def test_student_sees_earlier_questions_answers_rubrics_and_verdicts_in_order(tm
     assert [r["model"] for r in sim.requests] == ["sim-solver", "sim-judge"] * 4
     for k, request in enumerate(students):
         records = [
-            (p["prompt"][0], r["gpt4res"], p["rubric"], r["gpt4judge"]) for p, r in zip(problems[:k], results[:k])
+            (p["prompt"][0], r["gpt4res"], p["rubric"], r["gpt4judge"])
+            for p, r in zip(problems[:k], results[:k], strict=True)
         ]
         messages = request["messages"]
         assert [m["role"] for m in messages] == ["system", "user"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 import sequential_eval
 from seval.sequential.records import EvalOutcome, SequentialItem
 from seval.sequential.report import position_curves, render, report_path_for

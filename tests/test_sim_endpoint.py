@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import pytest
 import requests
@@ -205,18 +206,18 @@ def solve_reading(q: str) -> str:
 def solve_sequence(q: str) -> str:
     terms = re.search(r"\n\n(.+), \?\n", q).group(1).split(", ")
     if terms[0].isalpha():
-        steps = {ord(b) - ord(a) for a, b in zip(terms, terms[1:])}
+        steps = {ord(b) - ord(a) for a, b in pairwise(terms)}
         assert len(steps) == 1
         return chr(ord(terms[-1]) + steps.pop())
     t = [int(x) for x in terms]
-    diffs = [b - a for a, b in zip(t, t[1:])]
+    diffs = [b - a for a, b in pairwise(t)]
     if len(set(diffs)) == 1:
         return str(t[-1] + diffs[0])
     extras = {t[i] - t[i - 1] - t[i - 2] for i in range(2, len(t))}
     if len(extras) == 1:
         return str(t[-1] + t[-2] + extras.pop())
-    d2 = [b - a for a, b in zip(diffs, diffs[1:])]
-    d3 = [b - a for a, b in zip(d2, d2[1:])]
+    d2 = [b - a for a, b in pairwise(diffs)]
+    d3 = [b - a for a, b in pairwise(d2)]
     assert len(set(d3)) == 1, terms
     return str(t[-1] + diffs[-1] + d2[-1] + d3[-1])
 
@@ -241,7 +242,7 @@ def solve_scientific(q: str) -> str:
 def solve_table(q: str) -> str:
     header = re.search(r"^\| Branch \| (.+) \|$", q, re.M).group(1).split(" | ")
     rows = {
-        name: dict(zip(header, map(int, cells.split(" | "))))
+        name: dict(zip(header, map(int, cells.split(" | ")), strict=True))
         for name, cells in re.findall(r"^\| (\w+) \| ([\d |]+) \|$", q, re.M)
     }
     if m := re.search(r"total of the (Q\d) column", q):
@@ -648,7 +649,7 @@ def embed(http, sim, inputs, model="sim-embed"):
 
 
 def cosine(a, b):
-    return sum(x * y for x, y in zip(a, b))
+    return sum(x * y for x, y in zip(a, b, strict=True))
 
 
 def test_embeddings_are_unit_trigram_vectors(server, http):

@@ -12,7 +12,6 @@ import json
 import re
 
 import pytest
-
 from helpers import LoopbackChatServer, run_main
 
 C, I, GARBLED = "correct", "incorrect", "garbled"
@@ -133,7 +132,7 @@ def check_verdicts(record: dict) -> None:
         verdicts = example["judge_verdicts"]
         assert [v["model"] for v in verdicts] == ["j1", "j2", "j3"]
         assert [v["score"] for v in verdicts] == [as_score[word] for word in PANEL[example["question"]]]
-        for verdict, word in zip(verdicts, PANEL[example["question"]]):
+        for verdict, word in zip(verdicts, PANEL[example["question"]], strict=True):
             if word == GARBLED:
                 assert verdict["error"] and verdict["reply"].count("I would rather not say.") == 2
             else:

@@ -16,8 +16,8 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
-
 from helpers import LoopbackChatServer, cell_means_expected, run_main
+
 from seval.benchmark.novelty import tfidf_similarities
 from seval.sim.server import SimServer, answers_match, embed_text, find_item_tags, true_answer_for
 
@@ -319,7 +319,7 @@ def test_validate_regenerates_flawed_questions_and_leaves_unverified_ones_out_of
         reasons = re.findall(r"^   \(turned down: (.*)\)$", listed, re.M)
         tags = find_item_tags(listed)  # one per turned-down question: its own tag, last line of its text
         assert len(tags) == len(reasons) == generation_cell(prompt)[3] - 1
-        for tag, reason in zip(tags, reasons):
+        for tag, reason in zip(tags, reasons, strict=True):
             turned_down[by_tag[tag]] = reason
     assert set(generations.values()) == {1}  # each attempt asked once
     for question, reason in turned_down.items():
@@ -520,7 +520,7 @@ def test_no_accepted_question_is_closer_than_the_threshold_to_an_earlier_one(tmp
         everything = [e["question"] for e in questions]
         for first in accepted:
             others = [q for q in everything if q != first]
-            for other, score in zip(others, tfidf_similarities(first, others)):
+            for other, score in zip(others, tfidf_similarities(first, others), strict=True):
                 if other in accepted:
                     assert score <= threshold, (first, other, score)
 
@@ -554,7 +554,9 @@ def test_embedding_model_compares_questions_through_the_embeddings_endpoint(tmp_
         for position, example in enumerate(same_type[1:], 1):
             # Ground truth from the sim's own vectors (unit length): max cosine to an earlier question.
             vector = embed_text(example["question"])
-            cosines = [sum(a * b for a, b in zip(vector, embed_text(e["question"]))) for e in same_type[:position]]
+            cosines = [
+                sum(a * b for a, b in zip(vector, embed_text(e["question"]), strict=True)) for e in same_type[:position]
+            ]
             assert example["question"] in compared
             assert example["similarity"] == pytest.approx(max(cosines), abs=1e-4)
             assert example["excluded"] == (max(cosines) > 0.85)

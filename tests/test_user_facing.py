@@ -18,9 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 from helpers import run_main
+
 from seval.sim.server import SimServer
 
 SIM_MODELS = [
@@ -114,7 +114,7 @@ class TinyServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
-    def __enter__(self) -> "TinyServer":
+    def __enter__(self) -> TinyServer:
         self.thread.start()
         return self
 

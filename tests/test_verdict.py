@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers import run_main
 from scripted_endpoint import ScriptedServer, question_text
+
 from seval.verdict import parse_answer_score, parse_score_verdict
 
 # -- parse_score_verdict ------------------------------------------------------------------

@@ -57,7 +57,7 @@ def disagreement_with_panel(
         # The panel's binary call: above one half is correct, a tie incorrect, as in aggregate().
         pairs = [
             (items[index], 1.0 if is_correct(score) else 0.0)
-            for items, score in zip(panels, scores)
+            for items, score in zip(panels, scores, strict=True)
             if items[index] is not None
         ]
         rates[judge] = sum(1 for verdict, panel in pairs if verdict != panel) / len(pairs) if pairs else None

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from seval.errors import DataError
 from seval.benchmark.records import RUN_RECORD, RunRecord
+from seval.errors import DataError
 from seval.io.jsonl import JsonlAppender, read_jsonl
 from seval.records import Record
 

@@ -7,27 +7,27 @@ a state that already counts the run is not updated again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
+from seval.benchmark.journal import CellKey, RunJournal
+from seval.benchmark.planning import now_iso, record_order
 from seval.benchmark.records import (
     BenchmarkState,
     EmaSet,
     Example,
     ExampleTags,
     QuestionChecks,
-    RunFinished,
     RunDescription,
+    RunFinished,
     RunPlan,
     RunRecord,
     replay_key,
 )
-from seval.records import TokenUsage, add_usage
-from seval.benchmark.store import append_run, save_state
-from seval.benchmark.journal import CellKey, RunJournal
-from seval.benchmark.settings import ROLES
-from seval.benchmark.planning import now_iso, record_order
 from seval.benchmark.scoring import ScoredItem, commit_difficulty, commit_run, run_mean
+from seval.benchmark.settings import ROLES
+from seval.benchmark.store import append_run, save_state
+from seval.records import TokenUsage, add_usage
 
 
 def scored_items(journal: RunJournal, keys: list[CellKey]) -> list[ScoredItem]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from seval.errors import DataError
 from seval.benchmark.records import ItemStep, QuestionStep, RunFinished, RunPlan
-from seval.io.jsonl import JsonlAppender
 from seval.benchmark.store import journal_path, load_journal
+from seval.errors import DataError
+from seval.io.jsonl import JsonlAppender
 
 CellKey = tuple[int, str, int]  # (difficulty, reasoning type, question index)
 
@@ -37,14 +37,14 @@ class RunJournal:
         self._appender = JsonlAppender(path)
 
     @classmethod
-    def create(cls, out_dir: Path, plan: RunPlan) -> "RunJournal":
+    def create(cls, out_dir: Path, plan: RunPlan) -> RunJournal:
         """Start the journal of a new run by writing its plan."""
         journal = cls(journal_path(out_dir, plan.run_id), plan)
         journal._appender.append(plan)
         return journal
 
     @classmethod
-    def open(cls, out_dir: Path, run_id: int) -> tuple["RunJournal | None", str | None]:
+    def open(cls, out_dir: Path, run_id: int) -> tuple[RunJournal | None, str | None]:
         """The journal of ``run_id`` if one was started, and a warning about a torn last line."""
         path = journal_path(out_dir, run_id)
         events, warning = load_journal(path)
@@ -63,6 +63,10 @@ class RunJournal:
             elif isinstance(event, RunPlan) and event.run_id == run_id:
                 journal.plan = event  # an amended plan (a model changed before it was used) wins
         return journal, warning
+
+    def has_items(self, keys: list[CellKey]) -> bool:
+        """Whether every one of ``keys`` has its answered-and-judged item."""
+        return all(key in self.items for key in keys)
 
     def record(self, step: QuestionStep | ItemStep) -> None:
         """Append a finished step (fsynced), then make it visible."""

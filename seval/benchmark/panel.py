@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 
 from seval.benchmark.prompts import build_judge_prompt, build_judge_retry_prompt
-from seval.client.core import LLMClient
 from seval.benchmark.records import JudgeVerdict
+from seval.client.core import LLMClient
 from seval.records import TokenUsage, add_usage
 from seval.verdict import parse_score_verdict
 

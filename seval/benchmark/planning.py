@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from seval.benchmark.dataset import DatasetItem
-from seval.benchmark.settings import ROLES, RunSettings
-from seval.errors import DataError, UsageError
+from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.records import (
     MAX_DIFFICULTY,
     BenchmarkState,
@@ -24,8 +23,9 @@ from seval.benchmark.records import (
     RunPlan,
     RunRecord,
 )
+from seval.benchmark.settings import ROLES, RunSettings
 from seval.benchmark.store import journal_path, load_journal, load_runs, load_state, save_state
-from seval.benchmark.journal import CellKey, RunJournal
+from seval.errors import DataError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class RunPreview:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def record_order(plan: RunPlan) -> list[CellKey]:
@@ -226,7 +226,7 @@ def _journal_replay_questions(journal: RunJournal, items: tuple[DatasetItem, ...
     """A replay's questions go into its journal before any call; a resume adds those an interruption missed."""
     if replay_keys(items) != record_order(journal.plan):
         raise DataError(f"the --replay file no longer holds the questions run {journal.plan.run_id} started with")
-    for key, item in zip(record_order(journal.plan), items):
+    for key, item in zip(record_order(journal.plan), items, strict=True):
         if key in journal.questions:
             continue
         journal.record(

@@ -10,24 +10,24 @@ unfit after the last try is kept, flagged, and left out of every score.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
+from seval.benchmark.novelty import most_similar, tfidf_similarities
+from seval.benchmark.panel import JudgePanel
 from seval.benchmark.prompts import (
     build_answer_prompt,
     build_generation_prompt,
     clean_generated_question,
     parse_generated,
 )
-from seval.errors import EndpointError
-from seval.benchmark.panel import JudgePanel
-from seval.client.core import LLMClient
-from seval.benchmark.novelty import most_similar, tfidf_similarities
 from seval.benchmark.records import QuestionChecks
-from seval.records import TokenUsage, add_usage
 from seval.benchmark.scoring import is_correct
+from seval.client.core import LLMClient
+from seval.errors import EndpointError
+from seval.records import TokenUsage, add_usage
 
 MAX_EXTRA_TRIES = 2
 NOT_VERIFIED = "unverified: the evaluation model's own solution disagreed with the reference answer"

@@ -10,7 +10,7 @@ How they are read and written is ``seval.benchmark.store``'s business.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -179,6 +179,6 @@ class RunFinished(Record):
     ended_at: str
 
 
-JournalEvent = Annotated[Union[RunPlan, QuestionStep, ItemStep, RunFinished], Field(discriminator="kind")]
+JournalEvent = Annotated[RunPlan | QuestionStep | ItemStep | RunFinished, Field(discriminator="kind")]
 JOURNAL_EVENT = TypeAdapter(JournalEvent)
 RUN_RECORD = TypeAdapter(RunRecord)

@@ -22,21 +22,21 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 
+from seval.benchmark.finish import finish_run, scored_items
+from seval.benchmark.journal import CellKey, RunJournal
+from seval.benchmark.panel import JudgePanel
+from seval.benchmark.planning import now_iso, record_order, start_or_resume
 from seval.benchmark.prompts import build_answer_prompt
+from seval.benchmark.questions import QuestionMaker
+from seval.benchmark.records import BenchmarkState, ItemStep, QuestionStep, RunRecord
+from seval.benchmark.scoring import cell_means, commit_difficulty, difficulty_mean
+from seval.benchmark.settings import RunSettings
+from seval.benchmark.store import save_state
+from seval.client.core import LLMClient
 from seval.engine import Engine
 from seval.errors import Cancelled
-from seval.benchmark.panel import JudgePanel
-from seval.client.core import LLMClient
-from seval.benchmark.records import BenchmarkState, ItemStep, QuestionStep, RunRecord
-from seval.records import add_usage
-from seval.benchmark.store import save_state
 from seval.progress import RunProgress
-from seval.benchmark.questions import QuestionMaker
-from seval.benchmark.journal import CellKey, RunJournal
-from seval.benchmark.settings import RunSettings
-from seval.benchmark.planning import now_iso, record_order, start_or_resume
-from seval.benchmark.finish import finish_run, scored_items
-from seval.benchmark.scoring import cell_means, commit_difficulty, difficulty_mean
+from seval.records import add_usage
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class BenchmarkRun:
         order = record_order(self.plan)
         for difficulty in range(self.plan.difficulty_start, self.plan.difficulty_end + 1):
             keys = [key for key in order if key[0] == difficulty]
-            done = self.engine.wait_until(self.journal.changed, lambda: all(k in self.journal.items for k in keys))
+            done = self.engine.wait_until(self.journal.changed, lambda keys=keys: self.journal.has_items(keys))
             if not done:
                 break
             if not self.plan.replay and self.state.current_difficulty == difficulty:

@@ -12,8 +12,9 @@ Pure functions over plain values; the runner decides when they are applied.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from statistics import fmean
-from typing import Iterable, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from seval.benchmark.records import BenchmarkState, EmaSet
 

@@ -20,22 +20,21 @@ from pathlib import Path
 
 from rich.console import Console
 
-from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
-from seval.benchmark.runner import run_benchmark
-from seval.cli.benchmark_config import build_settings, validate_flags
-from seval.cli.common import add_client_flags, build_client
-from seval.io.folders import check_output_folder
-from seval.console import configure_logging
-from seval.cli.common import OneLineParser, parse_prices, run_main
 from seval.benchmark.dataset import export_dataset
-from seval.engine import Engine
-from seval.errors import Cancelled
 from seval.benchmark.panel import AGGREGATIONS
-from seval.benchmark.store import load_runs
+from seval.benchmark.planning import preview_run, record_order
+from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
 from seval.benchmark.report.markdown import report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
+from seval.benchmark.runner import run_benchmark
 from seval.benchmark.settings import ROLES, RunSettings
-from seval.benchmark.planning import preview_run, record_order
+from seval.benchmark.store import load_runs
+from seval.cli.benchmark_config import build_settings, validate_flags
+from seval.cli.common import OneLineParser, add_client_flags, build_client, parse_prices, run_main
+from seval.console import configure_logging
+from seval.engine import Engine
+from seval.errors import Cancelled
+from seval.io.folders import check_output_folder
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
 DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"

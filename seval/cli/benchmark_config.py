@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from seval.cli.common import parse_extra_body, validate_client_flags
-from seval.client.endpoints import resolve_base_url, resolve_key
 from seval.benchmark.dataset import load_replay_items
-from seval.errors import UsageError
-from seval.client.endpoints import Endpoint, normalize_base_url
-from seval.client.core import LLMClient
 from seval.benchmark.novelty import embedding_similarities, tfidf_similarities
 from seval.benchmark.questions import QuestionPolicy
 from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
+from seval.cli.common import parse_extra_body, validate_client_flags
+from seval.client.core import LLMClient
+from seval.client.endpoints import Endpoint, normalize_base_url, resolve_base_url, resolve_key
+from seval.errors import UsageError
 
 DEMO_MODELS = {"generation": "sim-generator", "answering": "sim-solver", "evaluation": "sim-judge"}
 
@@ -117,7 +116,7 @@ def _panel(args: argparse.Namespace, demo_url: str | None) -> tuple[RoleSettings
     per_judge = urls if len(urls) > 1 else [urls[0] if urls else None] * len(models)
     return tuple(
         _role(args, "evaluation", model, _base_url(args, "evaluation", demo_url, url), bool(demo_url))
-        for model, url in zip(models, per_judge)
+        for model, url in zip(models, per_judge, strict=True)
     )
 
 

@@ -16,12 +16,11 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 
-
-from seval.errors import Cancelled, EndpointError, TransportError, UsageError
-from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy
 from seval.cli.config import parse_args_with_config
 from seval.client.cache import ResponseCache
+from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy
 from seval.console import make_console
+from seval.errors import Cancelled, EndpointError, TransportError, UsageError
 from seval.io.folders import check_output_folder
 
 

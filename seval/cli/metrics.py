@@ -14,8 +14,14 @@ import sys
 from rich.console import Console
 
 from seval.cli.common import OneLineParser, run_main
-from seval.metrics.evalearn import DEFAULT_PROBLEMS, DEFAULT_WARMUP, EvaLearnMetrics, default_output, is_runs_file
-from seval.metrics.evalearn import write_report_json
+from seval.metrics.evalearn import (
+    DEFAULT_PROBLEMS,
+    DEFAULT_WARMUP,
+    EvaLearnMetrics,
+    default_output,
+    is_runs_file,
+    write_report_json,
+)
 from seval.metrics.load import InputError
 from seval.metrics.runner_view import RunnerView
 

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from urllib3.util.retry import Retry
 
-from seval.errors import AuthError, BadRequestError, Cancelled, ModelNotFoundError, TransportError
-from seval.client.transport import EndpointTransport, HttpReply, TransportFailure
-from seval.client.pacing import EndpointPacer, PacedRetry
 from seval.client.cache import ResponseCache, request_fingerprint
 from seval.client.endpoints import Endpoint
+from seval.client.pacing import EndpointPacer, PacedRetry
 from seval.client.replies import error_message, parse_chat_reply, parse_embeddings
+from seval.client.transport import EndpointTransport, HttpReply, TransportFailure
+from seval.errors import AuthError, BadRequestError, Cancelled, ModelNotFoundError, TransportError
 from seval.records import TokenUsage
 
 log = logging.getLogger(__name__)
@@ -303,7 +303,8 @@ class LLMClient:
             )
         listing = ", ".join(served[:20]) + (" ..." if len(served) > 20 else "")
         return ModelNotFoundError(
-            f"{endpoint.role}: model {endpoint.model!r} is not served by {endpoint.base_url}; it serves: {listing or '(none)'}"
+            f"{endpoint.role}: model {endpoint.model!r} is not served by {endpoint.base_url}; "
+            f"it serves: {listing or '(none)'}"
         )
 
     def list_models(self, endpoint: Endpoint) -> list[str] | None:

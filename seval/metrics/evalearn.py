@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from seval.io.atomic import write_text_atomic
 from seval.metrics.core import SequenceMetrics, first_correct, longest_run
 from seval.metrics.load import ReadInfo, read_values
 from seval.metrics.outcomes import collect_outcomes
 from seval.metrics.runner_view import is_run_record
-from seval.io.atomic import write_text_atomic
 
 DEFAULT_PROBLEMS = 7
 DEFAULT_WARMUP = 3
@@ -143,11 +143,12 @@ class EvaLearnMetrics:
         excludes = lo > 0 or hi < 0
         ci["accuracy_slope"]["excludes_zero"] = excludes
         ci["accuracy_slope"]["verdict"] = (
-            f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] excludes 0: the trend along the sequence is unlikely to be noise"
+            f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] excludes 0: "
+            "the trend along the sequence is unlikely to be noise"
             if excludes
             else f"the slope's 95% interval [{lo:.4f}, {hi:.4f}] includes 0: the slope cannot be told apart from noise"
         )
-        for t, per in ci["by_type"].items():
+        for per in ci["by_type"].values():
             s = per["accuracy_slope"]
             s["excludes_zero"] = s["low"] > 0 or s["high"] < 0
         return {

@@ -67,14 +67,14 @@ class JudgeScorer:
     read whole, one by one.
     """
 
-    _shared: "JudgeScorer | None" = None
+    _shared: JudgeScorer | None = None
 
     def __init__(self, limit: int = 100_000) -> None:
         self._tails: dict[str, int] = {}
         self._limit = limit
 
     @classmethod
-    def shared(cls) -> "JudgeScorer":
+    def shared(cls) -> JudgeScorer:
         if cls._shared is None:
             cls._shared = cls()
         return cls._shared

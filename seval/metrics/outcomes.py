@@ -26,8 +26,8 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from itertools import repeat
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -104,10 +104,10 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
     poss = list(map(dict.get, dicts, repeat("position_in_sequence")))
     missing = 0
     if None in sids or None in poss:
-        keep = [s is not None and p is not None for s, p in zip(sids, poss)]
-        dicts = [d for d, k in zip(dicts, keep) if k]
-        sids = [s for s, k in zip(sids, keep) if k]
-        poss = [p for p, k in zip(poss, keep) if k]
+        keep = [s is not None and p is not None for s, p in zip(sids, poss, strict=True)]
+        dicts = [d for d, k in zip(dicts, keep, strict=True) if k]
+        sids = [s for s, k in zip(sids, keep, strict=True) if k]
+        poss = [p for p, k in zip(poss, keep, strict=True) if k]
         missing = len(keep) - len(dicts)
     bad = 0
     if set(map(type, sids)) <= {int}:
@@ -117,9 +117,9 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
             pass
     if type(sids) is list and not set(map(type, sids)) <= {str, int, float, bool}:
         keep = [_hashable(s) for s in sids]
-        dicts = [d for d, k in zip(dicts, keep) if k]
-        sids = [s for s, k in zip(sids, keep) if k]
-        poss = [p for p, k in zip(poss, keep) if k]
+        dicts = [d for d, k in zip(dicts, keep, strict=True) if k]
+        sids = [s for s, k in zip(sids, keep, strict=True) if k]
+        poss = [p for p, k in zip(poss, keep, strict=True) if k]
         bad = len(keep) - len(dicts)
     types = list(map(dict.get, dicts, repeat("type")))
     if set(map(type, types)) != {str}:
@@ -142,10 +142,10 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
         codes = scorer.codes(list(map(dict.get, dicts, repeat("gpt4judge"))))
     else:
         codes = [number_code(a) for a in answers]
-        codes = [scorer(d.get("gpt4judge")) if c is None else c for d, c in zip(dicts, codes)]
+        codes = [scorer(d.get("gpt4judge")) if c is None else c for d, c in zip(dicts, codes, strict=True)]
         # Our own results carry the parsed score and say in judge_error when no verdict could be read:
         # count those as unparseable too, as a reply without a verdict would be.
-        codes = [c | UNPARSED if d.get("judge_error") else c for d, c in zip(dicts, codes)]
+        codes = [c | UNPARSED if d.get("judge_error") else c for d, c in zip(dicts, codes, strict=True)]
     return ChunkColumns(
         sids=sids,
         type_names=type_names,

@@ -24,8 +24,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from seval.metrics.core import wilson
 from seval.benchmark.scoring import is_correct
+from seval.metrics.core import wilson
 from seval.metrics.fit import bootstrap_d50, place_d50
 from seval.metrics.load import InputError, ReadInfo, read_values
 

@@ -24,11 +24,11 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seval.errors import DataError, UsageError
 from seval.benchmark.records import RUN_RECORD, RunRecord
 from seval.benchmark.store import RUNS_FILE
-from seval.io.jsonl import read_jsonl
+from seval.errors import DataError, UsageError
 from seval.io.atomic import read_text
+from seval.io.jsonl import read_jsonl
 from seval.sequential.records import ProblemId, problem_key
 
 log = logging.getLogger(__name__)

@@ -26,9 +26,9 @@ from pathlib import Path
 from pydantic import Field, TypeAdapter
 
 from seval.errors import DataError, UsageError
+from seval.io.atomic import write_text_atomic
 from seval.io.jsonl import JsonlAppender, read_jsonl
 from seval.records import Record, TokenUsage
-from seval.io.atomic import write_text_atomic
 
 ItemKey = tuple  # (sequence_id, position_in_sequence)
 ProblemId = int | str
@@ -71,7 +71,7 @@ class SequentialItem(Record):
         return {**extras, **ours}
 
     @property
-    def problem_id(self) -> "ProblemId | None":
+    def problem_id(self) -> ProblemId | None:
         """The id of the problem answered here (its ``id`` or ``unique_id`` field)."""
         return problem_key(self.model_extra or {})
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seval.metrics.core import slope
 from seval.io.atomic import write_text_atomic
+from seval.metrics.core import slope
 from seval.sequential.records import EvalOutcome
 
 

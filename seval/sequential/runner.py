@@ -29,21 +29,29 @@ from pathlib import Path
 
 from rich.console import Console
 
-from seval.console import stderr_console
-from seval.io.folders import check_output_folder
-from seval.console import log_to_file
-from seval.client.endpoints import resolve_base_url, resolve_key
+from seval.client.core import ChatReply, LLMClient
+from seval.client.endpoints import Endpoint, resolve_base_url, resolve_key
+from seval.console import log_to_file, stderr_console
 from seval.engine import Engine
 from seval.errors import Cancelled, DataError, UsageError
-from seval.client.core import ChatReply, LLMClient
-from seval.client.endpoints import Endpoint
-from seval.records import TokenUsage, add_usage
 from seval.io.atomic import write_json_atomic
+from seval.io.folders import check_output_folder
 from seval.progress import RunProgress
-from seval.sequential.data import DEFAULT_SEQ_LEN, criteria_for, prepare_data, select_sequences_for_evaluation
-from seval.sequential.data import load_evaluation_data  # noqa: F401  (part of the seed's API, re-exported)
-from seval.sequential.prompts import HistoryEntry, build_judge_messages, build_judge_retry_messages
-from seval.sequential.prompts import build_student_messages, flatten_prompt
+from seval.records import TokenUsage, add_usage
+from seval.sequential.data import (
+    DEFAULT_SEQ_LEN,
+    criteria_for,
+    load_evaluation_data,  # noqa: F401  (part of the seed's API, re-exported)
+    prepare_data,
+    select_sequences_for_evaluation,
+)
+from seval.sequential.prompts import (
+    HistoryEntry,
+    build_judge_messages,
+    build_judge_retry_messages,
+    build_student_messages,
+    flatten_prompt,
+)
 from seval.sequential.records import EvalOutcome, ResultStore, SequentialItem, check_integrity
 from seval.sequential.summary import print_sequential_summary
 from seval.verdict import parse_answer_score

@@ -462,10 +462,10 @@ def _gen_programming(rng: random.Random, d: int) -> tuple[str, str]:
     limit, step = rng.randint(20, 60), rng.randint(7, 15)
     use_if, use_else, use_while = d >= 3, d >= 5, d >= 9
 
-    terms = [v if c == 1 else f"{c} * {v}" for c, v in zip(coefs, loop_vars)]
+    terms = [v if c == 1 else f"{c} * {v}" for c, v in zip(coefs, loop_vars, strict=True)]
     update = " + ".join(terms + ([str(const)] if const else []))
     lines = [f"total = {start}"]
-    for depth, (var, (low, high)) in enumerate(zip(loop_vars, bounds)):
+    for depth, (var, (low, high)) in enumerate(zip(loop_vars, bounds, strict=True)):
         span = f"{low}, {high}" if low else f"{high}"
         lines.append("    " * depth + f"for {var} in range({span}):")
     pad = "    " * len(loop_vars)
@@ -484,7 +484,7 @@ def _gen_programming(rng: random.Random, d: int) -> tuple[str, str]:
     total = start
     for combo in itertools.product(*(range(low, high) for low, high in bounds)):
         if not use_if or sum(combo) % mod == rem:
-            total += sum(c * v for c, v in zip(coefs, combo)) + const
+            total += sum(c * v for c, v in zip(coefs, combo, strict=True)) + const
         elif use_else:
             total -= penalty
     if use_while and total > limit:

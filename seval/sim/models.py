@@ -107,7 +107,7 @@ class SimCall:
 
     @property
     def last_user_text(self) -> str:
-        users = [t for t, r in zip(self.texts, self.roles) if r == "user"]
+        users = [t for t, r in zip(self.texts, self.roles, strict=True) if r == "user"]
         return (users or self.texts or [""])[-1]
 
 

@@ -28,13 +28,11 @@ from seval.sim.items import (  # re-exported: tests and other modules import the
     solve_item,
     true_answer_for,
 )
-
 from seval.sim.models import (
     EMBED_MODEL,
     FINGERPRINT,
     MODEL_IDS,
     SimCall,
-    unit,
     answers_match,
     embed_text,
     estimate_tokens,
@@ -43,6 +41,7 @@ from seval.sim.models import (
     model_role,
     solver_accuracy,
     solver_reply,
+    unit,
 )
 
 MAX_FAULTS_PER_BODY = 2  # a body faults at most this many times in a row: faults stay transient
@@ -180,7 +179,7 @@ class SimServer:
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
         return f"http://{host}:{self.port}/v1"
 
-    def start(self) -> "SimServer":
+    def start(self) -> SimServer:
         """Bind (port 0 picks a free port) and serve in a daemon thread."""
         httpd = _HTTPServer((self.host, self.port), _Handler)
         httpd.sim = self
@@ -207,7 +206,7 @@ class SimServer:
         self._thread.join(timeout=5)
         self._httpd = self._thread = None
 
-    def __enter__(self) -> "SimServer":
+    def __enter__(self) -> SimServer:
         return self if self._httpd else self.start()
 
     def __exit__(self, *exc: object) -> None:

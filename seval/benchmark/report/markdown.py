@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from seval.benchmark.records import BenchmarkState, EmaSet, RunRecord, replay_key
-from seval.io.atomic import write_text_atomic
 from seval.benchmark.report.trust import trust_lines
 from seval.benchmark.scoring import ScoredItem, cell_means, difficulty_mean, is_correct, type_mean
+from seval.io.atomic import write_text_atomic
 
 PREVIEW_CHARS = 600
 PREVIEWS_PER_RUN = 12
@@ -187,6 +187,8 @@ def render_report(
     chart_files: list[tuple[str, str]] | None = None,
 ) -> str:
     """The markdown report of one run."""
+    scored = _scored(record)
+    correct = sum(is_correct(item.score) for item in scored)
     lines = [
         f"# Benchmark run {record.run_id:04d}",
         "",
@@ -207,8 +209,8 @@ def render_report(
         "",
         "## Scores",
         "",
-        f"- Run mean score: **{format_score(record.run_mean_score)}** ({sum(is_correct(i.score) for i in _scored(record))} "
-        f"of {len(_scored(record))} scored answers judged correct; {record.excluded} question(s) left out)",
+        f"- Run mean score: **{format_score(record.run_mean_score)}** ({correct} of {len(scored)} scored answers "
+        f"judged correct; {record.excluded} question(s) left out)",
         f"- Overall EMA after this run: **{format_score(record.ema_score)}**"
         + (" (replay line, kept apart from generated runs)" if record.replay else f" (after run {record.run_id})"),
         f"- {_judge_error_line(record)}",

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from seval.benchmark.records import MAX_DIFFICULTY, BenchmarkState, RunRecord
-from seval.benchmark.report.markdown import Prices, format_score, difficulty_rows, is_simulated, type_rows, usage_rows
+from seval.benchmark.report.markdown import Prices, difficulty_rows, format_score, is_simulated, type_rows, usage_rows
 
 
 def print_run_summary(console: Console, record: RunRecord, state: BenchmarkState, prices: Prices | None = None) -> None:
