@@ -1,10 +1,13 @@
 """Helpers that several test modules share (fixtures live in ``conftest.py``).
 
+- ``run_tool``: one of the three command-line tools run in-process as a user would run it (flags,
+  environment, working folder), giving what a finished process gives: exit code, stdout, stderr.
+  Tests start a real process only where a signal or a kill is the point (``run_process``);
 - ``run_main``: the benchmark's ``main`` in-process, its log handlers closed afterwards;
 - ``LoopbackChatServer``: the smallest chat-completions endpoint, for test files that script
   their own replies (``scripted_endpoint.py`` is the full scripted one);
-- the benchmark CLI as a subprocess over a standard small run of the simulated endpoint
-  (``cli_args``, ``run_command``, ``run_commands_together``), with what compares two runs;
+- the standard small run of the simulated endpoint (``cli_args``, ``run_command``, ``run_commands_together``),
+  with what compares two runs;
 - ``cell_means_expected``: the seed's rule for per-type and per-difficulty figures.
 
 Test modules import this as ``from helpers import ...`` (``tests/`` is on ``sys.path`` under pytest).
@@ -12,6 +15,8 @@ Test modules import this as ``from helpers import ...`` (``tests/`` is on ``sys.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import os
@@ -19,7 +24,9 @@ import socket
 import subprocess
 import sys
 import threading
+import traceback
 from collections import defaultdict
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import fmean
@@ -30,24 +37,100 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from seval.cli import benchmark as self_evolving_benchmark  # noqa: E402
+from seval.cli import benchmark as benchmark_cli  # noqa: E402
+from seval.cli import metrics as metrics_cli  # noqa: E402
+from seval.cli import sequential as sequential_cli  # noqa: E402
 
 CLI = ROOT / "self_evolving_benchmark.py"
+SEQUENTIAL_CLI = ROOT / "sequential_eval.py"
+METRICS_CLI = ROOT / "evaluate_metric.py"
+TOOLS: dict[str, Callable[[list[str]], int]] = {
+    "self_evolving_benchmark.py": benchmark_cli.main,
+    "sequential_eval.py": sequential_cli.main,
+    "evaluate_metric.py": metrics_cli.main,
+}
+# Tests never reach a real provider: these are dropped from the environment a tool sees.
+ISOLATED_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL")
 
 
-# -- the CLI in-process -----------------------------------------------------------------------
+# -- the CLIs in-process ----------------------------------------------------------------------
+
+
+def close_log_handlers() -> None:
+    """Close the handlers a tool's ``main`` installed (log file, console), as process exit would."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.FileHandler | RichHandler) or (
+            type(handler) is logging.StreamHandler and handler.stream is not sys.__stderr__
+        ):
+            root.removeHandler(handler)
+            handler.close()
+
+
+def tool_env(env: dict | None = None) -> dict[str, str]:
+    """This process's environment without OPENAI_API_KEY/OPENAI_BASE_URL, plus ``env`` (None removes a name)."""
+    full = {name: value for name, value in os.environ.items() if name not in ISOLATED_ENV}
+    for name, value in (env or {}).items():
+        if value is None:
+            full.pop(name, None)
+        else:
+            full[name] = str(value)
+    return full
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str], cwd: Path | str | None):
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(env)
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def run_tool(tool: str | Path, *args: object, env: dict | None = None, cwd: Path | str | None = None):
+    """Run a tool (``self_evolving_benchmark.py``, ``sequential_eval.py`` or ``evaluate_metric.py``) in-process.
+
+    What it gets is what a process would: its flags, an environment without the
+    OPENAI_* variables (plus ``env``), ``cwd`` as its working folder. What comes
+    back is a ``CompletedProcess`` with the exit code and the text written to stdout
+    and stderr; an exception that escapes ``main`` is printed as Python would print
+    it (a traceback, exit code 1), so "no traceback" assertions keep their meaning.
+    """
+    main = TOOLS[Path(tool).name]
+    argv = [str(arg) for arg in args]
+    out, err = io.StringIO(), io.StringIO()
+    with _environment(tool_env(env), cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's --help and usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except Exception:
+            traceback.print_exc()
+            code = 1
+        finally:
+            close_log_handlers()
+    return subprocess.CompletedProcess([tool, *argv], code, out.getvalue(), err.getvalue())
+
+
+def run_process(args: list[str], *, cwd: Path | str, env: dict | None = None, timeout: float = 120):
+    """A tool as a real process (for signals, kills and two processes at once); text output."""
+    full = tool_env(env)
+    full.setdefault("PYTHONIOENCODING", "utf-8")
+    return subprocess.run(args, cwd=cwd, env=full, capture_output=True, text=True, encoding="utf-8", timeout=timeout)
 
 
 def run_main(*argv: object) -> int:
-    """``main`` in-process; the log handlers it installs (log file, console) are closed afterwards."""
+    """The benchmark's ``main`` in-process (output not captured); its log handlers closed afterwards."""
     try:
-        return self_evolving_benchmark.main([str(arg) for arg in argv])
+        return benchmark_cli.main([str(arg) for arg in argv])
     finally:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, (logging.FileHandler, RichHandler)):
-                root.removeHandler(handler)
-                handler.close()
+        close_log_handlers()
 
 
 # -- a minimal chat endpoint on loopback ------------------------------------------------------
@@ -181,8 +264,8 @@ def cli_env() -> dict[str, str]:
 
 
 def run_command(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """Run one command line (``cli_args``) in ``cwd`` with ``cli_env``; text output."""
-    return subprocess.run(args, cwd=cwd, env=cli_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
+    """Run one command line (``cli_args``: ``python TOOL FLAGS``) in ``cwd``, in-process (see ``run_tool``)."""
+    return run_tool(args[1], *args[2:], cwd=cwd)
 
 
 def run_commands_together(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedProcess]:

@@ -7,9 +7,10 @@ scripted one; ``--retry-backoff 0`` wherever retries happen, so nothing waits.
 from __future__ import annotations
 
 import json
+import sys
 
 from conftest import run_cli
-from helpers import comparable, free_port, run_main
+from helpers import CLI, comparable, free_port, run_main, run_process
 from scripted_endpoint import ScriptedServer, error_payload, question_text
 
 from seval.sim.server import MODEL_IDS, SimServer
@@ -231,20 +232,10 @@ def test_retry_after_zero_wins_over_a_long_backoff(tmp_path):
     # would back off 1000 s x 2^k (capped at 60 s) before the 2nd and 3rd retries, and
     # this run would hit the timeout instead of finishing at once.
     with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=3)) as server:
-        result = run_cli(
-            "--base-url",
-            server.base_url,
-            *SCRIPTED_MODELS,
-            "--reasoning-types",
-            "logic",
-            "--n",
-            1,
-            "--retry-backoff",
-            1000,
-            "--no-charts",
-            "--out-dir",
-            tmp_path / "out",
-            timeout=45,
+        result = run_process(
+            [sys.executable, str(CLI), "--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
+             "--n", "1", "--retry-backoff", "1000", "--no-charts", "--out-dir", str(tmp_path / "out")],
+            cwd=tmp_path, timeout=45,
         )
         assert result.returncode == 0, result.stderr
         assert len(server.chat_calls("gen")) == 4

@@ -8,14 +8,12 @@ that is not a flag of the tool is one error line, not silently ignored.
 from __future__ import annotations
 
 import argparse
-import logging
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from seval.errors import UsageError
-
-log = logging.getLogger(__name__)
 
 
 def parse_args_with_config(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -61,8 +59,11 @@ def read_config(parser: argparse.ArgumentParser, path: Path) -> dict[str, Any]:
         if action is None:
             raise UsageError(f"config file {path}: unknown key {key!r} (keys are the long flag names)")
         if "api-key" in key.replace("_", "-"):
-            log.warning(
-                "config file %s holds %s; prefer the environment (OPENAI_API_KEY) so keys stay out of files", path, key
+            # Printed, not logged: logging is set up only after the flags are read.
+            print(
+                f"warning: config file {path} holds {key}; prefer the environment (OPENAI_API_KEY) "
+                "so keys stay out of files",
+                file=sys.stderr,
             )
         if action.nargs == 0:  # a switch: true gives it, false leaves it out
             if not isinstance(value, bool):
