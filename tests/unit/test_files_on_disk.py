@@ -1,0 +1,59 @@
+"""Atomic writes and JSONL appends: modes under the umask, strict JSON, torn tails cut from the end only."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from seval.io.atomic import write_json_atomic, write_text_atomic
+from seval.io.jsonl import TAIL_BLOCK, JsonlAppender, cut_torn_tail
+from seval.records import TokenUsage
+
+
+@pytest.fixture
+def umask_027():
+    previous = os.umask(0o027)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def test_an_atomic_write_gets_the_mode_the_umask_gives_and_leaves_no_temp_file(tmp_path, umask_027):
+    target = tmp_path / "state.json"
+    write_text_atomic(target, "one\n")
+    write_text_atomic(target, "two\n")
+    assert target.read_text() == "two\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [path.name for path in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_json_files_are_strict_json(tmp_path):
+    with pytest.raises(ValueError):
+        write_json_atomic(tmp_path / "x.json", {"score": float("nan")})
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_a_torn_last_line_longer_than_a_read_block_is_cut_and_earlier_lines_kept(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    whole = [TokenUsage(prompt_tokens=n).model_dump_json() for n in range(3)]
+    torn = '{"prompt_tokens": ' + "1" * (3 * TAIL_BLOCK)  # a crash mid-write of a long record
+    path.write_text("\n".join(whole) + "\n" + torn, encoding="utf-8")
+    JsonlAppender(path).append(TokenUsage(prompt_tokens=9))
+    assert path.read_text(encoding="utf-8").splitlines() == [*whole, TokenUsage(prompt_tokens=9).model_dump_json()]
+
+
+def test_a_whole_last_record_missing_only_its_newline_is_kept(tmp_path):
+    path = tmp_path / "journal.jsonl"
+    path.write_text('{"a": 1}\n{"b": 2}', encoding="utf-8")
+    cut_torn_tail(path)
+    assert path.read_text(encoding="utf-8") == '{"a": 1}\n{"b": 2}\n'
+
+
+def test_a_file_that_is_one_torn_line_becomes_empty(tmp_path):
+    path = tmp_path / "journal.jsonl"
+    path.write_text('{"a": ', encoding="utf-8")
+    cut_torn_tail(path)
+    assert path.read_bytes() == b""
