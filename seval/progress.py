@@ -12,7 +12,15 @@ import logging
 import threading
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from seval.client.core import LLMClient
 from seval.console import stderr_console
@@ -49,7 +57,7 @@ class RunProgress:
         self._lock = threading.Lock()
         self._next_plain = self._plain_threshold(done)
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     def _plain_threshold(self, done: int) -> int:
         step = max(1, self.total // PLAIN_STEPS)

@@ -99,7 +99,7 @@ EVALEARN_FENCE = re.compile(r"```json\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
 _EXACT_ANSWER_SCORE = re.compile(r'\{"answer_score":\s*(\d+)\}')
 
 
-def parse_answer_score(reply: str | None) -> tuple[int | float, bool]:
+def parse_answer_score(reply: object) -> tuple[int | float, bool]:
     """Read EvaLearn's ``answer_score`` verdict: ``(score, parsed)``.
 
     ``parsed`` is False when the reply held no readable verdict; the score is

@@ -72,8 +72,10 @@ class RunJournal:
         """Append a finished step (fsynced), then make it visible."""
         self._appender.append(step)
         with self.changed:
-            target = self.questions if isinstance(step, QuestionStep) else self.items
-            target[step_key(step)] = step
+            if isinstance(step, QuestionStep):
+                self.questions[step_key(step)] = step
+            else:
+                self.items[step_key(step)] = step
             self.changed.notify_all()
 
     def amend(self, plan: RunPlan) -> None:

@@ -49,7 +49,7 @@ def now_iso() -> str:
 def record_order(plan: RunPlan) -> list[CellKey]:
     """Record order: a replay's source order, else difficulty, types as given, question index."""
     if plan.item_order is not None:
-        return [tuple(key) for key in plan.item_order]
+        return [(difficulty, kind, index) for difficulty, kind, index in plan.item_order]
     return [
         (difficulty, kind, index)
         for difficulty in range(plan.difficulty_start, plan.difficulty_end + 1)
@@ -210,6 +210,7 @@ def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, RunPrevie
         return None, preview
     if preview.resumed:
         journal, _ = RunJournal.open(settings.out_dir, preview.plan.run_id)
+        assert journal is not None, "preview_run resumed this run from the events of this very journal"
         if preview.plan != journal.plan:
             journal.amend(preview.plan)
     else:

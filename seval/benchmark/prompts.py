@@ -9,6 +9,7 @@ would, and what the tests check directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from seval.verdict import json_objects
 
@@ -65,7 +66,7 @@ def build_generation_prompt(
     same_cell_questions: list[str],
     other_cell_questions: list[str],
     with_reference: bool = False,
-    rejected: list[tuple[str, str]] = (),
+    rejected: Sequence[tuple[str, str]] = (),
 ) -> list[dict]:
     """Messages asking for one new question of ``reasoning_type`` at ``difficulty``.
 

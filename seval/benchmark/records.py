@@ -180,5 +180,5 @@ class RunFinished(Record):
 
 
 JournalEvent = Annotated[RunPlan | QuestionStep | ItemStep | RunFinished, Field(discriminator="kind")]
-JOURNAL_EVENT = TypeAdapter(JournalEvent)
+JOURNAL_EVENT: TypeAdapter[JournalEvent] = TypeAdapter(JournalEvent)
 RUN_RECORD = TypeAdapter(RunRecord)

@@ -18,8 +18,10 @@ original plan and run id (see ``run_planning`` and ``run_records``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 from seval.benchmark.finish import finish_run, scored_items
@@ -95,7 +97,7 @@ class BenchmarkRun:
         self.maker = QuestionMaker(
             client, settings.roles["generation"], settings.panel[0], self.panel, policy, GENERATION_PRIORITY
         )
-        self._item_futures = []
+        self._item_futures: list[Future] = []
         self._futures_lock = threading.Lock()
 
     # -- chains and steps -----------------------------------------------------
@@ -179,7 +181,7 @@ class BenchmarkRun:
         order = record_order(self.plan)
         for difficulty in range(self.plan.difficulty_start, self.plan.difficulty_end + 1):
             keys = [key for key in order if key[0] == difficulty]
-            done = self.engine.wait_until(self.journal.changed, lambda keys=keys: self.journal.has_items(keys))
+            done = self.engine.wait_until(self.journal.changed, functools.partial(self.journal.has_items, keys))
             if not done:
                 break
             if not self.plan.replay and self.state.current_difficulty == difficulty:

@@ -79,12 +79,13 @@ def commit_difficulty(state: S, difficulty: int, items: list[ScoredItem], alpha:
 def commit_run(state: S, items: list[ScoredItem], alpha: float) -> S:
     """EMAs after a run finished: per type and overall (and, for the benchmark state, one more run)."""
     update: dict = {}
-    if items:
+    mean = run_mean(items)
+    if mean is not None:  # some items were scored
         means = cell_means(items)
         by_type = dict(state.ema_by_reasoning_type)
         for kind in dict.fromkeys(item.reasoning_type for item in items):
             by_type[kind] = ema_update(by_type.get(kind), type_mean(means, kind), alpha)
-        update.update(ema_by_reasoning_type=by_type, ema=ema_update(state.ema, run_mean(items), alpha))
+        update.update(ema_by_reasoning_type=by_type, ema=ema_update(state.ema, mean, alpha))
     if isinstance(state, BenchmarkState):
         update["run_count"] = state.run_count + 1
     return state.model_copy(update=update)

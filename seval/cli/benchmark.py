@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -27,7 +28,7 @@ from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
 from seval.benchmark.report.markdown import report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
 from seval.benchmark.runner import run_benchmark
-from seval.benchmark.settings import ROLES, RunSettings
+from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
 from seval.benchmark.store import load_runs
 from seval.cli.benchmark_config import build_settings, validate_flags
 from seval.cli.common import OneLineParser, add_client_flags, build_client, parse_prices, run_main
@@ -192,7 +193,7 @@ def dry_run(settings: RunSettings, console: Console, demo: bool) -> int:
     where = (lambda role: "the simulated endpoint") if demo else (lambda role: role.endpoint.base_url)
     judges = settings.panel
     tries = "" if plan.replay else " (each novelty or validation retry adds one)"
-    rows = [
+    rows: list[tuple[str, int, Sequence[RoleSettings], str]] = [
         ("generation", 0 if plan.replay else items, [settings.roles["generation"]], tries),
         ("answering", items, [settings.roles["answering"]], ""),
     ]
@@ -289,6 +290,7 @@ def _execute(
             "nothing to run. Use --new-cycle to start again at difficulty 1, keeping the EMAs."
         )
         return 0
+    assert outcome.record is not None, "a finished run carries its record"
     print_run_summary(console, outcome.record, outcome.state, prices)
     if client.cache is not None:
         hits, misses = client.cache.hits, client.cache.misses

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from seval.benchmark.dataset import load_replay_items
 from seval.benchmark.novelty import embedding_similarities, tfidf_similarities
@@ -87,7 +90,7 @@ def role_settings(
     args: argparse.Namespace, demo_url: str | None
 ) -> tuple[dict[str, RoleSettings], tuple[RoleSettings, ...]]:
     """Settings of the three roles, and the evaluation panel (one judge or several)."""
-    roles = {}
+    roles: dict[str, RoleSettings] = {}
     for role in ("generation", "answering"):
         model = getattr(args, f"model_{role}") or (DEMO_MODELS[role] if demo_url else None)
         if role == "generation" and args.replay:
@@ -124,7 +127,7 @@ def question_policy(
     args: argparse.Namespace, client: LLMClient | None, generation_url: str, demo: bool
 ) -> QuestionPolicy:
     """What questions must pass; embeddings-based novelty when ``--embedding-model`` is given."""
-    similarities = tfidf_similarities
+    similarities: Callable[[str, list[str]], np.ndarray] = tfidf_similarities
     if args.embedding_model and client is not None:
         base = args.base_url_embedding
         url = normalize_base_url(base) if base and not demo else generation_url

@@ -161,14 +161,15 @@ class LLMClient:
         """
         body = {"model": endpoint.model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens}
         body.update(endpoint.extra_body)
-        key = request_fingerprint(endpoint.base_url, endpoint.model, body) if self.cache else None
-        if self.cache is not None:
-            stored = self.cache.get(key, endpoint.role)
-            if stored is not None:
-                return ChatReply(text=stored["text"], usage=TokenUsage(**stored.get("usage", {})), cached=True)
+        if self.cache is None:
+            text, usage = self._post_with_retries(endpoint, body, priority)
+            return ChatReply(text=text, usage=usage)
+        key = request_fingerprint(endpoint.base_url, endpoint.model, body)
+        stored = self.cache.get(key, endpoint.role)
+        if stored is not None:
+            return ChatReply(text=stored["text"], usage=TokenUsage(**stored.get("usage", {})), cached=True)
         text, usage = self._post_with_retries(endpoint, body, priority)
-        if self.cache is not None:
-            self.cache.put(key, {"text": text, "usage": usage.__dict__})
+        self.cache.put(key, {"text": text, "usage": usage.__dict__})
         return ChatReply(text=text, usage=usage)
 
     def _wire_body(self, endpoint: Endpoint, body: dict) -> dict:

@@ -22,6 +22,12 @@ def error_message(response: HttpReply) -> str:
     return (response.text or response.reason or "").strip()[:300]
 
 
+def _usage_object(body: dict) -> dict:
+    """The reply's ``usage`` object; an empty one when it is missing or not an object."""
+    usage = body.get("usage")
+    return usage if isinstance(usage, dict) else {}
+
+
 def parse_chat_reply(body: object) -> tuple[str, TokenUsage] | None:
     """Text and usage of an OpenAI chat reply, or None when it is not one."""
     if not isinstance(body, dict):
@@ -37,7 +43,7 @@ def parse_chat_reply(body: object) -> tuple[str, TokenUsage] | None:
         content = ""
     if not isinstance(content, str):
         return None
-    raw_usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    raw_usage = _usage_object(body)
     usage = TokenUsage(
         prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
         completion_tokens=int(raw_usage.get("completion_tokens") or 0),
@@ -48,7 +54,9 @@ def parse_chat_reply(body: object) -> tuple[str, TokenUsage] | None:
 
 def parse_embeddings(body: object) -> tuple[list[list[float]], TokenUsage] | None:
     """Vectors of an OpenAI embeddings reply, in input order, or None when it is not one."""
-    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        return None
+    data = body.get("data")
     if not isinstance(data, list) or not data:
         return None
     try:
@@ -56,7 +64,7 @@ def parse_embeddings(body: object) -> tuple[list[list[float]], TokenUsage] | Non
         vectors = [[float(value) for value in item["embedding"]] for item in ordered]
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
-    raw_usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    raw_usage = _usage_object(body)
     return vectors, TokenUsage(
         prompt_tokens=int(raw_usage.get("prompt_tokens") or 0), total_tokens=int(raw_usage.get("total_tokens") or 0)
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import certifi
 import urllib3
@@ -47,7 +48,8 @@ class EndpointTransport:
 
     def __init__(self, base_url: str, retry: Retry, maxsize: int):
         ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
-        options = dict(
+        # Mixed value types, all passed through to urllib3's pools (typed there as **Any).
+        options: dict[str, Any] = dict(
             num_pools=4, maxsize=maxsize, block=False, retries=retry, cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle
         )
         scheme = base_url.split("://", 1)[0]

@@ -81,7 +81,7 @@ def place_d50(d: np.ndarray, n: np.ndarray, k: np.ndarray) -> dict:
     "separated", "below_range", "above_range", "no_fit"), ``intercept``,
     ``slope``, ``d50`` (None unless placed) and a one-line ``note``.
     """
-    out = {"status": "ok", "intercept": None, "slope": None, "d50": None, "note": ""}
+    out: dict[str, str | float | None] = {"status": "ok", "intercept": None, "slope": None, "d50": None, "note": ""}
     total, wins = int(n.sum()), int(k.sum())
     if total == 0:
         return {**out, "status": "no_fit", "note": "no examples with a difficulty"}

@@ -17,6 +17,7 @@ function's.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
 from itertools import repeat
 
 import numpy as np
@@ -33,7 +34,7 @@ def score_code(score: object, parsed: bool) -> int:
     """Pack a ``parse_answer_score`` result."""
     code = 0
     try:
-        if score > 0:  # type: ignore[operator]
+        if score > 0:  # type: ignore[operator]  # any value on purpose: a non-number raises TypeError, caught below
             code |= CORRECT
     except TypeError:
         pass
@@ -81,7 +82,7 @@ class JudgeScorer:
 
     @staticmethod
     def slow(reply: object) -> int:
-        return score_code(*verdict.parse_answer_score(reply))  # type: ignore[arg-type]
+        return score_code(*verdict.parse_answer_score(reply))
 
     def _tail_code(self, tail: str) -> int:
         """Code of a tail starting at the reply's first "```", or -1 (read whole)."""
@@ -119,7 +120,7 @@ class JudgeScorer:
             starts = list(map(str.find, replies, repeat("```")))
         except TypeError:  # a reply that is not text (null, a number...)
             return np.array([self(r) for r in replies], dtype=np.int8)
-        tails = map(operator.getitem, replies, map(slice, starts, repeat(None)))
+        tails: Iterator[str] = map(operator.getitem, replies, map(slice, starts, repeat(None)))
         # A miss gives -1; a reply without "```" gives its last character as
         # "tail", never a key (keys start with "```"), so it misses too.
         codes = np.array(list(map(self._tails.get, tails, repeat(-1))), dtype=np.int8)

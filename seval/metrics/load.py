@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pydantic_core
@@ -41,7 +42,7 @@ _BOM = b"\xef\xbb\xbf"
 _CHEAP_CUT = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 # pydantic_core's string cache: only keys repeat enough to be worth it
 # (values such as ids are unique, and caching them costs a lookup each).
-_CACHE = "keys"
+_CACHE: Literal["keys"] = "keys"
 
 
 class InputError(UsageError):

@@ -54,7 +54,7 @@ class Outcomes:
 class ChunkColumns:
     """One chunk's usable records as columns (records without ids dropped)."""
 
-    sids: object  # np.int64 array when every id is an int, else a list
+    sids: np.ndarray | list  # np.int64 array when every id is an int, else a list
     type_names: list  # distinct normalised type names of this chunk
     type_idx: np.ndarray  # int32 per record: index into type_names
     pos: np.ndarray  # int16, 1..M, or 0 when outside 1..M or not a whole number
@@ -93,6 +93,7 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
     items, truncated = parse_chunk(chunk)
     values = len(items)
     run_like = bool(items) and type(items[0]) is dict and "run_id" in items[0] and "examples" in items[0]
+    sids: list | np.ndarray  # becomes an np.int64 array below when every id is an int
     try:
         sids = list(map(dict.get, items, repeat("sequence_id")))  # TypeError on a non-object
         dicts = items
@@ -138,11 +139,12 @@ def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
         pos = np.array([_position(p, m) for p in poss], dtype=np.int16)
     answers = list(map(dict.get, dicts, repeat("answer_score")))
     scorer = JudgeScorer.shared()
+    codes: np.ndarray | list[int]
     if answers.count(None) == len(answers):
         codes = scorer.codes(list(map(dict.get, dicts, repeat("gpt4judge"))))
     else:
-        codes = [number_code(a) for a in answers]
-        codes = [scorer(d.get("gpt4judge")) if c is None else c for d, c in zip(dicts, codes, strict=True)]
+        own = [number_code(a) for a in answers]  # None where the record has no numeric answer_score
+        codes = [scorer(d.get("gpt4judge")) if c is None else c for d, c in zip(dicts, own, strict=True)]
         # Our own results carry the parsed score and say in judge_error when no verdict could be read:
         # count those as unparseable too, as a reply without a verdict would be.
         codes = [c | UNPARSED if d.get("judge_error") else c for d, c in zip(dicts, codes, strict=True)]

@@ -103,7 +103,9 @@ class RunnerView:
                         st["non_binary_scores"] += 1
                     if ex.get("judge_error"):
                         st["judge_errors"] += 1
-                    tags = ex.get("tags") if isinstance(ex.get("tags"), dict) else {}
+                    tags = ex.get("tags")
+                    if not isinstance(tags, dict):
+                        tags = {}
                     rtype = tags.get("reasoning_type")
                     rtype = "unknown" if rtype is None else str(rtype)
                     diff = _difficulty(tags.get("difficulty"))
@@ -150,10 +152,10 @@ class RunnerView:
 
     def difficulty_fits(self, reps: int, seed: int) -> dict:
         per_type: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-        for t, d, ok in self.examples:
-            if d is not None:
-                per_type[t][d][0] += 1
-                per_type[t][d][1] += ok
+        for t, level, ok in self.examples:
+            if level is not None:
+                per_type[t][level][0] += 1
+                per_type[t][level][1] += ok
         fits = {}
         for i, t in enumerate(sorted(per_type)):
             levels = sorted(per_type[t])

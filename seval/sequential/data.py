@@ -187,7 +187,8 @@ def sequences_by_type(problems: list[dict], seq_len: int) -> tuple[list[dict], i
     by_type: dict[str, list[dict]] = {}
     for problem in problems:
         by_type.setdefault(str(problem.get("type", "")), []).append(problem)
-    sequences, left_out = [], 0
+    sequences: list[dict] = []
+    left_out = 0
     for kind, members in by_type.items():
         ordered = sorted(members, key=lambda p: p.get("level", 0))  # stable: run order within a level
         whole = len(ordered) - len(ordered) % seq_len
@@ -271,7 +272,8 @@ def _sequence_flaw(seq: dict, by_id: dict, bad: set, duplicate_seq_ids: set) -> 
 def check_data(sequences: list[dict], problems: list[dict]) -> DataCheck:
     """Find unknown and duplicate ids, empty prompts and empty sequences; keep the valid sequences."""
     by_id, flaws, bad = _problem_flaws(problems)
-    seen, duplicate_seq_ids = set(), set()
+    seen: set = set()  # sequence ids as the file gives them (any hashable JSON value)
+    duplicate_seq_ids: set = set()
     for seq in sequences:
         (duplicate_seq_ids if seq["sequence_id"] in seen else seen).add(seq["sequence_id"])
     valid = []

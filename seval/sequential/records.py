@@ -147,6 +147,7 @@ class ResultStore:
 
     def record(self, item: SequentialItem) -> None:
         """Journal one finished position (fsynced) before it counts."""
+        assert self._appender is not None, "record() before open()"
         with self._lock:
             self._appender.append(item)
             self.items[item.key] = item

@@ -332,6 +332,7 @@ def _gen_abstraction(rng: random.Random, d: int) -> tuple[str, str]:
     tier = (d - 1) // 2
     shown = 5 + (tier >= 2) + (tier >= 4)
     count = shown + 1
+    seq: list[str] | list[int]  # letters on the easiest tier, numbers elsewhere
     if tier == 0 and rng.random() < 0.5:  # letters stepping through the alphabet
         step = rng.randint(1, 3)
         first = rng.randint(0, 25 - step * shown)

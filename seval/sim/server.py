@@ -203,7 +203,8 @@ class SimServer:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        self._thread.join(timeout=5)
+        if self._thread is not None:  # set together with _httpd by start
+            self._thread.join(timeout=5)
         self._httpd = self._thread = None
 
     def __enter__(self) -> SimServer:
@@ -312,6 +313,7 @@ class SimServer:
 
 
 class _HTTPServer(ThreadingHTTPServer):
+    sim: SimServer  # set by SimServer.start before serving; handlers reach the simulator through it
     daemon_threads = True  # a stuck client never keeps the process alive
     block_on_close = False
     request_queue_size = 128  # the default 5 drops bursts of connects (1 s SYN retry)
@@ -324,6 +326,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer  # always ours: only _HTTPServer serves this handler
     protocol_version = "HTTP/1.1"  # keep-alive; every reply carries Content-Length
     server_version = "SimulatedOpenAI/1.0"
 

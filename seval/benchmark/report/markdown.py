@@ -56,7 +56,7 @@ def _emas(record: RunRecord, state: BenchmarkState) -> EmaSet:
     return state
 
 
-def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, float, float | None, float | None]]:
+def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, int, float | None, float | None]]:
     """(type, items scored, correct, mean of its cell means, EMA) per reasoning type, in the run's order."""
     scored = _scored(record)
     means = cell_means(scored)
@@ -76,9 +76,7 @@ def type_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[str, int, 
     return rows
 
 
-def difficulty_rows(
-    record: RunRecord, state: BenchmarkState
-) -> list[tuple[int, int, float, float | None, float | None]]:
+def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int, int, int, float | None, float | None]]:
     """(difficulty, items scored, correct, mean of its cell means, EMA) per difficulty of the run."""
     scored = _scored(record)
     means = cell_means(scored)
@@ -171,7 +169,7 @@ def draw_charts(out_dir: Path, record: RunRecord, runs: list[RunRecord]) -> list
                 charts.ema_trajectory(
                     out_dir / f"{stem}_ema.png",
                     [run.run_id for run in history],
-                    [run.ema_score for run in history],
+                    [run.ema_score for run in history if run.ema_score is not None],  # history has no None: for mypy
                     {kind: [run.ema_by_reasoning_type.get(kind) for run in history] for kind in kinds},
                     "EMA trajectory across runs",
                 ),
