@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from seval.benchmark.records import ItemStep, QuestionStep, RunFinished, RunPlan
-from seval.benchmark.store import journal_path, load_journal
+from seval.benchmark.store import journal_path
 from seval.errors import DataError
 from seval.io.jsonl import JsonlAppender
 
@@ -44,12 +44,8 @@ class RunJournal:
         return journal
 
     @classmethod
-    def open(cls, out_dir: Path, run_id: int) -> tuple[RunJournal | None, str | None]:
-        """The journal of ``run_id`` if one was started, and a warning about a torn last line."""
-        path = journal_path(out_dir, run_id)
-        events, warning = load_journal(path)
-        if not events:
-            return None, warning
+    def from_events(cls, path: Path, run_id: int, events: list) -> RunJournal:
+        """The journal whose file ``path`` holds ``events`` (already read), ready to append to."""
         if not isinstance(events[0], RunPlan) or events[0].run_id != run_id:
             raise DataError(f"{path} does not start with the plan of run {run_id}; move it away to start afresh")
         journal = cls(path, events[0])
@@ -62,7 +58,7 @@ class RunJournal:
                 journal.finished = True
             elif isinstance(event, RunPlan) and event.run_id == run_id:
                 journal.plan = event  # an amended plan (a model changed before it was used) wins
-        return journal, warning
+        return journal
 
     def has_items(self, keys: list[CellKey]) -> bool:
         """Whether every one of ``keys`` has its answered-and-judged item."""

@@ -40,6 +40,7 @@ class RunPreview:
     resumed: bool
     items_done: int
     warnings: tuple[str, ...]
+    events: tuple = ()  # the interrupted run's journal as read, so resuming does not read it again
 
 
 def now_iso() -> str:
@@ -184,7 +185,7 @@ def preview_run(settings: RunSettings) -> RunPreview:
         plan = resumed_plan(settings, events)
         if plan.cycle > state.cycle:  # the new cycle's plan was journaled, its state not yet saved
             state = state.model_copy(update={"current_difficulty": plan.difficulty_start, "cycle": plan.cycle})
-        return RunPreview(plan, state, runs, True, done, warnings)
+        return RunPreview(plan, state, runs, True, done, warnings, tuple(events))
     if settings.replay_items:
         return RunPreview(_plan_for(settings, state, next_id), state, runs, False, 0, warnings)
     if settings.new_cycle and state.current_difficulty <= MAX_DIFFICULTY:
@@ -201,16 +202,15 @@ def preview_run(settings: RunSettings) -> RunPreview:
     return RunPreview(_plan_for(settings, state, next_id), state, runs, False, 0, warnings)
 
 
-def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, RunPreview]:
-    """Open the interrupted run's journal or start a new one (None when the benchmark is complete)."""
-    preview = preview_run(settings)
+def start_or_resume(settings: RunSettings, preview: RunPreview) -> RunJournal | None:
+    """Open the interrupted run's journal or start a new one, as ``preview`` decided (None: nothing to run)."""
     for warning in preview.warnings:
         log.warning(warning)
     if preview.plan is None:
-        return None, preview
+        return None
     if preview.resumed:
-        journal, _ = RunJournal.open(settings.out_dir, preview.plan.run_id)
-        assert journal is not None, "preview_run resumed this run from the events of this very journal"
+        path = journal_path(settings.out_dir, preview.plan.run_id)
+        journal = RunJournal.from_events(path, preview.plan.run_id, list(preview.events))
         if preview.plan != journal.plan:
             journal.amend(preview.plan)
     else:
@@ -220,7 +220,7 @@ def start_or_resume(settings: RunSettings) -> tuple[RunJournal | None, RunPrevie
         save_state(settings.out_dir, preview.state)
     if preview.plan.replay:
         _journal_replay_questions(journal, settings.replay_items)
-    return journal, preview
+    return journal
 
 
 def _journal_replay_questions(journal: RunJournal, items: tuple[DatasetItem, ...]) -> None:

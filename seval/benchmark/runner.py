@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from seval.benchmark.finish import finish_run, scored_items
 from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.panel import JudgePanel
-from seval.benchmark.planning import now_iso, record_order, start_or_resume
+from seval.benchmark.planning import RunPreview, now_iso, preview_run, record_order, start_or_resume
 from seval.benchmark.prompts import build_answer_prompt
 from seval.benchmark.questions import QuestionMaker
 from seval.benchmark.records import BenchmarkState, ItemStep, QuestionStep, RunRecord
@@ -213,13 +213,17 @@ class BenchmarkRun:
             self.progress.set_status(f"difficulty {difficulty + 1}")
 
 
-def run_benchmark(settings: RunSettings, client: LLMClient, engine: Engine, write_outputs=None) -> RunOutcome:
+def run_benchmark(
+    settings: RunSettings, client: LLMClient, engine: Engine, preview: RunPreview | None = None, write_outputs=None
+) -> RunOutcome:
     """Run (or resume) one benchmark run to its end and write its record, report and state.
 
+    ``preview`` is what ``preview_run(settings)`` decided (worked out here when not given).
     ``write_outputs(record, state_after, runs)`` writes the report; it runs
-    before the state counts the run (see ``run_records.finish_run``).
+    before the state counts the run (see ``finish.finish_run``).
     """
-    journal, preview = start_or_resume(settings)
+    preview = preview or preview_run(settings)
+    journal = start_or_resume(settings, preview)
     state, runs, resumed = preview.state, preview.runs, preview.resumed
     if journal is None:
         return RunOutcome(status="complete", state=state)

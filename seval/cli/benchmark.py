@@ -23,7 +23,7 @@ from rich.console import Console
 
 from seval.benchmark.dataset import export_dataset
 from seval.benchmark.panel import AGGREGATIONS
-from seval.benchmark.planning import preview_run, record_order
+from seval.benchmark.planning import RunPreview, preview_run, record_order
 from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
 from seval.benchmark.report.markdown import report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
@@ -32,6 +32,7 @@ from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
 from seval.benchmark.store import load_runs
 from seval.cli.benchmark_config import build_settings, validate_flags
 from seval.cli.common import OneLineParser, add_client_flags, build_client, parse_prices, run_main
+from seval.client.core import LLMClient
 from seval.console import configure_logging
 from seval.engine import Engine
 from seval.errors import Cancelled
@@ -39,6 +40,8 @@ from seval.io.folders import check_output_folder
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
 DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"
+# --dry-run --demo starts no simulator; its plan names "the simulated endpoint" instead of this placeholder.
+DRY_RUN_DEMO_URL = "http://127.0.0.1:0/v1"
 # The seed design's sampling per role: creative questions, focused answers, steady verdicts.
 SAMPLING_DEFAULTS = {"generation": (0.8, 500), "answering": (0.5, 700), "evaluation": (0.3, 250)}
 
@@ -173,9 +176,8 @@ def _add_trust_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def dry_run(settings: RunSettings, console: Console, demo: bool) -> int:
-    """Print what the next invocation would do; send nothing, write nothing."""
-    preview = preview_run(settings)
+def dry_run(settings: RunSettings, preview: RunPreview, console: Console, demo: bool) -> int:
+    """Print what the next invocation would do (``preview``); send nothing, write nothing."""
     for warning in preview.warnings:
         console.print(f"warning: {warning}")
     if preview.plan is None:
@@ -215,6 +217,7 @@ def dry_run(settings: RunSettings, console: Console, demo: bool) -> int:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    """Run, resume or replay one benchmark run as the flags say (or export, or show the plan); the exit code."""
     types = validate_flags(args)
     out_dir = args.out_dir or (DEMO_OUT_DIR if args.demo else DEFAULT_OUT_DIR)
     prices = parse_prices(args.price, ROLES)
@@ -225,19 +228,22 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 0
     if args.dry_run:
         check_output_folder(out_dir, create=False)
-        return dry_run(
-            build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None), console, args.demo
-        )
+        settings = build_settings(args, out_dir, types, DRY_RUN_DEMO_URL if args.demo else None)
+        return dry_run(settings, preview_run(settings), console, args.demo)
     # Check every flag and the folder's state, runs and journal before writing anything, not even the log.
     for folder in (out_dir, args.cache_dir) if args.cache_dir is not None else (out_dir,):
         check_output_folder(folder, create=False)
-    plan = preview_run(build_settings(args, out_dir, types, "http://127.0.0.1:0/v1" if args.demo else None)).plan
-    chains = 0 if plan is None or plan.replay else len(plan.reasoning_types)
-    check_output_folder(out_dir)
-    configure_logging(out_dir / "benchmark.log", args.log_level)
-    server = _start_demo_endpoint(args) if args.demo else None
+    server = _start_demo_endpoint(args) if args.demo else None  # a loopback server writes nothing
     try:
-        return _execute(args, out_dir, types, server.base_url if server else None, console, prices, chains)
+        cancel = threading.Event()
+        client = build_client(args, cancel)
+        settings = build_settings(args, out_dir, types, server.base_url if server else None, client)
+        preview = preview_run(settings)
+        check_output_folder(out_dir)
+        configure_logging(out_dir / "benchmark.log", args.log_level)
+        if server is not None:
+            log.info("demo: SIMULATED endpoint (no real model) at %s", server.base_url)
+        return _execute(args, settings, preview, client, console, prices)
     finally:
         if server is not None:
             server.stop()
@@ -246,34 +252,31 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def _start_demo_endpoint(args: argparse.Namespace):
     from seval.sim.server import SimServer  # only the demo needs the simulator
 
-    server = SimServer(seed=args.seed).start()
-    log.info("demo: SIMULATED endpoint (no real model) at %s", server.base_url)
-    return server
+    return SimServer(seed=args.seed).start()
 
 
 def _execute(
     args: argparse.Namespace,
-    out_dir: Path,
-    types: tuple[str, ...],
-    demo_url: str | None,
+    settings: RunSettings,
+    preview: RunPreview,
+    client: LLMClient,
     console: Console,
     prices: dict[str, tuple[float, float]],
-    chains: int,
 ) -> int:
-    cancel = threading.Event()
-    client = build_client(args, cancel)
-    settings = build_settings(args, out_dir, types, demo_url, client)
+    out_dir = settings.out_dir
+    plan = preview.plan
+    chains = 0 if plan is None or plan.replay else len(plan.reasoning_types)
     # One worker per type chain of the plan (none for a replay), plus `concurrency` for items (an item holds
     # its worker for its answer and its verdict): enough to keep each endpoint's allowance busy. More threads
     # only queue for the GIL (twice as many made each chain step wait ~2x longer, bench/bench_runner.py).
-    engine = Engine(workers=chains + args.concurrency, cancel_event=cancel)
+    engine = Engine(workers=chains + args.concurrency, cancel_event=client.cancel_event)
     report_paths = []
 
     def write_outputs(record, state_after, runs) -> None:
         report_paths.append(write_report(out_dir, record, state_after, prices, runs, with_charts=not args.no_charts))
 
     try:
-        outcome = run_benchmark(settings, client, engine, write_outputs)
+        outcome = run_benchmark(settings, client, engine, preview, write_outputs)
     except (KeyboardInterrupt, Cancelled):
         _stop_on_interrupt(engine, console)
         console.print(

@@ -81,7 +81,7 @@ def build_client(args: argparse.Namespace, cancel: threading.Event) -> LLMClient
     validate_client_flags(args)
     cache = None
     if args.cache_dir is not None:
-        check_output_folder(args.cache_dir)
+        check_output_folder(args.cache_dir, create=False)
         cache = ResponseCache(args.cache_dir)
     policy = RetryPolicy(max_retries=args.max_retries, backoff_s=args.retry_backoff, timeout_s=args.timeout)
     return LLMClient(retry=policy, concurrency=args.concurrency, cache=cache, cancel_event=cancel)

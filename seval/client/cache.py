@@ -34,8 +34,7 @@ class ResponseCache:
     """Reply cache in a folder, with hit/miss counts per role."""
 
     def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(folder)  # made by the first put: building a client writes nothing
         self.hits: Counter[str] = Counter()
         self.misses: Counter[str] = Counter()
         self._lock = threading.Lock()
