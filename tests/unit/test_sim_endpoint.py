@@ -1,4 +1,10 @@
-"""Tests of the SIMULATED endpoint: real HTTP on loopback, no network, no sleeps."""
+"""Tests of the SIMULATED endpoint's behaviour, called directly: items, routes, generator, solver, judge, faults.
+
+The simulator answers every request in ``SimServer.handle(method, path, authorization, body)``,
+with no HTTP in it; these tests call that (on a server that is never started), so they need
+no socket. The HTTP layer itself (headers, chunked bodies, keep-alive, concurrent clients)
+and ``python sim_endpoint.py`` as a process are tested in ``e2e/test_sim_http.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +12,17 @@ import contextlib
 import io
 import json
 import math
-import pathlib
 import random
 import re
-import signal
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import pairwise
 
 import pytest
-import requests
+from support_b import final_answer, generation_prompt, judge_prompt, reply_text, user
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from seval.sim import server as sim_endpoint  # noqa: E402
-from seval.sim.server import (  # noqa: E402
+import sim_endpoint as sim_script
+from seval.sim import server as sim_endpoint
+from seval.sim.server import (
     SimServer,
     answers_match,
     find_item_tags,
@@ -39,53 +38,36 @@ HEXES = [f"{(n * 2654435761) % 2**32:08x}" for n in range(1, 25)]
 # --- fixtures and helpers ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What the simulator sends back for one request: status, the headers it adds, the body bytes."""
+
+    status_code: int
+    headers: dict[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def send(sim: SimServer, method: str, path: str, body: dict | bytes | None = None, key: str | None = None) -> Reply:
+    """One request as the HTTP layer hands it over; a dict body is encoded as ``requests`` encodes ``json=``."""
+    data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode("utf-8")
+    return Reply(*sim.handle(method, path, None if key is None else f"Bearer {key}", data))
+
+
 @pytest.fixture(scope="module")
 def server():
-    with SimServer(seed=0) as sim:
-        yield sim
+    """The simulator of seed 0, never started: requests go straight to its handler."""
+    return SimServer(seed=0)
 
 
-@pytest.fixture(scope="module")
-def http():
-    with requests.Session() as session:
-        yield session
-
-
-def post_chat(http, sim, model, messages, **extra):
-    return http.post(
-        f"{sim.base_url}/chat/completions", json={"model": model, "messages": messages, **extra}, timeout=10
-    )
-
-
-def reply_text(response) -> str:
-    assert response.status_code == 200, response.text
-    return response.json()["choices"][0]["message"]["content"]
-
-
-def user(text: str) -> list[dict]:
-    return [{"role": "user", "content": text}]
-
-
-def generation_prompt(kind: str, difficulty: int, extra: str = "") -> list[dict]:
-    return [
-        {"role": "system", "content": "You write benchmark questions."},
-        {
-            "role": "user",
-            "content": f"Reasoning type: {kind}\nTarget difficulty: {difficulty}/10 "
-            f"(some descriptor)\n\nWrite one new question.{extra}",
-        },
-    ]
-
-
-def judge_prompt(question: str, answer: str, reference: str | None = None, tail: str = "") -> list[dict]:
-    parts = ["Grade the answer.", "<question>", question, "</question>", "<answer>", answer, "</answer>"]
-    if reference is not None:
-        parts += ["<reference_answer>", reference, "</reference_answer>"]
-    return user("\n".join(parts + [tail or 'End with {"score": "correct" or "incorrect", "rationale": "..."}']))
-
-
-def final_answer(text: str) -> str:
-    return text.rsplit("Final answer:", 1)[1].strip()
+def post_chat(sim, model, messages, **extra):
+    return send(sim, "POST", "/v1/chat/completions", {"model": model, "messages": messages, **extra})
 
 
 def verdict_is_correct(reply: str) -> bool:
@@ -334,8 +316,8 @@ def test_answers_match_normalises():
 # --- routes, determinism ------------------------------------------------------------
 
 
-def test_models_list(server, http):
-    body = http.get(f"{server.base_url}/models", timeout=10).json()
+def test_models_list(server):
+    body = send(server, "GET", "/v1/models").json()
     assert body["object"] == "list"
     ids = [m["id"] for m in body["data"]]
     assert ids == [
@@ -351,57 +333,18 @@ def test_models_list(server, http):
     ]
     assert all(m["object"] == "model" and m["owned_by"] == "simulated" for m in body["data"])
     assert all("SIMULATED" in m["description"] for m in body["data"])
-    root = server.base_url.removesuffix("/v1")
-    assert http.get(f"{root}/models", timeout=10).json() == body
+    assert send(server, "GET", "/models").json() == body  # the path without /v1 too
 
 
-def test_chat_reply_shape_and_path_without_v1(server, http):
-    root = server.base_url.removesuffix("/v1")
-    messages = generation_prompt("logical_deduction", 3)
-    response = http.post(f"{root}/chat/completions", json={"model": "sim-generator", "messages": messages}, timeout=10)
-    body = response.json()
-    assert response.headers["Content-Length"] == str(len(response.content))
-    assert body["object"] == "chat.completion" and body["created"] == 0
-    assert body["system_fingerprint"] == "simulated" and body["model"] == "sim-generator"
-    assert body["choices"][0]["finish_reason"] == "stop"
-    assert body["choices"][0]["message"]["role"] == "assistant"
-    usage = body["usage"]
-    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
-
-
-def test_same_request_gives_byte_identical_reply_and_seeds_differ(server, http):
+def test_same_request_gives_byte_identical_reply_and_seeds_differ(server):
     messages = generation_prompt("mathematical_reasoning", 4)
-    first = post_chat(http, server, "sim-generator", messages).content
-    assert post_chat(http, server, "sim-generator", messages, temperature=0.9).content == first
-    with SimServer(seed=1) as other:
-        assert post_chat(http, other, "sim-generator", messages).content != first
+    first = post_chat(server, "sim-generator", messages).content
+    assert post_chat(server, "sim-generator", messages, temperature=0.9).content == first
+    assert post_chat(SimServer(seed=1), "sim-generator", messages).content != first
 
 
-def test_concurrent_replies_equal_sequential_ones(server, http):
-    question = make_item("data_interpretation", 6, "0000abcd")[0]
-    bodies = [("sim-generator", generation_prompt(kind, d)) for kind in KINDS for d in (2, 9)]
-    bodies += [(m, user(question)) for m in ("sim-solver", "sim-solver-weak", "sim-solver-strong")]
-    bodies += [(m, judge_prompt(question, "Final answer: Oak")) for m in ("sim-judge", "sim-judge-2")]
-    sequential = [post_chat(http, server, model, messages).content for model, messages in bodies]
-
-    def fetch(item):
-        with requests.Session() as own:
-            return post_chat(own, server, *item).content
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        concurrent = list(pool.map(fetch, reversed(bodies)))
-    assert concurrent[::-1] == sequential
-
-
-def test_chunked_request_body_and_keep_alive(server, http):
-    parts = [b'{"model": "sim-solver", ', b'"messages": [{"role": "user", "content": "chunked"}]}']
-    chunked = http.post(f"{server.base_url}/chat/completions", data=iter(parts), timeout=10)
-    assert final_answer(reply_text(chunked)) == "unknown"
-    assert http.get(f"{server.base_url}/models", timeout=10).status_code == 200
-
-
-def test_unknown_model_is_404(server, http):
-    response = post_chat(http, server, "gpt-nonexistent", user("hi"))
+def test_unknown_model_is_404(server):
+    response = post_chat(server, "gpt-nonexistent", user("hi"))
     assert response.status_code == 404
     assert response.json() == {
         "error": {
@@ -413,71 +356,66 @@ def test_unknown_model_is_404(server, http):
     }
 
 
-def test_malformed_json_and_missing_messages_are_400(server, http):
-    bad = http.post(f"{server.base_url}/chat/completions", data=b"{not json", timeout=10)
+def test_malformed_json_and_missing_messages_are_400(server):
+    bad = send(server, "POST", "/v1/chat/completions", b"{not json")
     assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_request_error"
-    missing = http.post(f"{server.base_url}/chat/completions", json={"model": "sim-solver"}, timeout=10)
+    missing = send(server, "POST", "/v1/chat/completions", {"model": "sim-solver"})
     assert missing.status_code == 400 and "messages" in missing.json()["error"]["message"]
 
 
 def test_require_key():
-    with SimServer(require_key="K") as sim, requests.Session() as http:
-        for headers in ({}, {"Authorization": "Bearer wrong"}):
-            response = http.get(f"{sim.base_url}/models", headers=headers, timeout=10)
-            assert response.status_code == 401
-            assert response.json()["error"] == {
-                "message": "Incorrect API key provided",
-                "type": "invalid_request_error",
-                "param": None,
-                "code": "invalid_api_key",
-            }
-        ok = http.post(
-            f"{sim.base_url}/chat/completions",
-            headers={"Authorization": "Bearer K"},
-            json={"model": "sim-solver", "messages": user("x")},
-            timeout=10,
-        )
-        assert ok.status_code == 200
+    sim = SimServer(require_key="K")
+    for key in (None, "wrong"):  # no Authorization header; "Bearer wrong"
+        response = send(sim, "GET", "/v1/models", key=key)
+        assert response.status_code == 401
+        assert response.json()["error"] == {
+            "message": "Incorrect API key provided",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+    ok = send(sim, "POST", "/v1/chat/completions", {"model": "sim-solver", "messages": user("x")}, key="K")
+    assert ok.status_code == 200
 
 
 def test_request_log_and_count():
-    with SimServer() as sim, requests.Session() as http:
-        http.get(f"{sim.base_url}/models", timeout=10)
-        post_chat(http, sim, "sim-solver", user("first"))
-        post_chat(http, sim, "nope", user("second"))
-        assert sim.request_count == 3
-        assert [r["messages"][0]["content"] for r in sim.requests] == ["first", "second"]
+    sim = SimServer()
+    send(sim, "GET", "/v1/models")
+    post_chat(sim, "sim-solver", user("first"))
+    post_chat(sim, "nope", user("second"))
+    assert sim.request_count == 3
+    assert [r["messages"][0]["content"] for r in sim.requests] == ["first", "second"]
 
 
 # --- generator ----------------------------------------------------------------------
 
 
-def test_generator_tags_the_requested_kind_and_difficulty(server, http):
+def test_generator_tags_the_requested_kind_and_difficulty(server):
     for kind in KINDS:
         for difficulty in (1, 7, 10):
-            text = reply_text(post_chat(http, server, "sim-generator", generation_prompt(kind, difficulty)))
+            text = reply_text(post_chat(server, "sim-generator", generation_prompt(kind, difficulty)))
             (tag,) = find_item_tags(text)
             assert tag[:2] == (kind, difficulty)
             assert text.rstrip().endswith("]")
-    other = reply_text(post_chat(http, server, "sim-generator", generation_prompt("poetry_analysis", 8)))
+    other = reply_text(post_chat(server, "sim-generator", generation_prompt("poetry_analysis", 8)))
     assert find_item_tags(other)[0][:2] == ("generic", 8)
     follow_up = generation_prompt("scientific_reasoning", 6) + [
         {"role": "assistant", "content": "Sorry?"},
         {"role": "user", "content": "Please try again."},
     ]
-    assert find_item_tags(reply_text(post_chat(http, server, "sim-generator", follow_up)))[0][:2] == (
+    assert find_item_tags(reply_text(post_chat(server, "sim-generator", follow_up)))[0][:2] == (
         "scientific_reasoning",
         6,
     )
-    plain = reply_text(post_chat(http, server, "sim-generator", user("Write any question.")))
+    plain = reply_text(post_chat(server, "sim-generator", user("Write any question.")))
     assert find_item_tags(plain)[0][:2] == ("generic", 5)
 
 
-def test_generator_json_mode_gives_the_true_reference_answer(server, http):
+def test_generator_json_mode_gives_the_true_reference_answer(server):
     fenced = 0
     for n in range(12):
         ask = f'\nReply as JSON: {{"question": "...", "reference_answer": "..."}} (#{n})'
-        reply = reply_text(post_chat(http, server, "sim-generator", generation_prompt("computer_programming", 5, ask)))
+        reply = reply_text(post_chat(server, "sim-generator", generation_prompt("computer_programming", 5, ask)))
         fenced += reply.startswith("```json")
         item = parse_generated(reply)
         assert find_item_tags(item["question"])
@@ -486,94 +424,90 @@ def test_generator_json_mode_gives_the_true_reference_answer(server, http):
 
 
 def test_flawed_rate_one_gives_wrong_reference_answers():
-    with SimServer(flawed_rate=1.0) as sim, requests.Session() as http:
-        for kind in KINDS:
-            ask = '\nReply with JSON keys "question" and "reference_answer".'
-            item = parse_generated(reply_text(post_chat(http, sim, "sim-generator", generation_prompt(kind, 4, ask))))
-            assert not answers_match(item["reference_answer"], true_answer_for(item["question"]))
+    sim = SimServer(flawed_rate=1.0)
+    for kind in KINDS:
+        ask = '\nReply with JSON keys "question" and "reference_answer".'
+        item = parse_generated(reply_text(post_chat(sim, "sim-generator", generation_prompt(kind, 4, ask))))
+        assert not answers_match(item["reference_answer"], true_answer_for(item["question"]))
 
 
 # --- solver -------------------------------------------------------------------------
 
 
-def accuracy(http, sim, model, items, history=()):
+def accuracy(sim, model, items, history=()):
     earlier = []
     for question in history:
         earlier += [{"role": "user", "content": question}, {"role": "assistant", "content": "Final answer: 0"}]
     right = 0
     for question in items:
-        text = reply_text(post_chat(http, sim, model, earlier + user(question)))
+        text = reply_text(post_chat(sim, model, earlier + user(question)))
         right += answers_match(final_answer(text), true_answer_for(question))
     return right / len(items)
 
 
-def test_solver_is_worse_on_hard_items(server, http):
+def test_solver_is_worse_on_hard_items(server):
     easy = [make_item(KINDS[n % 8], 1, f"{n:08x}")[0] for n in range(100)]
     hard = [make_item(KINDS[n % 8], 10, f"{n:08x}")[0] for n in range(100)]
-    easy_acc, hard_acc = accuracy(http, server, "sim-solver", easy), accuracy(http, server, "sim-solver", hard)
+    easy_acc, hard_acc = accuracy(server, "sim-solver", easy), accuracy(server, "sim-solver", hard)
     assert easy_acc > 0.85 and hard_acc < 0.4 and easy_acc > hard_acc
-    assert accuracy(http, server, "sim-solver-strong", hard) > accuracy(http, server, "sim-solver-weak", hard)
+    assert accuracy(server, "sim-solver-strong", hard) > accuracy(server, "sim-solver-weak", hard)
 
 
-def test_solver_accuracy_rises_with_history(server, http):
+def test_solver_accuracy_rises_with_history(server):
     items = [make_item(KINDS[n % 8], 6, f"{n + 500:08x}")[0] for n in range(100)]
     history = [make_item("generic", 3, f"{n + 900:08x}")[0] for n in range(6)]
-    assert accuracy(http, server, "sim-solver", items, history) > accuracy(http, server, "sim-solver", items) + 0.1
+    assert accuracy(server, "sim-solver", items, history) > accuracy(server, "sim-solver", items) + 0.1
 
 
-def test_solver_without_tag_says_unknown(server, http):
-    assert final_answer(reply_text(post_chat(http, server, "sim-solver", user("What is 2+2?")))) == "unknown"
+def test_solver_without_tag_says_unknown(server):
+    assert final_answer(reply_text(post_chat(server, "sim-solver", user("What is 2+2?")))) == "unknown"
 
 
 # --- judge --------------------------------------------------------------------------
 
 
-def test_judges_grade_right_answers_correct_and_wrong_ones_incorrect(server, http):
+def test_judges_grade_right_answers_correct_and_wrong_ones_incorrect(server):
     for n, kind in enumerate(list(KINDS) * 3):
         question, truth = make_item(kind, 1 + n % 10, f"{n + 77:08x}")
         wrong = sim_endpoint.plausible_wrong(truth, question, random.Random(n))
         for judge in ("sim-judge", "sim-judge-2", "sim-judge-3"):
-            good = reply_text(
-                post_chat(http, server, judge, judge_prompt(question, f"I think so.\nFinal answer: {truth}"))
-            )
-            bad = reply_text(post_chat(http, server, judge, judge_prompt(question, f"Final answer: {wrong}")))
+            good = reply_text(post_chat(server, judge, judge_prompt(question, f"I think so.\nFinal answer: {truth}")))
+            bad = reply_text(post_chat(server, judge, judge_prompt(question, f"Final answer: {wrong}")))
             assert verdict_is_correct(good) and not verdict_is_correct(bad)
 
 
-def test_judge_verdict_forms_vary_and_the_project_parser_reads_them(server, http):
+def test_judge_verdict_forms_vary_and_the_project_parser_reads_them(server):
     verdict = pytest.importorskip("seval.verdict")
     forms = set()
     for n in range(40):
         question, truth = make_item("generic", 2, f"{n:08x}")
-        reply = reply_text(post_chat(http, server, "sim-judge", judge_prompt(question, f"Final answer: {truth}")))
+        reply = reply_text(post_chat(server, "sim-judge", judge_prompt(question, f"Final answer: {truth}")))
         last = json.loads(re.findall(r"\{.*\}", reply)[-1])
         forms.add((reply.startswith("{"), type(last["score"]).__name__))
         assert verdict.parse_score_verdict(reply).score == 1.0
     assert len(forms) >= 6
 
 
-def test_judge_uses_reference_answer_block_and_last_blocks(server, http):
+def test_judge_uses_reference_answer_block_and_last_blocks(server):
     question, truth = make_item("mathematical_reasoning", 3, "00c0ffee")
     given = judge_prompt(question, "Final answer: Banana", reference="banana")
-    assert verdict_is_correct(reply_text(post_chat(http, server, "sim-judge", given)))
+    assert verdict_is_correct(reply_text(post_chat(server, "sim-judge", given)))
     repeated = judge_prompt(
         question, f"Final answer: {truth}", tail="Corrected submission:\n<answer>\nFinal answer: -1\n</answer>"
     )
-    assert not verdict_is_correct(reply_text(post_chat(http, server, "sim-judge", repeated)))
+    assert not verdict_is_correct(reply_text(post_chat(server, "sim-judge", repeated)))
 
 
-def test_judge_without_truth_grades_incorrect(server, http):
-    reply = reply_text(post_chat(http, server, "sim-judge", judge_prompt("What is 2+2?", "Final answer: 4")))
+def test_judge_without_truth_grades_incorrect(server):
+    reply = reply_text(post_chat(server, "sim-judge", judge_prompt("What is 2+2?", "Final answer: 4")))
     assert not verdict_is_correct(reply) and "cannot check" in reply
 
 
-def test_answer_score_format(server, http):
+def test_answer_score_format(server):
     question, truth = make_item("abstraction_analogy", 4, "0000beef")
     tail = 'End with ```json {"answer_score": 1 or 0}```'
     for answer, expected in ((truth, 1), ("nonsense", 0)):
-        reply = reply_text(
-            post_chat(http, server, "sim-judge", judge_prompt(question, f"Final answer: {answer}", tail=tail))
-        )
+        reply = reply_text(post_chat(server, "sim-judge", judge_prompt(question, f"Final answer: {answer}", tail=tail)))
         assert reply.endswith(f'```json\n{{"answer_score": {expected}}}\n```')
         parser = pytest.importorskip("seval.verdict")
         assert parser.parse_answer_score(reply) == (expected, True)
@@ -581,20 +515,20 @@ def test_answer_score_format(server, http):
 
 def test_judge_error_rate_flips_and_judges_err_independently():
     question, truth = make_item("generic", 1, "0000f00d")
-    with SimServer(judge_error_rate=1.0) as sim, requests.Session() as http:
-        assert not verdict_is_correct(
-            reply_text(post_chat(http, sim, "sim-judge", judge_prompt(question, f"Final answer: {truth}")))
-        )
-    with SimServer(judge_error_rate=0.5) as sim, requests.Session() as http:
-        patterns = {
-            judge: [
-                verdict_is_correct(
-                    reply_text(post_chat(http, sim, judge, judge_prompt(question, f"Final answer: {truth} (#{n})")))
-                )
-                for n in range(30)
-            ]
-            for judge in ("sim-judge", "sim-judge-2", "sim-judge-3")
-        }
+    sim = SimServer(judge_error_rate=1.0)
+    assert not verdict_is_correct(
+        reply_text(post_chat(sim, "sim-judge", judge_prompt(question, f"Final answer: {truth}")))
+    )
+    sim = SimServer(judge_error_rate=0.5)
+    patterns = {
+        judge: [
+            verdict_is_correct(
+                reply_text(post_chat(sim, judge, judge_prompt(question, f"Final answer: {truth} (#{n})")))
+            )
+            for n in range(30)
+        ]
+        for judge in ("sim-judge", "sim-judge-2", "sim-judge-3")
+    }
     assert len({tuple(p) for p in patterns.values()}) == 3
     assert all(0 < sum(p) < 30 for p in patterns.values())
 
@@ -616,117 +550,79 @@ def is_fault(response) -> bool:
 
 def test_full_fault_rate_faults_twice_then_succeeds():
     seen = set()
-    with SimServer(fault_rate=1.0) as sim, requests.Session() as http:
-        for n in range(20):
-            messages = user(make_item("generic", 2, f"{n:08x}")[0])
-            responses = [post_chat(http, sim, "sim-solver", messages) for _ in range(3)]
-            assert is_fault(responses[0]) and is_fault(responses[1]) and not is_fault(responses[2])
-            seen.update(
-                r.status_code if r.status_code != 200 else ("json" if r.text.endswith("}") else "garbage")
-                for r in responses[:2]
-            )
-        assert sim.request_count == 60 and len(sim.requests) == 60
+    sim = SimServer(fault_rate=1.0)
+    for n in range(20):
+        messages = user(make_item("generic", 2, f"{n:08x}")[0])
+        responses = [post_chat(sim, "sim-solver", messages) for _ in range(3)]
+        assert is_fault(responses[0]) and is_fault(responses[1]) and not is_fault(responses[2])
+        seen.update(
+            r.status_code if r.status_code != 200 else ("json" if r.text.endswith("}") else "garbage")
+            for r in responses[:2]
+        )
+    assert sim.request_count == 60 and len(sim.requests) == 60
     assert seen == {429, 503, "json", "garbage"}
 
 
 def test_faults_do_not_depend_on_other_requests():
     messages = user(make_item("generic", 2, "0000aaaa")[0])
-    with SimServer(fault_rate=0.5, seed=3) as sim, requests.Session() as http:
-        alone = [is_fault(post_chat(http, sim, "sim-solver", messages)) for _ in range(3)]
-    with SimServer(fault_rate=0.5, seed=3) as sim, requests.Session() as http:
-        mixed = []
-        for n in range(3):
-            post_chat(http, sim, "sim-solver", user(f"noise {n}"))
-            mixed.append(is_fault(post_chat(http, sim, "sim-solver", messages)))
+    sim = SimServer(fault_rate=0.5, seed=3)
+    alone = [is_fault(post_chat(sim, "sim-solver", messages)) for _ in range(3)]
+    sim = SimServer(fault_rate=0.5, seed=3)
+    mixed = []
+    for n in range(3):
+        post_chat(sim, "sim-solver", user(f"noise {n}"))
+        mixed.append(is_fault(post_chat(sim, "sim-solver", messages)))
     assert alone == mixed and alone[2] is False
 
 
 # --- embeddings ---------------------------------------------------------------------
 
 
-def embed(http, sim, inputs, model="sim-embed"):
-    return http.post(f"{sim.base_url}/embeddings", json={"model": model, "input": inputs}, timeout=10)
+def embed(sim, inputs, model="sim-embed"):
+    return send(sim, "POST", "/v1/embeddings", {"model": model, "input": inputs})
 
 
 def cosine(a, b):
     return sum(x * y for x, y in zip(a, b, strict=True))
 
 
-def test_embeddings_are_unit_trigram_vectors(server, http):
+def test_embeddings_are_unit_trigram_vectors(server):
     texts = [
         "The cat sat on the mat today.",
         "The cat sat on the mat today.",
         "The cat sat on the mat, today!",
         "Quarterly revenue of the zinc refinery",
     ]
-    body = embed(http, server, texts).json()
+    body = embed(server, texts).json()
     assert body["object"] == "list" and body["model"] == "sim-embed" and body["usage"]["prompt_tokens"] > 0
     assert [d["index"] for d in body["data"]] == [0, 1, 2, 3]
     vectors = [d["embedding"] for d in body["data"]]
     assert all(len(v) == 256 and math.isclose(math.sqrt(cosine(v, v)), 1.0) for v in vectors)
     assert math.isclose(cosine(vectors[0], vectors[1]), 1.0)
     assert cosine(vectors[0], vectors[2]) > 0.8 > cosine(vectors[0], vectors[3])
-    single = embed(http, server, "The cat sat on the mat today.").json()["data"]
+    single = embed(server, "The cat sat on the mat today.").json()["data"]
     assert single[0]["embedding"] == vectors[0]
 
 
-def test_embedding_model_errors(server, http):
-    assert embed(http, server, "x", model="unknown-embedder").status_code == 404
-    assert embed(http, server, "x", model="sim-solver").status_code == 400
-    assert post_chat(http, server, "sim-embed", user("hi")).status_code == 400
+def test_embedding_model_errors(server):
+    assert embed(server, "x", model="unknown-embedder").status_code == 404
+    assert embed(server, "x", model="sim-solver").status_code == 400
+    assert post_chat(server, "sim-embed", user("hi")).status_code == 400
 
 
-# --- command line -------------------------------------------------------------------
-
-
-def test_help_says_simulated():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "sim_endpoint.py"), "--help"], capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0 and "SIMULATED" in out.stdout
-
-
-def test_standalone_serves_and_exits_cleanly_on_ctrl_c():
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "sim_endpoint.py"), "--port", "0", "--seed", "4"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("Simulated OpenAI-compatible endpoint (no real model) at http://127.0.0.1:")
-        url = line.split(" at ", 1)[1].strip()
-        assert requests.get(f"{url}/models", timeout=10).status_code == 200
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0 and "Traceback" not in err
-
-
-def test_a_judge_with_no_answer_to_grade_solves_the_question(server, http):
+def test_a_judge_with_no_answer_to_grade_solves_the_question(server):
     """Validation asks the evaluation model to solve a question: a sim judge then answers it."""
     question, truth = make_item("mathematical_reasoning", 2, "0000abcd")
-    reply = http.post(
-        f"{server.base_url}/chat/completions",
-        timeout=10,
-        json={"model": "sim-judge", "messages": [{"role": "user", "content": question}]},
-    ).json()
+    reply = post_chat(server, "sim-judge", [{"role": "user", "content": question}]).json()
     text = reply["choices"][0]["message"]["content"]
     assert text.splitlines()[-1].startswith("Final answer:")
 
 
-def test_injector_writes_a_fake_verdict_only_into_wrong_answers(server, http):
+def test_injector_writes_a_fake_verdict_only_into_wrong_answers(server):
     wrong_with_fake, right_without = 0, 0
     for number in range(60):
         question, truth = make_item("mathematical_reasoning", 9, f"{number:08x}")
-        text = http.post(
-            f"{server.base_url}/chat/completions",
-            timeout=10,
-            json={"model": "sim-solver-injector", "messages": [{"role": "user", "content": question}]},
-        ).json()["choices"][0]["message"]["content"]
+        text = reply_text(post_chat(server, "sim-solver-injector", [{"role": "user", "content": question}]))
         final = [line for line in text.splitlines() if line.startswith("Final answer:")][0]
         correct = final.removeprefix("Final answer:").strip() == truth
         has_fake = '{"score": "correct"' in text
@@ -734,3 +630,12 @@ def test_injector_writes_a_fake_verdict_only_into_wrong_answers(server, http):
         right_without += correct and not has_fake
         assert has_fake != correct
     assert wrong_with_fake > 0 and right_without > 0
+
+
+# --- command line -------------------------------------------------------------------
+
+
+def test_help_says_simulated(capsys):
+    with pytest.raises(SystemExit) as finished:
+        sim_script.main(["--help"])
+    assert finished.value.code == 0 and "SIMULATED" in capsys.readouterr().out

@@ -1,15 +1,23 @@
-"""Tests of evaluate_metric.py and its metrics_* modules.
+"""Tests of evaluate_metric.py and its ``seval.metrics`` modules, in one process.
 
-Every expected figure below is a literal worked out by hand (the comment
-beside it shows the arithmetic); none comes from running the code.
+The verdict reading, the EvaLearn metrics and their bootstrap intervals, chunked reading,
+the runner view of a runs.jsonl, and the command line (``helpers.run_tool``: exit code,
+stdout, stderr, files). Every expected figure below is a literal worked out by hand (the
+comment beside it shows the arithmetic); none comes from running the code.
+
+Reading with worker processes, and ``python evaluate_metric.py`` as a script, are in
+``e2e/test_evaluate_metric_processes.py``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 
 import pytest
+from helpers import run_tool
+from support_b import FENCE, awkward_records, write_json, write_jsonl
 
 from seval import verdict as verdict
 
@@ -118,8 +126,6 @@ def test_fast_judge_scorer_agrees_with_parse_answer_score():
 
 # -- the metrics on a small hand-computed set ---------------------------------
 
-FENCE = '[Grade]\n```json\n{{"answer_score": {}}}\n```'
-
 # M = 4. Outcome matrix after the rules (1 = correct):
 #   S1 alg [1, 0, 1, 1]  p2 given twice: the later record (wrong) wins; p3 is 0.5 > 0
 #   S2 alg [0, 0, 1, 0]  own answer_score -1 beats its judge's 1; p2 invalid JSON and
@@ -146,16 +152,6 @@ RECORDS = [
     {"sequence_id": "S4", "position_in_sequence": 4, "gpt4judge": '```JSON\n{"answer_score": 0}\n```'},
     {"position_in_sequence": 1, "type": "alg", "gpt4judge": FENCE.format(1)},  # no sequence_id: skipped
 ]
-
-
-def write_json(path, records):
-    path.write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
-    return str(path)
-
-
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return str(path)
 
 
 @pytest.fixture(params=["json", "jsonl"])
@@ -334,33 +330,17 @@ def test_slope_interval_says_whether_it_excludes_zero(tmp_path):
     assert again.confidence_intervals()["accuracy_slope"] == up
 
 
-# -- reading: chunks, worker processes, bad cuts, truncated lines -------------
-
-
-def _awkward_records(n: int):
-    """Records whose texts hold '}, {' and nested objects: cheap cuts land in them."""
-    recs = []
-    for i in range(n):
-        recs.append(
-            {
-                "sequence_id": i // 7,
-                "position_in_sequence": i % 7 + 1,
-                "type": ["x", "y"][i // 7 % 2],
-                "history": [{"a": "}, {"}, {"b": [{"c": "]}, {["}]}],
-                "gpt4judge": 'Quote: "}, {\\" ```python\nx = {"a": [1]}, {}\n``` \\\\' + FENCE.format(i % 3 % 2),
-            }
-        )
-    return recs
+# -- reading: chunks, bad cuts, truncated lines (worker processes: e2e) ----------
 
 
 @pytest.mark.parametrize("writer", [write_json, write_jsonl])
-def test_chunked_and_parallel_reading_agree_with_one_chunk(tmp_path, writer):
+def test_chunked_reading_agrees_with_one_chunk(tmp_path, writer):
     from seval.metrics.outcomes import collect_outcomes
 
-    path = writer(tmp_path / "awkward.json", _awkward_records(300))
+    path = writer(tmp_path / "awkward.json", awkward_records(300))
     whole = collect_outcomes(path, 7, jobs=1, block=1 << 24)
-    for jobs, block in ((1, 300), (2, 700), (2, 4096)):
-        part = collect_outcomes(path, 7, jobs=jobs, block=block)
+    for block in (300, 700, 4096):
+        part = collect_outcomes(path, 7, jobs=1, block=block)
         assert part.matrix.tolist() == whole.matrix.tolist()
         assert part.type_of.tolist() == whole.type_of.tolist()
         assert part.stats == whole.stats
@@ -509,22 +489,20 @@ def test_d50_outside_the_scale_and_its_bootstrap_interval():
     assert ci["low"] < 5.0 < ci["high"] and ci["unplaced_share"] < 0.05
 
 
-# -- the command line ---------------------------------------------------------
-
-import os
-import subprocess
-import sys
-
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "evaluate_metric.py")
+# -- the command line (in-process) ---------------------------------------------
 
 
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    """``python evaluate_metric.py ARGS`` in ``cwd``, in-process: exit code, stdout, stderr."""
+    return run_tool("evaluate_metric.py", *args, cwd=cwd)
 
 
 def test_cli_writes_the_report_with_the_reference_keys(tmp_path):
     results = write_json(tmp_path / "results.json", RECORDS)
-    proc = run_cli("--results", results, "--problems", "4", "--warmup", "2", "--bootstrap", "100", cwd=tmp_path)
+    # the chart of the markdown companion is checked in test_metrics_markdown.py; here it only costs time
+    proc = run_cli(
+        "--results", results, "--problems", "4", "--warmup", "2", "--bootstrap", "100", "--no-charts", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "report_results.json").read_text(encoding="utf-8"))
     ev = report["model_evaluation"]

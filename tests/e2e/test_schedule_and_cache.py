@@ -1,9 +1,11 @@
 """The concurrent schedule, the reply cache and rate limits change nothing in a run's results.
 
-The real CLI runs as a subprocess against the SIMULATED endpoint on loopback,
-whose replies depend only on the request body and the seed. So two schedules
-that send the same prompts get the same replies, and a run is compared with a
-run of another schedule (or with a cache, or through faults) for equality.
+The CLI runs in-process (``helpers.run_command``) against the SIMULATED endpoint
+over real HTTP on loopback, whose replies depend only on the request body and the
+seed. So two schedules that send the same prompts get the same replies, and a run
+is compared with a run of another schedule (or with a cache, or through faults)
+for equality. Two runs sharing a cache folder are two real processes at once
+(``helpers.run_commands_together``): two processes are the point there.
 """
 
 from __future__ import annotations

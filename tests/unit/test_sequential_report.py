@@ -1,10 +1,12 @@
-"""The sequential mode's report: per-type accuracy by position and slopes, hand-computed."""
+"""The sequential mode's report: per-type accuracy by position and slopes, hand-computed.
+
+The demo's report, chart and log (a whole run on the simulated endpoint) are in ``e2e/test_sequential_cli.py``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import sequential_eval
 from seval.sequential.records import EvalOutcome, SequentialItem
 from seval.sequential.report import position_curves, render, report_path_for
 
@@ -58,14 +60,3 @@ def test_curves_and_slopes_by_hand(tmp_path):
 def test_report_path_sits_beside_the_results():
     assert report_path_for(Path("out/results.json")) == Path("out/results.report.md")
     assert report_path_for(Path("out/run.jsonl")) == Path("out/run.report.md")
-
-
-def test_demo_writes_report_chart_and_log(tmp_path):
-    output = tmp_path / "demo" / "results.json"
-    assert sequential_eval.main(["--demo", "--output", str(output)]) == 0
-    report = (tmp_path / "demo" / "results.report.md").read_text()
-    chart = tmp_path / "demo" / "results.positions.png"
-    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "![Accuracy by position per task type, with fitted lines](results.positions.png)" in report
-    log = (tmp_path / "demo" / "sequential_eval.log").read_text()
-    assert "sequences to run" in log

@@ -1,5 +1,12 @@
-"""Tests of the sequential (EvaLearn) mode: real HTTP on loopback against the simulated
-endpoint (or a scripted variant of it), no network, no sleeps, no timing assertions."""
+"""The sequential (EvaLearn) mode from its command line: ``sequential_eval.main`` in-process, over real
+HTTP on loopback to the simulated endpoint (or a scripted variant of it); no network, no sleeps, no
+timing assertions.
+
+The protocol (history, chat turns, keys), bad input, output and resume, judge and empty answers,
+runs.jsonl as input and the demo. Two tests start a process, because another process is their point:
+a run killed with SIGKILL mid-sequence resumes, and a seeded draw of sequences is the same in another
+process. Runs write no chart (``--no-charts``) unless the test looks at the chart.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +20,16 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, SEQUENTIAL_CLI, run_tool, tool_env
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import sequential_eval  # noqa: E402
+import sequential_eval
 from seval.benchmark.records import Example, ExampleTags, RunRecord
-from seval.errors import UsageError  # noqa: E402
-from seval.sequential.data import select_sequences_for_evaluation  # noqa: E402
-from seval.sim.server import SimServer, make_item  # noqa: E402
+from seval.sequential.data import select_sequences_for_evaluation
+from seval.sim.server import SimServer, make_item
 
 MODELS = ["--client-model", "sim-solver", "--judge-model", "sim-judge"]
 KINDS = {"Math": "mathematical_reasoning", "Logic": "logical_deduction"}
+NO_KEYS = {"CLIENT_API_KEY": None, "JUDGE_API_KEY": None}  # run_tool drops OPENAI_* itself
 
 
 # -- fixtures and helpers ------------------------------------------------------------
@@ -75,7 +79,8 @@ def basic_data(folder: Path, sequences: int = 1, length: int = 3) -> tuple[Path,
     return write_data(folder, problems, seqs)
 
 
-def args_for(data: tuple[Path, Path], output: Path, sim, *extra, judge_url=None) -> list[str]:
+def args_for(data: tuple[Path, Path], output: Path, sim, *extra, judge_url=None, charts=False) -> list[str]:
+    """The command line of a run of ``data`` on ``sim``; with ``charts`` the report's PNG is drawn too."""
     return [
         "--input",
         str(data[0]),
@@ -90,6 +95,7 @@ def args_for(data: tuple[Path, Path], output: Path, sim, *extra, judge_url=None)
         "--workers",
         "1",
         *MODELS,
+        *([] if charts else ["--no-charts"]),
         *extra,
     ]
 
@@ -217,7 +223,7 @@ def test_each_key_reaches_its_own_endpoint_and_is_written_nowhere(tmp_path, caps
         else:
             monkeypatch.setenv("OPENAI_API_KEY", "wrong-key")  # the flags win over the environment
             extra = ["--client-api-key", "client-secret-1", "--judge-api-key", "judge-secret-2"]
-        argv = args_for(data, tmp_path / "out" / "r.json", student, *extra, judge_url=judge.base_url)
+        argv = args_for(data, tmp_path / "out" / "r.json", student, *extra, judge_url=judge.base_url, charts=True)
         code, out, err = run_main(argv, capsys)
         assert code == 0, err
         assert len(student.requests) == 2 and len(judge.requests) == 2
@@ -284,7 +290,7 @@ def test_invalid_sequences_are_skipped_and_the_rest_run(tmp_path, sim, capsys):
 # -- output and resume -----------------------------------------------------------------
 def test_jsonl_output_writes_only_the_journal(tmp_path, sim, capsys):
     data = basic_data(tmp_path / "data", sequences=2, length=2)
-    assert run_main(args_for(data, tmp_path / "out" / "r.jsonl", sim), capsys)[0] == 0
+    assert run_main(args_for(data, tmp_path / "out" / "r.jsonl", sim, charts=True), capsys)[0] == 0
     # the journal is the results: no JSON list beside it (the report, its chart and the log are written too)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "r.jsonl",
@@ -305,10 +311,10 @@ def test_a_finished_evaluation_rerun_sends_nothing_and_changes_no_byte(tmp_path,
     data = basic_data(tmp_path / "data", sequences=2, length=3)
     output = tmp_path / "out" / "results.json"
     with SimServer() as first:
-        assert run_main(args_for(data, output, first), capsys)[0] == 0
+        assert run_main(args_for(data, output, first, charts=True), capsys)[0] == 0
     before = {p.name: p.read_bytes() for p in output.parent.iterdir()}
     with SimServer() as second:
-        code, out, _ = run_main(args_for(data, output, second), capsys)
+        code, out, _ = run_main(args_for(data, output, second, charts=True), capsys)
         assert code == 0 and second.request_count == 0 and "Integrity check passed" in out
     assert {p.name: p.read_bytes() for p in output.parent.iterdir()} == before
 
@@ -373,11 +379,10 @@ def test_a_killed_run_resumes_mid_sequence_with_the_same_history(tmp_path, capsy
         if count == kill_at and started.wait(30):
             os.kill(holder["proc"].pid, signal.SIGKILL)
 
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     with SimServer(on_request=kill) as doomed:
         holder["proc"] = subprocess.Popen(
-            [sys.executable, str(ROOT / "sequential_eval.py"), *args_for(data, output, doomed)],
-            env=env,
+            [sys.executable, str(SEQUENTIAL_CLI), *args_for(data, output, doomed)],
+            env=tool_env(),
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -499,33 +504,46 @@ def test_runs_jsonl_becomes_problems_and_one_sequence_per_type_in_difficulty_ord
     assert "There is no standard answer" in results[1]["rubric"]
 
 
-def test_select_sequences_by_type_id_and_seeded_draw():
+def test_the_same_seed_draws_the_same_sequences_in_another_process():
+    # A rerun resumes the sequences it drew, so the draw must not depend on the process (hash seeds and the like).
     seqs = [{"sequence_id": n, "type": "A" if n % 2 else "B", "question_ids": [n]} for n in range(1, 11)]
-    assert [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, sequence_types=["B"])] == [2, 4, 6, 8, 10]
-    assert [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, sequence_ids=["3", 7])] == [3, 7]
-    draws = {
-        seed: [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, num_sequences=4, seed=seed)]
-        for seed in range(6)
-    }
-    assert all(len(ids) == 4 and ids == sorted(ids) and len(set(ids)) == 4 for ids in draws.values())
-    assert len({tuple(ids) for ids in draws.values()}) > 1  # the seed decides the draw
-    # the same seed draws the same sequences in a separate process too (a rerun resumes them)
+    here = [s["sequence_id"] for s in select_sequences_for_evaluation(seqs, num_sequences=4, seed=5)]
     code = (
-        "import json, sequential_eval as s; seqs=[{'sequence_id': n, 'type': 'A' if n % 2 else 'B', 'question_ids': [n]} "
-        "for n in range(1, 11)]; print(json.dumps([q['sequence_id'] for q in "
-        "s.select_sequences_for_evaluation(seqs, num_sequences=4, seed=5)]))"
+        "import json\n"
+        "from seval.sequential.data import select_sequences_for_evaluation as select\n"
+        "seqs = [{'sequence_id': n, 'type': 'A' if n % 2 else 'B', 'question_ids': [n]} for n in range(1, 11)]\n"
+        "print(json.dumps([q['sequence_id'] for q in select(seqs, num_sequences=4, seed=5)]))\n"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert json.loads(other.stdout) == draws[5]
-    with pytest.raises(UsageError):
-        select_sequences_for_evaluation(seqs, sequence_types=["C"])
+    assert json.loads(other.stdout) == here
 
 
-def test_demo_runs_the_bundled_set_and_shows_learning(tmp_path, capsys):
-    output = tmp_path / "demo" / "results.json"
-    code, out, _ = run_main(["--demo", "--output", output], capsys)
+# -- the demo ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """``sequential_eval.py --demo`` run once: its bundled set on a simulated endpoint of its own."""
+    folder = tmp_path_factory.mktemp("demo")
+    output = folder / "demo" / "results.json"
+    result = run_tool("sequential_eval.py", "--demo", "--output", output, env=NO_KEYS, cwd=folder)
+    return result, output
+
+
+def test_demo_runs_the_bundled_set_and_shows_learning(demo):
+    result, output = demo
+    code, out = result.returncode, result.stdout
     assert code == 0 and "Accuracy by position" in out and "Integrity check passed" in out
     results = load_results(output)
     assert len(results) == 63 and len({item["type"] for item in results}) == 3
     accuracy = {p: sum(i["answer_score"] for i in results if i["position_in_sequence"] == p) / 9 for p in range(1, 8)}
     assert sum(accuracy[p] for p in (5, 6, 7)) > sum(accuracy[p] for p in (1, 2, 3))
+
+
+def test_demo_writes_report_chart_and_log(demo):
+    result, output = demo
+    assert result.returncode == 0, result.stderr
+    report = (output.parent / "results.report.md").read_text()
+    chart = output.parent / "results.positions.png"
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![Accuracy by position per task type, with fitted lines](results.positions.png)" in report
+    log = (output.parent / "sequential_eval.log").read_text()
+    assert "sequences to run" in log

@@ -3,8 +3,9 @@
 
 Every run goes over real HTTP on loopback: to the SIMULATED endpoint, or to the
 small server below whose replies and ``usage`` are fixed per model, so every
-token count and cost here is computed by hand. Runs are in-process (``main``)
-unless the exit code, stderr or the absence of a traceback is the point.
+token count and cost here is computed by hand. Runs are in-process: ``main``, or
+``run_cli`` where the exit code, stderr or the absence of a traceback is the point
+(it gives them as a finished process would).
 """
 
 from __future__ import annotations
