@@ -136,6 +136,7 @@ class LLMClient:
             respect_retry_after_header=True,
             raise_on_status=False,
             on_retry=on_retry,
+            wait=self._pause,
         )
 
     @staticmethod

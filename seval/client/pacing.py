@@ -9,8 +9,12 @@ also reports each retry, so the pacer hears of 429s and the client counts retrie
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 from urllib3.exceptions import InvalidHeader
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 RECOVER_AFTER_SUCCESSES = 4  # successes needed to widen a throttled endpoint by one
@@ -61,15 +65,27 @@ class EndpointPacer:
 
 
 class PacedRetry(Retry):
-    """urllib3's Retry that also tells the endpoint's pacer about 429s and counts retries."""
+    """urllib3's Retry that tells the endpoint's pacer about 429s, counts retries, and waits by ``wait``.
 
-    def __init__(self, *args, on_retry=None, **kwargs):
+    ``wait(seconds)`` is the client's cancel-aware pause: urllib3's own sleep is
+    a ``time.sleep`` that Ctrl-C cannot cut short, so a backoff or a long
+    ``Retry-After`` in a worker thread would hold the whole run up.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        on_retry: Callable[[int | None], None] | None = None,
+        wait: Callable[[float], None] = time.sleep,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.on_retry = on_retry
+        self.wait = wait
 
-    def new(self, **kwargs):
+    def new(self, **kwargs: Any) -> PacedRetry:
         fresh = super().new(**kwargs)
-        fresh.on_retry = self.on_retry
+        fresh.on_retry, fresh.wait = self.on_retry, self.wait
         return fresh
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
@@ -77,14 +93,15 @@ class PacedRetry(Retry):
             self.on_retry(response.status if response is not None else None)
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
-    def sleep_for_retry(self, response):
-        # urllib3 reads "Retry-After: 0" (or a date already past) as no header and falls
-        # back to the exponential backoff; the server said to retry now. An unreadable
-        # value ("soon") raised InvalidHeader and failed the run: back off as without one.
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        """Wait before the next attempt: the server's ``Retry-After`` when it gave one, else the backoff."""
+        retry_after = self._retry_after(response) if self.respect_retry_after_header and response else None
+        self.wait(self.get_backoff_time() if retry_after is None else retry_after)
+
+    def _retry_after(self, response: BaseHTTPResponse) -> float | None:
+        # "Retry-After: 0" (or a date already past) means now; urllib3 would back off instead.
+        # An unreadable value ("soon") counts as no header, where urllib3 would fail the run.
         try:
-            retry_after = self.get_retry_after(response)
+            return self.get_retry_after(response)
         except InvalidHeader:
-            return False
-        if retry_after == 0:
-            return True
-        return super().sleep_for_retry(response)
+            return None

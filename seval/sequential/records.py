@@ -115,6 +115,12 @@ class ResultStore:
 
     ``load`` only reads; nothing is written until ``open`` (after every input
     has been checked), so bad input leaves the files as they were.
+
+    The JSON list is rewritten whole, so rewriting it after every sequence
+    would write O(S^2) bytes over S sequences. ``checkpoint`` rewrites it only
+    once the results have doubled since the last write (O(S) bytes in all);
+    the journal, fsynced per position, is what a crash relies on, and the end
+    of the evaluation (or a rerun) writes the list complete.
     """
 
     def __init__(self, output: Path):
@@ -122,8 +128,11 @@ class ResultStore:
         self.journal = journal_path_for(output)
         self.json_path = None if self.journal == output else output
         self.items: dict[ItemKey, SequentialItem] = {}
+        self._by_sequence: dict[ProblemId, dict[int, SequentialItem]] = {}
         self._appender: JsonlAppender | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards items; held only to add or snapshot them
+        self._write_lock = threading.Lock()  # one JSON rewrite at a time, without blocking recording
+        self._written_count = 0  # items in the JSON list as last written (or found up to date)
 
     def load(self) -> tuple[list[str], str | None]:
         """Read the journal: ``(duplicate notes, torn-last-line warning)``. Writes nothing."""
@@ -138,8 +147,12 @@ class ResultStore:
             if record.key in self.items:  # two runs on one output at once; the first one counts
                 duplicates.append(f"sequence {record.sequence_id} position {record.position_in_sequence}")
                 continue
-            self.items[record.key] = record
+            self._add(record)
         return duplicates, warning
+
+    def _add(self, item: SequentialItem) -> None:
+        self.items[item.key] = item
+        self._by_sequence.setdefault(item.sequence_id, {})[item.position_in_sequence] = item
 
     def open(self) -> None:
         """Start appending (cuts a torn last line off the journal first)."""
@@ -150,13 +163,13 @@ class ResultStore:
         assert self._appender is not None, "record() before open()"
         with self._lock:
             self._appender.append(item)
-            self.items[item.key] = item
+            self._add(item)
 
     def done_for(self, sequence_id: ProblemId) -> list[SequentialItem]:
-        """Recorded positions of one sequence, in order."""
+        """Recorded positions of one sequence, in order (from an index: no scan of every item)."""
         with self._lock:
-            found = [item for key, item in self.items.items() if key[0] == sequence_id]
-        return sorted(found, key=lambda item: item.position_in_sequence)
+            found = self._by_sequence.get(sequence_id, {})
+            return [found[position] for position in sorted(found)]
 
     def finished_prefixes(self, sequences: list[dict], models: tuple[str, str]) -> dict:
         """Recorded positions 1..k of each sequence, after checking they belong to this evaluation:
@@ -191,10 +204,15 @@ class ResultStore:
         Comparing first is what leaves a finished evaluation's file byte for byte
         as it was, and what mends a list left stale by a crash.
         """
-        if self.json_path is None or not self.items:  # nothing finished yet: no empty list either
+        if self.json_path is None:
             return False
-        with self._lock:
-            text = render_results(list(self.items.values()))
+        with self._write_lock:
+            with self._lock:
+                items = list(self.items.values())
+            if not items:  # nothing finished yet: no empty list either
+                return False
+            text = render_results(items)
+            self._written_count = len(items)
             try:
                 if self.json_path.read_text(encoding="utf-8") == text:
                     return False
@@ -202,6 +220,12 @@ class ResultStore:
                 pass
             write_text_atomic(self.json_path, text)
             return True
+
+    def checkpoint(self) -> bool:
+        """Rewrite the JSON list if the results have doubled since it was last written; True if written."""
+        with self._lock:
+            due = len(self.items) >= 2 * max(1, self._written_count)
+        return self.write_json() if due else False
 
     def sorted_items(self) -> list[SequentialItem]:
         with self._lock:

@@ -276,7 +276,7 @@ def _run_chains(
             )
             if result["stopped_at"] is not None:
                 stopped.append((seq["sequence_id"], result["stopped_at"]))
-            store.write_json()
+            store.checkpoint()
             log.info(
                 "sequence %s (%s): %d/%d correct%s",
                 seq["sequence_id"],
