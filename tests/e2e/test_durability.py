@@ -1,11 +1,14 @@
 """Durability of a benchmark run: interrupted runs resume to the very run an
 uninterrupted one produces.
 
-Every test drives the real CLI as a subprocess against the SIMULATED endpoint
-on loopback. Interruptions land at exact request numbers through the sim's
-``on_request`` hook (called in the server thread before the reply), so there
-are no sleeps and no timing assumptions. What is asserted is equality with an
-uninterrupted run of the same sim seed: same questions, same round-robin
+Every test drives the CLI against the SIMULATED endpoint on loopback. The runs
+that are killed (SIGKILL) or interrupted (SIGINT) are real processes, since the
+signal is the point; every other run (the uninterrupted reference, the reruns
+that resume, the sessions after a damaged file) runs in-process
+(``helpers.run_command``). Interruptions land at exact request numbers through
+the sim's ``on_request`` hook (called in the server thread before the reply),
+so there are no sleeps and no timing assumptions. What is asserted is equality
+with an uninterrupted run of the same sim seed: same questions, same round-robin
 order, same answers and scores, same EMAs.
 """
 
@@ -38,7 +41,6 @@ from helpers import (
     free_port,
     read_lines,
     run_command,
-    run_commands_together,
     run_main,
 )
 
@@ -312,10 +314,9 @@ def test_truncated_runs_line_is_reported_and_earlier_runs_kept(reference, tmp_pa
     first_run = runs_file.read_bytes()
     runs_file.write_bytes(first_run + b'{"run_id": 2, "started_at": "2026-01-01T00:00:00+00:00", "ended_')
 
-    with SimServer(seed=0) as sim:  # both sessions at once: they share nothing but the sim
-        torn, intact = run_commands_together(
-            [cli_args(sim.base_url, torn_dir), cli_args(sim.base_url, intact_dir)], tmp_path
-        )
+    with SimServer(seed=0) as sim:  # the two sessions share nothing but the sim
+        torn = run_command(cli_args(sim.base_url, torn_dir), tmp_path)
+        intact = run_command(cli_args(sim.base_url, intact_dir), tmp_path)
     assert intact.returncode == 0, intact.stderr
     assert torn.returncode == 0, torn.stderr
     message = flat(torn.stderr)

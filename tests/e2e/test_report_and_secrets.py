@@ -2,7 +2,8 @@
 
 Keys: ``--api-key-<role>`` beats ``--api-key``, which beats ``OPENAI_API_KEY``;
 with none, no Authorization header at all. The scripted endpoint keeps every
-request's headers, so the header each role really sent is checked.
+request's headers, so the header each role really sent is checked. Every run is
+in-process against the scripted endpoint on loopback.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def test_report_holds_the_run_metadata_scores_tables_and_previews(tmp_path, monk
                 2,
                 "--alpha",
                 0.5,
+                "--no-charts",  # charts and their place in the report: test_user_facing.py
                 "--out-dir",
                 out,
             )

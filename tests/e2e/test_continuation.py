@@ -2,8 +2,9 @@
 
 Then a fifth session finds nothing to do and changes nothing, and --new-cycle
 starts again at difficulty 1 with the EMAs, run count and question history
-carried on. Sessions run in-process (``main``) except the one whose exit code
-and message are the point, which runs as a subprocess.
+carried on. Sessions run in-process (``run_main``); those whose exit code and
+message are the point go through ``run_cli`` (in-process too, with the exit code,
+stdout and stderr a process would give).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Bad input to every command-line tool, as a user meets it: one table, one test.
 
-Each row writes its files in a folder of its own, runs one CLI as a real process
-(its working folder is the row's folder, so default outputs would land there too)
+Each row writes its files in a folder of its own, runs one CLI in-process as a user
+would run it (``helpers.run_tool``: its working folder is the row's folder, so default
+outputs would land there too; its environment has no API key or base URL)
 and expects: a non-zero exit code (2 for bad input to the runner and the sequential
 mode, 1 for evaluate_metric.py), exactly one line on stderr in the tool's error
 format, no traceback anywhere, no request to the (simulated) endpoint, and every
@@ -9,30 +10,22 @@ file and folder under the row's folder exactly as before (bytes and mtimes; noth
 new either). One row is not an error: a torn last line of runs.jsonl is reported,
 dropped, and the run goes on keeping the earlier run.
 
-All rows run side by side once per module (each process is mostly start-up time).
+The endpoint is the simulator on loopback (``sim`` from conftest), so "no request"
+is counted where requests arrive.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import run_main
+from helpers import run_main, run_tool
 
-from seval.sim.server import SimServer
-
-ROOT = Path(__file__).resolve().parents[1]
-RUNNER, SEQUENTIAL, METRICS = (
-    str(ROOT / name) for name in ("self_evolving_benchmark.py", "sequential_eval.py", "evaluate_metric.py")
-)
-TIMEOUT_S = 120
+RUNNER, SEQUENTIAL, METRICS = "self_evolving_benchmark.py", "sequential_eval.py", "evaluate_metric.py"
 NOT_UTF8 = b'\xff\xfe{"run_count": 1}\n\x80\x81'
 PROBLEMS = json.dumps([{"id": 1, "type": "Math", "prompt": ["What is 2 + 2?"], "rubric": "The answer is 4."}]).encode()
 SEQUENCES = json.dumps([{"sequence_id": 1, "type": "Math", "question_ids": [1]}]).encode()
@@ -237,101 +230,70 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int] | None]:
     }
 
 
-@dataclass
-class Outcome:
-    folder: Path
-    before: dict
-    after: dict
-    result: subprocess.CompletedProcess | None  # None: not run (a read-only folder is writable here)
-    requests: int
+def tool_env() -> dict[str, str | None]:
+    """What the tools must not see (None: removed): any OPENAI_* or per-role key; and a wide console."""
+    dropped = [name for name in os.environ if name.startswith("OPENAI_")] + ["CLIENT_API_KEY", "JUDGE_API_KEY"]
+    return {**dict.fromkeys(dropped), "COLUMNS": "400"}
 
 
-def env() -> dict[str, str]:
-    kept = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("OPENAI_", "CLIENT_API_KEY", "JUDGE_API_KEY"))
-    }
-    return {**kept, "PYTHONIOENCODING": "utf-8", "COLUMNS": "400"}
-
-
-def run_row(name: str, folder: Path) -> Outcome:
-    row = ROWS[name]
+def write_files(row: Row, folder: Path) -> Path | None:
+    """The row's files under ``folder``, and its read-only folder (returned), if it has one."""
     for relative, content in row.files.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_bytes(content)
-    locked = folder / row.locked if row.locked else None
-    if locked is not None:
-        locked.mkdir()
-        locked.chmod(0o500)
-        if os.access(locked, os.W_OK):  # root: the lock does not hold, so the row cannot be run
-            locked.chmod(0o700)
-            return Outcome(folder, {}, {}, None, 0)
-    with SimServer() as sim:
-        if row.prepare is not None:
-            row.prepare(folder, sim.base_url)
-        before, sent_before = snapshot(folder), sim.request_count
-        try:
-            result = subprocess.run(
-                [sys.executable, *row.argv(sim.base_url)],
-                cwd=folder,
-                env=env(),
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                timeout=TIMEOUT_S,
-            )
-        finally:
-            if locked is not None:
-                locked.chmod(0o700)  # so the folder can be cleaned up
-        return Outcome(folder, before, snapshot(folder), result, sim.request_count - sent_before)
-
-
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory) -> dict[str, Outcome]:
-    folders = {name: tmp_path_factory.mktemp(name) for name in ROWS}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {name: pool.submit(run_row, name, folders[name]) for name in ROWS}
-        return {name: future.result() for name, future in futures.items()}
+    if row.locked is None:
+        return None
+    locked = folder / row.locked
+    locked.mkdir()
+    locked.chmod(0o500)
+    return locked
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=list(row.marks), id=name) for name, row in ROWS.items()])
-def test_bad_input(outcomes, name):
-    row, outcome = ROWS[name], outcomes[name]
-    if outcome.result is None:
-        pytest.skip("a chmod 0o500 folder is still writable here (running as root)")
-    result = outcome.result
+def test_bad_input(sim, tmp_path, name):
+    row, folder = ROWS[name], tmp_path
+    locked = write_files(row, folder)
+    try:
+        if locked is not None and os.access(locked, os.W_OK):
+            pytest.skip("a chmod 0o500 folder is still writable here (running as root)")
+        if row.prepare is not None:
+            row.prepare(folder, sim.base_url)
+        before, sent_before = snapshot(folder), sim.request_count
+        argv = row.argv(sim.base_url)
+        result = run_tool(argv[0], *argv[1:], env=tool_env(), cwd=folder)
+        after, requests = snapshot(folder), sim.request_count - sent_before
+    finally:
+        if locked is not None:
+            locked.chmod(0o700)  # so the folder can be cleaned up
+
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
     assert result.returncode == row.code, (result.returncode, result.stderr)
     if row.code == 0:
-        check_torn_runs_line(outcome)
+        check_torn_runs_line(folder, before, result, requests)
         return
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(row.prefix), lines[0]
     for text in row.named:
         assert text in lines[0], (text, lines[0])
-    assert outcome.requests == 0
+    assert requests == 0
     changed = sorted(
-        path
-        for path in outcome.before.keys() | outcome.after.keys()
-        if outcome.before.get(path, "absent") != outcome.after.get(path, "absent")
+        path for path in before.keys() | after.keys() if before.get(path, "absent") != after.get(path, "absent")
     )
     assert changed == [], f"written or changed: {changed}"
 
 
-def check_torn_runs_line(outcome: Outcome) -> None:
+def check_torn_runs_line(folder: Path, before: dict, result, requests: int) -> None:
     """The torn last line is named on stderr and dropped; the earlier run is kept byte for byte."""
-    stderr = " ".join(outcome.result.stderr.split())
-    assert "runs.jsonl" in stderr and "truncated" in stderr and "ignored" in stderr, outcome.result.stderr
-    earlier, _ = outcome.before["out/runs.jsonl"]
+    stderr = " ".join(result.stderr.split())
+    assert "runs.jsonl" in stderr and "truncated" in stderr and "ignored" in stderr, result.stderr
+    earlier, _ = before["out/runs.jsonl"]
     kept = earlier[: earlier.rindex(b"\n") + 1]  # run 1, without the torn tail
-    runs = (outcome.folder / "out" / "runs.jsonl").read_bytes()
+    runs = (folder / "out" / "runs.jsonl").read_bytes()
     assert runs.startswith(kept)
     records = [json.loads(line) for line in runs.splitlines()]
     assert [record["run_id"] for record in records] == [1, 2]
     assert records[1]["difficulty_start"] == 2  # the new run continued where run 1 ended
-    state = json.loads((outcome.folder / "out" / "state.json").read_text(encoding="utf-8"))
+    state = json.loads((folder / "out" / "state.json").read_text(encoding="utf-8"))
     assert state["run_count"] == 2 and state["current_difficulty"] == 3
-    assert outcome.requests == 3  # one question, one answer, one verdict
+    assert requests == 3  # one question, one answer, one verdict

@@ -2,19 +2,16 @@
 
 Each case runs ``main`` in an empty working folder and checks that the folder
 is still empty afterwards (no output folder, no default ``out_benchmark``); a
-few also run as real processes for the exit code. Also: a base URL works with
-and without ``/v1``.
+few also run through ``conftest.run_cli`` (the CLI as a user runs it, in-process:
+environment without OPENAI_*, exit code, stdout and stderr as a process gives them).
+Every case fails before a request, so no endpoint is needed. (A base URL with and
+without ``/v1``, which needs one, is in e2e/test_base_url_spellings.py.)
 """
 
 from __future__ import annotations
 
-import json
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from conftest import run_cli
-from helpers import run_main
-from scripted_endpoint import ScriptedServer, question_text
 
 from seval.cli import benchmark as self_evolving_benchmark
 
@@ -65,53 +62,11 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(case, tmp_path, monkey
     assert list(tmp_path.iterdir()) == []  # neither "out" nor the default out_benchmark
 
 
-@pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory):
-    """A few bad command lines run as real processes, side by side (each is ~0.5 s of start-up)."""
-    cases = ("n-zero", "base-url-ftp", "no-answering-model")
-    folders = {case: tmp_path_factory.mktemp(case) for case in cases}
-    environment = {"OPENAI_BASE_URL": None, "OPENAI_API_KEY": None}
-    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
-        futures = {
-            case: pool.submit(run_cli, *BAD_COMMAND_LINES[case][0], cwd=folders[case], env=environment)
-            for case in cases
-        }
-        return {case: (future.result(), folders[case]) for case, future in futures.items()}
-
-
 @pytest.mark.parametrize("case", ["n-zero", "base-url-ftp", "no-answering-model"])
-def test_bad_input_as_a_process_exits_2_without_traceback(cli_runs, case):
-    result, folder = cli_runs[case]
+def test_bad_input_through_the_cli_exits_2_without_traceback(tmp_path, case):
+    """As a user runs it (``run_cli``): exit code 2, one error line, nothing on stdout, nothing written."""
+    result = run_cli(*BAD_COMMAND_LINES[case][0], cwd=tmp_path, env={"OPENAI_BASE_URL": None, "OPENAI_API_KEY": None})
     assert result.returncode == 2, (result.stdout, result.stderr)
     check_one_error_line(result.stderr, BAD_COMMAND_LINES[case][1])
     assert result.stdout == ""
-    assert list(folder.iterdir()) == []
-
-
-# -- base URL spellings ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("suffix", ["/v1", "/v1/", "", "/"], ids=["v1", "v1-slash", "root", "root-slash"])
-def test_base_url_with_or_without_v1(tmp_path, monkeypatch, suffix):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with ScriptedServer() as server:
-        out = tmp_path / "out"
-        code = run_main(
-            "--base-url",
-            server.root_url + suffix,
-            *MODELS,
-            "--reasoning-types",
-            "logic",
-            "--n",
-            1,
-            "--no-charts",
-            "--out-dir",
-            out,
-        )
-        assert code == 0
-        paths = [call.path for call in server.calls]
-    assert paths == ["/v1/chat/completions"] * 3  # one question, its answer, its verdict
-    record = json.loads((out / "runs.jsonl").read_text(encoding="utf-8"))
-    assert record["endpoint_generation"] == server.root_url
-    assert record["examples"][0]["question"] == question_text("logic", 1, 1)
-    assert record["examples"][0]["score"] == 1.0
+    assert list(tmp_path.iterdir()) == []

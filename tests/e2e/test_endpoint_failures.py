@@ -2,15 +2,19 @@
 
 Real HTTP on loopback against the simulated endpoint (``SimServer``) or the
 scripted one; ``--retry-backoff 0`` wherever retries happen, so nothing waits.
+Every run is in-process (``run_main``, or ``run_cli`` where the exit code and
+output as a user sees them are checked).
 """
 
 from __future__ import annotations
 
 import json
-import sys
+import time
+from types import SimpleNamespace
 
+import urllib3.util.retry
 from conftest import run_cli
-from helpers import CLI, comparable, free_port, run_main, run_process
+from helpers import comparable, free_port, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
 
 from seval.sim.server import MODEL_IDS, SimServer
@@ -227,18 +231,32 @@ def test_unreadable_retry_after_is_retried_like_one_without(tmp_path, monkeypatc
         assert [call.model for call in server.chat_calls()] == ["gen", "gen", "ans", "ans", "judge", "judge"]
 
 
-def test_retry_after_zero_wins_over_a_long_backoff(tmp_path):
-    # Three 429s in a row for the first question. A client that ignored "Retry-After: 0"
-    # would back off 1000 s x 2^k (capped at 60 s) before the 2nd and 3rd retries, and
-    # this run would hit the timeout instead of finishing at once.
+def test_retry_after_zero_wins_over_a_long_backoff(tmp_path, monkeypatch):
+    # Three 429s in a row for the first question, each with "Retry-After: 0", and --retry-backoff 1000.
+    # A client that ignored "Retry-After: 0" would have urllib3 back off 1000 s x 2^k (capped at 60 s)
+    # before the 2nd and 3rd retries. urllib3's retry waits through its module's ``time.sleep``: here
+    # that records each wait asked for instead of sleeping, and none may be asked for.
+    waits: list[float] = []
+    monkeypatch.setattr(urllib3.util.retry, "time", SimpleNamespace(sleep=waits.append, time=time.time))
     with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=3)) as server:
-        result = run_process(
-            [sys.executable, str(CLI), "--base-url", server.base_url, *SCRIPTED_MODELS, "--reasoning-types", "logic",
-             "--n", "1", "--retry-backoff", "1000", "--no-charts", "--out-dir", str(tmp_path / "out")],
-            cwd=tmp_path, timeout=45,
+        result = run_cli(
+            "--base-url",
+            server.base_url,
+            *SCRIPTED_MODELS,
+            "--reasoning-types",
+            "logic",
+            "--n",
+            1,
+            "--retry-backoff",
+            1000,
+            "--no-charts",
+            "--out-dir",
+            tmp_path / "out",
+            cwd=tmp_path,
         )
         assert result.returncode == 0, result.stderr
         assert len(server.chat_calls("gen")) == 4
+    assert waits == []
 
 
 # -- failures that outlast the retries ---------------------------------------------------
