@@ -9,10 +9,7 @@ output as a user sees them are checked).
 from __future__ import annotations
 
 import json
-import time
-from types import SimpleNamespace
 
-import urllib3.util.retry
 from conftest import run_cli
 from helpers import comparable, free_port, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
@@ -229,34 +226,6 @@ def test_unreadable_retry_after_is_retried_like_one_without(tmp_path, monkeypatc
         )
         assert code == 0
         assert [call.model for call in server.chat_calls()] == ["gen", "gen", "ans", "ans", "judge", "judge"]
-
-
-def test_retry_after_zero_wins_over_a_long_backoff(tmp_path, monkeypatch):
-    # Three 429s in a row for the first question, each with "Retry-After: 0", and --retry-backoff 1000.
-    # A client that ignored "Retry-After: 0" would have urllib3 back off 1000 s x 2^k (capped at 60 s)
-    # before the 2nd and 3rd retries. urllib3's retry waits through its module's ``time.sleep``: here
-    # that records each wait asked for instead of sleeping, and none may be asked for.
-    waits: list[float] = []
-    monkeypatch.setattr(urllib3.util.retry, "time", SimpleNamespace(sleep=waits.append, time=time.time))
-    with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=3)) as server:
-        result = run_cli(
-            "--base-url",
-            server.base_url,
-            *SCRIPTED_MODELS,
-            "--reasoning-types",
-            "logic",
-            "--n",
-            1,
-            "--retry-backoff",
-            1000,
-            "--no-charts",
-            "--out-dir",
-            tmp_path / "out",
-            cwd=tmp_path,
-        )
-        assert result.returncode == 0, result.stderr
-        assert len(server.chat_calls("gen")) == 4
-    assert waits == []
 
 
 # -- failures that outlast the retries ---------------------------------------------------
