@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from seval.benchmark.consistency import check_journals, check_records
 from seval.benchmark.dataset import DatasetItem
 from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.records import (
@@ -180,6 +181,8 @@ def preview_run(settings: RunSettings) -> RunPreview:
             f"{journal_path(out_dir, next_id)} does not start with the plan of run {next_id}; "
             "move it away to start afresh"
         )
+    check_records(out_dir, state, runs)
+    check_journals(out_dir, state, runs, events)
     if events and not any(isinstance(event, RunFinished) for event in events):
         done = len({(e.difficulty, e.reasoning_type, e.question_index) for e in events if isinstance(e, ItemStep)})
         plan = resumed_plan(settings, events)

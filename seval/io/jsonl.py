@@ -1,9 +1,13 @@
 """JSONL files of pydantic records: the reader and the appender agree on a damaged last line.
 
-A crash can tear only the last line of an append-only file. The reader reports
-and ignores such a line; the appender cuts it off before its first append, so
-new lines always start clean. A bad line anywhere else is an error naming the
-file, the line and the field.
+A crash can tear only the last line of an append-only file, and a torn line
+never ends with a newline: every record is written as one line and its newline
+in one append. The reader reports and ignores such a line; the appender cuts it
+off before its first append, so new lines always start clean. Any other bad
+line, a last line that ends with its newline included (that is damage no crash
+of ours leaves), is an error naming the file, the line and the field, and the
+appender never appends after it because every file is read before it is
+appended to.
 """
 
 from __future__ import annotations
@@ -43,15 +47,16 @@ def read_jsonl(path: Path, adapter: TypeAdapter[T]) -> tuple[list[T], str | None
     """
     if not path.exists():
         return [], None
-    lines = read_text(path).split("\n")
+    text = read_text(path)
+    lines = text.split("\n")
     records: list[T] = []
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     for position, (number, line) in enumerate(numbered):
         try:
             records.append(adapter.validate_json(line))
         except ValidationError as exc:
-            is_last = position == len(numbered) - 1
-            if is_last and is_json_error(exc):
+            torn = position == len(numbered) - 1 and not text.endswith("\n")
+            if torn and is_json_error(exc):
                 return records, f"{path}: line {number} is truncated (a crash mid-write?) and was ignored"
             raise DataError(f"{path} line {number}: {field_error(exc)}") from None
     return records, None

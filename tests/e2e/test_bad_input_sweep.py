@@ -89,6 +89,39 @@ def finished_run_then_torn_line(folder: Path, url: str) -> None:
     runs.write_bytes(runs.read_bytes() + b'{"run_id": 2, "started_at": "2026-01-01T00:00:00+00:00", "ended_')
 
 
+def finished_run_then_garbage_line(folder: Path, url: str) -> None:
+    """A finished run, then a whole line that is not JSON: hand-made damage, not a crash's torn tail."""
+    assert run_main(*runner(url, "--out-dir", folder / "out")[1:]) == 0
+    runs = folder / "out" / "runs.jsonl"
+    runs.write_bytes(runs.read_bytes() + b"this line is not JSON\n")
+
+
+def finished_run_then_state_moved_away(folder: Path, url: str) -> None:
+    """A finished run whose state.json was moved away (as README once suggested for a damaged one)."""
+    assert run_main(*runner(url, "--out-dir", folder / "out")[1:]) == 0
+    (folder / "out" / "state.json").rename(folder / "state.json.moved")
+
+
+def two_runs_then_older_state(folder: Path, url: str) -> None:
+    """Two finished runs, then the state.json saved after the first one put back."""
+    assert run_main(*runner(url, "--out-dir", folder / "out")[1:]) == 0
+    older = (folder / "out" / "state.json").read_bytes()
+    assert run_main(*runner(url, "--out-dir", folder / "out")[1:]) == 0
+    (folder / "out" / "state.json").write_bytes(older)
+
+
+def state_behind_its_journal(folder: Path, url: str) -> None:
+    """An interrupted run's journal planned for difficulty 1, with a state.json already at difficulty 5."""
+    assert run_main(*runner(url, "--out-dir", folder / "out")[1:]) == 0
+    out = folder / "out"
+    journal = (out / "journal_run_0001.jsonl").read_text(encoding="utf-8").splitlines()
+    plan = json.loads(journal[0])
+    plan["run_id"] = 2
+    (out / "journal_run_0002.jsonl").write_text(json.dumps(plan) + "\n", encoding="utf-8")
+    state = json.loads((out / "state.json").read_text(encoding="utf-8"))
+    (out / "state.json").write_text(json.dumps({**state, "current_difficulty": 5}), encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Row:
     """One bad input: files to write (relative path -> bytes) and the command line, given the sim's URL."""
@@ -116,6 +149,34 @@ ROWS = {
     ),
     "runner-torn-runs-line": Row(  # not an error: see check_torn_runs_line
         {}, lambda url: runner(url, "--out-dir", "out"), 0, (), prepare=finished_run_then_torn_line
+    ),
+    "runner-runs-line-not-json": Row(
+        {},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("runs.jsonl", "line 2"),
+        prepare=finished_run_then_garbage_line,
+    ),
+    "runner-state-moved-away": Row(
+        {},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("journal_run_0001.jsonl", "finished run", "state.json"),
+        prepare=finished_run_then_state_moved_away,
+    ),
+    "runner-state-restored-older": Row(
+        {},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("journal_run_0002.jsonl", "older", "state.json"),
+        prepare=two_runs_then_older_state,
+    ),
+    "runner-journal-planned-for-another-difficulty": Row(
+        {},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("journal_run_0002.jsonl", "difficulty 5"),
+        prepare=state_behind_its_journal,
     ),
     "runner-replay-not-utf8": Row(
         {"questions.jsonl": NOT_UTF8},

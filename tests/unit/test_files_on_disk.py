@@ -6,9 +6,11 @@ import os
 import stat
 
 import pytest
+from pydantic import TypeAdapter
 
+from seval.errors import DataError
 from seval.io.atomic import write_json_atomic, write_text_atomic
-from seval.io.jsonl import TAIL_BLOCK, JsonlAppender, cut_torn_tail
+from seval.io.jsonl import TAIL_BLOCK, JsonlAppender, cut_torn_tail, read_jsonl
 from seval.records import TokenUsage
 
 
@@ -57,3 +59,14 @@ def test_a_file_that_is_one_torn_line_becomes_empty(tmp_path):
     path.write_text('{"a": ', encoding="utf-8")
     cut_torn_tail(path)
     assert path.read_bytes() == b""
+
+
+def test_a_whole_last_line_that_is_not_json_is_refused_not_skipped(tmp_path):
+    """A line that ends with its newline was written whole: a bad one is damage, refused before any append."""
+    path = tmp_path / "runs.jsonl"
+    path.write_text(TokenUsage().model_dump_json() + "\nnot json at all\n", encoding="utf-8")
+    with pytest.raises(DataError, match="line 2"):
+        read_jsonl(path, TypeAdapter(TokenUsage))
+    path.write_text(TokenUsage().model_dump_json() + '\n{"prompt_tok', encoding="utf-8")  # what a crash leaves
+    records, warning = read_jsonl(path, TypeAdapter(TokenUsage))
+    assert len(records) == 1 and "line 2 is truncated" in warning
