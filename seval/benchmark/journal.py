@@ -38,8 +38,14 @@ class RunJournal:
 
     @classmethod
     def create(cls, out_dir: Path, plan: RunPlan) -> RunJournal:
-        """Start the journal of a new run by writing its plan."""
-        journal = cls(journal_path(out_dir, plan.run_id), plan)
+        """Start the journal of a new run by writing its plan (never into a journal that already holds one)."""
+        path = journal_path(out_dir, plan.run_id)
+        if path.exists() and path.stat().st_size:
+            raise DataError(
+                f"{path} already exists, so run {plan.run_id} cannot start there; it was not read "
+                "when this run was planned (another run?): rerun the command"
+            )
+        journal = cls(path, plan)
         journal._appender.append(plan)
         return journal
 

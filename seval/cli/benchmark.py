@@ -11,6 +11,7 @@ README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -37,6 +38,7 @@ from seval.console import configure_logging
 from seval.engine import Engine
 from seval.errors import Cancelled
 from seval.io.folders import check_output_folder
+from seval.io.lock import exclusive_lock, folder_in_use
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
 DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"
@@ -238,15 +240,34 @@ def run(args: argparse.Namespace, console: Console) -> int:
         cancel = threading.Event()
         client = build_client(args, cancel)
         settings = build_settings(args, out_dir, types, server.base_url if server else None, client)
-        preview = preview_run(settings)
-        check_output_folder(out_dir)
-        configure_logging(out_dir / "benchmark.log", args.log_level)
-        if server is not None:
-            log.info("demo: SIMULATED endpoint (no real model) at %s", server.base_url)
-        return _execute(args, settings, preview, client, console, prices)
+        with contextlib.ExitStack() as held:
+            preview = _preview_holding_the_folder(settings, held)
+            configure_logging(out_dir / "benchmark.log", args.log_level)
+            if server is not None:
+                log.info("demo: SIMULATED endpoint (no real model) at %s", server.base_url)
+            return _execute(args, settings, preview, client, console, prices)
     finally:
         if server is not None:
             server.stop()
+
+
+def _preview_holding_the_folder(settings: RunSettings, held: contextlib.ExitStack) -> RunPreview:
+    """The run's preview, read while this process holds the output folder's lock (kept until ``held`` closes).
+
+    An existing folder is locked before it is read, so two runs can never plan the
+    same run. A new folder is made only once the preview (which reads nothing there)
+    has passed, then locked and read again, in case another run made it meanwhile.
+    """
+    out_dir = settings.out_dir
+    existed = out_dir.is_dir()
+    if existed:
+        held.enter_context(exclusive_lock(out_dir, folder_in_use(out_dir)))
+    preview = preview_run(settings)
+    if not existed:
+        check_output_folder(out_dir)
+        held.enter_context(exclusive_lock(out_dir, folder_in_use(out_dir)))
+        preview = preview_run(settings)
+    return preview
 
 
 def _start_demo_endpoint(args: argparse.Namespace):

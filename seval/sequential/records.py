@@ -18,6 +18,7 @@ written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pydantic import Field, TypeAdapter
 from seval.errors import DataError, UsageError
 from seval.io.atomic import write_text_atomic
 from seval.io.jsonl import JsonlAppender, read_jsonl
+from seval.io.lock import exclusive_lock
 from seval.records import Record, TokenUsage
 
 ItemKey = tuple  # (sequence_id, position_in_sequence)
@@ -133,6 +135,27 @@ class ResultStore:
         self._lock = threading.Lock()  # guards items; held only to add or snapshot them
         self._write_lock = threading.Lock()  # one JSON rewrite at a time, without blocking recording
         self._written_count = 0  # items in the JSON list as last written (or found up to date)
+        self._held = contextlib.ExitStack()  # the journal's lock, from load (or open) to close
+        self._loaded_size = 0  # the journal's size as read, to see a run that finished meanwhile
+        self._locked = False
+        self._made_journal = False  # open() made the journal file (to lock it): unlinked if left empty
+
+    def _lock_journal(self) -> None:
+        if self._locked:
+            return
+        in_use = (
+            f"{self.output} is being written by another sequential evaluation (its journal "
+            f"{self.journal.name} is locked); wait for it to finish, or give another --output"
+        )
+        self._held.enter_context(exclusive_lock(self.journal, in_use))
+        self._locked = True
+
+    def close(self) -> None:
+        """Release the journal's lock (the end of the invocation)."""
+        if self._made_journal and self._locked and self.journal.stat().st_size == 0:
+            self.journal.unlink()  # made only to be locked, and nothing finished: leave no empty file behind
+        self._held.close()
+        self._locked = False
 
     def load(self) -> tuple[list[str], str | None]:
         """Read the journal: ``(duplicate notes, torn-last-line warning)``. Writes nothing."""
@@ -141,6 +164,9 @@ class ResultStore:
                 f"{self.json_path} exists but its journal {self.journal.name} does not "
                 "(not written by this tool?); move it away or choose another --output"
             )
+        if self.journal.is_file():  # held from now on, so no other run appends while this one plans
+            self._lock_journal()
+            self._loaded_size = self.journal.stat().st_size
         records, warning = read_jsonl(self.journal, SEQUENTIAL_ITEM)
         duplicates = []
         for record in records:
@@ -155,7 +181,15 @@ class ResultStore:
         self._by_sequence.setdefault(item.sequence_id, {})[item.position_in_sequence] = item
 
     def open(self) -> None:
-        """Start appending (cuts a torn last line off the journal first)."""
+        """Start appending, holding the journal's lock (cuts a torn last line off the journal first)."""
+        self._made_journal = not self.journal.exists()
+        self.journal.touch(exist_ok=True)  # the lock needs a file to hold
+        self._lock_journal()
+        if self.journal.stat().st_size != self._loaded_size:
+            raise UsageError(
+                f"{self.journal} changed while this command was starting (another run finished "
+                "meanwhile?); rerun the command"
+            )
         self._appender = JsonlAppender(self.journal)
 
     def record(self, item: SequentialItem) -> None:

@@ -351,6 +351,42 @@ def _endpoints(
     return endpoints
 
 
+def _evaluate_pending(
+    store: ResultStore,
+    sequences: list[dict],
+    problems: dict,
+    student: Endpoint,
+    judge: Endpoint,
+    client,
+    *,
+    workers: int | None,
+    temperature: float,
+    max_tokens: int,
+    check_empty: bool,
+) -> list[tuple]:
+    """Run the selected sequences ``store`` has not finished; returns the (sequence, position) left empty."""
+    prefixes = store.finished_prefixes(sequences, (student.model, judge.model))
+    pending = [seq for seq in sequences if len(prefixes[seq["sequence_id"]]) < len(seq["question_ids"])]
+    stopped: list[tuple] = []
+    try:
+        if pending:
+            check_output_folder(store.output.parent)
+            made = client() if callable(client) else client
+            annotator = Annotator(made or LLMClient(), student, judge, temperature, max_tokens, check_empty)
+            store.open()
+            with log_to_file(store.output.parent / LOG_FILE):
+                log.info(
+                    "%d sequences to run (%d already finished) with %d workers",
+                    len(pending),
+                    len(sequences) - len(pending),
+                    workers or DEFAULT_WORKERS,
+                )
+                stopped = _run_chains(pending, problems, annotator, store, prefixes, workers or DEFAULT_WORKERS)
+    finally:  # after a failure too, so the list shows every journaled position (and mends a stale one)
+        store.write_json()
+    return stopped
+
+
 def sequentialEval(
     input_json_path,
     seq_json_path,
@@ -399,26 +435,21 @@ def sequentialEval(
     }
     sequences, problems, invalid = _select(input_json_path, seq_json_path, seq_len, selection)
     store = _load_store(Path(output_json_path), (input_json_path, seq_json_path))
-    prefixes = store.finished_prefixes(sequences, (student.model, judge.model))
-    pending = [seq for seq in sequences if len(prefixes[seq["sequence_id"]]) < len(seq["question_ids"])]
-    stopped = []
-    try:
-        if pending:
-            check_output_folder(store.output.parent)
-            made = client() if callable(client) else client
-            annotator = Annotator(made or LLMClient(), student, judge, temperature, max_tokens, check_empty)
-            store.open()
-            workers = worker_nums or DEFAULT_WORKERS
-            with log_to_file(store.output.parent / LOG_FILE):
-                log.info(
-                    "%d sequences to run (%d already finished) with %d workers",
-                    len(pending),
-                    len(sequences) - len(pending),
-                    workers,
-                )
-                stopped = _run_chains(pending, problems, annotator, store, prefixes, workers)
-    finally:  # after a failure too, so the list shows every journaled position (and mends a stale one)
-        store.write_json()
+    try:  # the store holds the journal's lock from here to the end
+        stopped = _evaluate_pending(
+            store,
+            sequences,
+            problems,
+            student,
+            judge,
+            client,
+            workers=worker_nums,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            check_empty=check_empty,
+        )
+    finally:
+        store.close()
     selected_ids = {seq["sequence_id"] for seq in sequences}
     items = [item for item in store.sorted_items() if item.sequence_id in selected_ids]
     outcome = EvalOutcome(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from seval.errors import UsageError
 from seval.sequential.records import ResultStore, SequentialItem
 
 
@@ -37,6 +40,7 @@ def test_checkpoints_rewrite_the_list_only_when_the_results_have_doubled(tmp_pat
     listed = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert len(listed) == 128
     assert store.write_json() is False  # already complete: the file is left byte for byte as it is
+    store.close()
 
 
 def test_done_for_gives_a_sequence_s_positions_in_order(tmp_path):
@@ -48,6 +52,30 @@ def test_done_for_gives_a_sequence_s_positions_in_order(tmp_path):
     store.record(item(8, 1))
     assert [found.position_in_sequence for found in store.done_for(7)] == [1, 2, 3]
     assert store.done_for(9) == []
+    store.close()
     reread = ResultStore(tmp_path / "results.json")
     reread.load()
     assert [found.key for found in reread.done_for(7)] == [(7, 1), (7, 2), (7, 3)]
+    reread.close()
+
+
+def test_a_second_store_on_the_same_output_is_refused_while_the_first_holds_it(tmp_path):
+    first = ResultStore(tmp_path / "results.json")
+    first.load()
+    first.open()
+    first.record(item(1, 1))
+    second = ResultStore(tmp_path / "results.json")
+    with pytest.raises(UsageError, match="being written by another sequential evaluation"):
+        second.load()
+    first.close()
+    second.load()  # once the first is done, the output is free again
+    assert [found.key for found in second.done_for(1)] == [(1, 1)]
+    second.close()
+
+
+def test_a_journal_made_only_to_hold_the_lock_is_not_left_behind_empty(tmp_path):
+    store = ResultStore(tmp_path / "results.json")
+    store.load()
+    store.open()
+    store.close()
+    assert list(tmp_path.iterdir()) == []
