@@ -52,6 +52,9 @@ class SequentialItem(Record):
     judge_first_reply: str | None = None
     client_model: str
     judge_model: str
+    # How the student was sampled; a resume with other settings is refused (None: written before these existed).
+    client_temperature: float | None = None
+    client_max_tokens: int | None = None
     client_usage: TokenUsage = Field(default_factory=TokenUsage)
     judge_usage: TokenUsage = Field(default_factory=TokenUsage)
 
@@ -205,15 +208,17 @@ class ResultStore:
             found = self._by_sequence.get(sequence_id, {})
             return [found[position] for position in sorted(found)]
 
-    def finished_prefixes(self, sequences: list[dict], models: tuple[str, str]) -> dict:
+    def finished_prefixes(self, sequences: list[dict], models: tuple[str, str], sampling: dict | None = None) -> dict:
         """Recorded positions 1..k of each sequence, after checking they belong to this evaluation:
-        the same (client, judge) models, no gaps, and the problems the sequence lists."""
+        the same (client, judge) models and ``sampling`` (item field -> value now), no gaps, and the
+        problems the sequence lists."""
         for item in self.items.values():
             if (item.client_model, item.judge_model) != models:
                 raise UsageError(
                     f"{self.journal} holds answers of client model {item.client_model!r} judged by "
                     f"{item.judge_model!r}; rerun with those models or choose another --output"
                 )
+            self._check_sampling(item, sampling or {})
         prefixes = {}
         for seq in sequences:
             done, wanted = self.done_for(seq["sequence_id"]), seq["question_ids"]
@@ -231,6 +236,16 @@ class ResultStore:
                     )
             prefixes[seq["sequence_id"]] = done
         return prefixes
+
+    def _check_sampling(self, item: SequentialItem, sampling: dict) -> None:
+        """Refuse to continue answers sampled otherwise: one results file is one way of asking."""
+        for name, now in sampling.items():
+            then = getattr(item, name, None)
+            if then is not None and then != now:
+                raise UsageError(
+                    f"{self.journal} holds answers made with {name} {then!r} (now {now!r}); rerun with the "
+                    "settings it was started with or choose another --output"
+                )
 
     def write_json(self) -> bool:
         """Rewrite the JSON list when it differs from the journal; True if written.

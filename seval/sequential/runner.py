@@ -168,6 +168,8 @@ def evaluate_position(
             "judge_first_reply": verdict.first_reply,
             "client_model": annotator.student.model,
             "judge_model": annotator.judge.model,
+            "client_temperature": annotator.temperature,
+            "client_max_tokens": annotator.max_tokens,
             "client_usage": client_usage,
             "judge_usage": verdict.usage,
         }
@@ -365,7 +367,8 @@ def _evaluate_pending(
     check_empty: bool,
 ) -> list[tuple]:
     """Run the selected sequences ``store`` has not finished; returns the (sequence, position) left empty."""
-    prefixes = store.finished_prefixes(sequences, (student.model, judge.model))
+    sampling = {"client_temperature": temperature, "client_max_tokens": max_tokens}
+    prefixes = store.finished_prefixes(sequences, (student.model, judge.model), sampling)
     pending = [seq for seq in sequences if len(prefixes[seq["sequence_id"]]) < len(seq["question_ids"])]
     stopped: list[tuple] = []
     try:
