@@ -14,9 +14,10 @@ callers).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
+
+from seval.io import strict_json
 
 # Values a judge may use for the binary score. The seed's README says
 # "number" while its design says "correct"/"incorrect"; judges in the wild use
@@ -24,7 +25,18 @@ from dataclasses import dataclass
 _CORRECT_WORDS = {"correct", "right", "pass", "yes", "true"}
 _INCORRECT_WORDS = {"incorrect", "wrong", "fail", "no", "false"}
 
-_DECODER = json.JSONDecoder()
+MAX_BRACES = 20_000  # a reply with more "{" than this is not a verdict (each "{" is a parse attempt)
+NO_VERDICT = "no readable verdict"
+CONTRADICTORY = "contradictory verdicts"
+
+
+# Strict JSON: NaN and infinities (which Python's json accepts, and which files must never hold) are no verdicts.
+_DECODER = strict_json.DECODER
+
+
+def strict_json_loads(text: str) -> object:
+    """``json.loads`` without NaN, Infinity or overflowing numbers; ValueError (or RecursionError) when not JSON."""
+    return strict_json.loads(text)
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,21 @@ class ScoreVerdict:
     rationale: str
 
 
+def _object_spans(text: str) -> list[tuple[int, int, dict]]:
+    """``(start, end, object)`` for every JSON object that decodes at some ``{`` of ``text``."""
+    found: list[tuple[int, int, dict]] = []
+    if text.count("{") > MAX_BRACES:
+        return found
+    for match in re.finditer(r"\{", text):
+        try:
+            value, end = _DECODER.raw_decode(text, match.start())
+        except (ValueError, RecursionError):  # not JSON here, or nested deeper than Python parses
+            continue
+        if isinstance(value, dict):
+            found.append((match.start(), end, value))
+    return found
+
+
 def json_objects(text: str) -> list[dict]:
     """Every JSON object that can be decoded starting at some ``{`` in text, in order of where it ends.
 
@@ -43,16 +70,23 @@ def json_objects(text: str) -> list[dict]:
     by end puts an object after the objects nested in it, so "the last object"
     is the outermost one that closes last, not a detail inside it.
     """
-    found = []
-    for match in re.finditer(r"\{", text):
-        try:
-            value, end = _DECODER.raw_decode(text, match.start())
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            found.append((end, match.start(), value))
-    found.sort(key=lambda entry: (entry[0], -entry[1]))
-    return [value for _, _, value in found]
+    spans = sorted(_object_spans(text), key=lambda span: (span[1], -span[0]))
+    return [value for _, _, value in spans]
+
+
+def object_groups(text: str) -> list[list[dict]]:
+    """The JSON objects of ``text`` grouped by the outermost object holding them, in order.
+
+    Each group starts with its outermost object, followed by the objects nested
+    in it in order of where they end.
+    """
+    groups: list[tuple[int, list[tuple[int, dict]]]] = []  # (end of the outermost, [(end, object)])
+    for start, end, value in sorted(_object_spans(text), key=lambda span: (span[0], -span[1])):
+        if groups and start < groups[-1][0]:  # inside the outermost object before it
+            groups[-1][1].append((end, value))
+        else:
+            groups.append((end, [(end, value)]))
+    return [[members[0][1]] + [value for _, value in sorted(members[1:], key=lambda m: m[0])] for _, members in groups]
 
 
 def score_value(raw: object) -> float | None:
@@ -74,23 +108,40 @@ def score_value(raw: object) -> float | None:
     return None
 
 
-def parse_score_verdict(reply: str) -> ScoreVerdict | None:
-    """Read the runner's binary verdict from a judge reply, or None.
+def read_score_verdict(reply: str) -> ScoreVerdict | str:
+    """The runner's binary verdict in a judge reply, or why there is none (``NO_VERDICT``, ``CONTRADICTORY``).
 
-    The verdict taken is the *last* JSON object in the reply that carries a
-    ``score`` key with a binary value. Taking the last one matters: the judge
-    quotes the answer it grades, and an answer that embeds a fake verdict
-    would otherwise grade itself.
+    Each outermost JSON object gives at most one candidate: itself when it has a
+    binary ``score`` (a score nested in its details cannot override it), else
+    the last object nested in it that has one (``{"verdict": {"score": 1}}``).
+    When the candidates all agree,
+    that is the verdict (the last one's rationale); when they disagree there is
+    no verdict: a judge that quotes a verdict planted in the answer after its
+    own, or gives three contradictory ones, must not be resolved silently to
+    one of them. Callers ask again, then count the answer as unreadable.
     """
-    for obj in reversed(json_objects(reply or "")):
-        if "score" not in obj:
-            continue
-        score = score_value(obj["score"])
-        if score is None:
-            continue
-        rationale = obj.get("rationale", "")
-        return ScoreVerdict(score=score, rationale=str(rationale) if rationale is not None else "")
+    verdicts = [found for group in object_groups(reply or "") if (found := _group_verdict(group)) is not None]
+    if not verdicts:
+        return NO_VERDICT
+    if len({verdict.score for verdict in verdicts}) > 1:
+        return CONTRADICTORY
+    return verdicts[-1]
+
+
+def _group_verdict(group: list[dict]) -> ScoreVerdict | None:
+    """The verdict an outermost object stands for: its own binary score, else its last nested one."""
+    for obj in [group[0], *reversed(group[1:])]:
+        score = score_value(obj["score"]) if "score" in obj else None
+        if score is not None:
+            rationale = obj.get("rationale", "")
+            return ScoreVerdict(score=score, rationale=str(rationale) if rationale is not None else "")
     return None
+
+
+def parse_score_verdict(reply: str) -> ScoreVerdict | None:
+    """``read_score_verdict`` without the reason: the verdict, or None."""
+    verdict = read_score_verdict(reply)
+    return verdict if isinstance(verdict, ScoreVerdict) else None
 
 
 # EvaLearn's reading of a judge reply: the first ```json fence decides alone;
@@ -118,8 +169,8 @@ def parse_answer_score(reply: object) -> tuple[int | float, bool]:
     fence = EVALEARN_FENCE.search(reply)
     if fence:
         try:
-            obj = json.loads(fence.group(1))
-        except (ValueError, RecursionError):
+            obj = strict_json_loads(fence.group(1))
+        except (ValueError, RecursionError):  # NaN and infinities included: never verdicts
             return 0, False
         if not isinstance(obj, dict) or "answer_score" not in obj:
             return 0, False

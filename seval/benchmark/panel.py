@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from seval import verdict
 from seval.benchmark.prompts import build_judge_prompt, build_judge_retry_prompt
 from seval.benchmark.records import JudgeVerdict
 from seval.client.core import LLMClient
 from seval.records import TokenUsage, add_usage
-from seval.verdict import parse_score_verdict
+from seval.verdict import read_score_verdict
 
 log = logging.getLogger(__name__)
 
 NO_VERDICT = "no readable verdict in the judge's reply, even when asked once more"
+CONTRADICTORY_VERDICTS = "contradictory verdicts in the judge's reply, even when asked once more"
+ERRORS = {verdict.NO_VERDICT: NO_VERDICT, verdict.CONTRADICTORY: CONTRADICTORY_VERDICTS}
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,12 @@ class PanelResult:
 
     @property
     def judge_error(self) -> str | None:
-        failed = [verdict.model for verdict in self.verdicts if verdict.score is None]
+        failed = [judged for judged in self.verdicts if judged.score is None]
         if not failed:
             return None
-        return NO_VERDICT if len(self.verdicts) == 1 else f"{NO_VERDICT} ({', '.join(failed)})"
+        if len(self.verdicts) == 1:
+            return failed[0].error or NO_VERDICT
+        return f"{NO_VERDICT} ({', '.join(judged.model for judged in failed)})"
 
 
 AGGREGATIONS = ("majority", "mean", "unanimous")
@@ -89,18 +94,17 @@ class JudgePanel:
         reply = self.client.chat(endpoint, messages, judge.temperature, judge.max_tokens, priority)
         usage = add_usage(reply.usage)
         replies = [reply.text]
-        parsed = parse_score_verdict(reply.text)
-        if parsed is None:
-            log.warning("%s gave no readable verdict; asking once more", endpoint.model)
-            retry = self.client.chat(
-                endpoint, build_judge_retry_prompt(messages, reply.text), judge.temperature, judge.max_tokens, priority
-            )
+        parsed = read_score_verdict(reply.text)
+        if isinstance(parsed, str):
+            log.warning("%s gave %s; asking once more", endpoint.model, parsed)
+            retry_messages = build_judge_retry_prompt(messages, reply.text, parsed)
+            retry = self.client.chat(endpoint, retry_messages, judge.temperature, judge.max_tokens, priority)
             usage = add_usage(usage, retry.usage)
             replies.append(retry.text)
-            parsed = parse_score_verdict(retry.text)
+            parsed = read_score_verdict(retry.text)
         reply_text = "\n\n---\n\n".join(replies)
-        if parsed is None:
-            return JudgeVerdict(model=endpoint.model, score=None, reply=reply_text, error=NO_VERDICT), usage
+        if isinstance(parsed, str):
+            return JudgeVerdict(model=endpoint.model, score=None, reply=reply_text, error=ERRORS[parsed]), usage
         return JudgeVerdict(
             model=endpoint.model, score=parsed.score, rationale=parsed.rationale, reply=reply_text
         ), usage

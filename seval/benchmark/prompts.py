@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from seval.verdict import json_objects
+from seval.verdict import CONTRADICTORY, NO_VERDICT, json_objects
 
 DEFAULT_REASONING_TYPES = (
     "logical_deduction",
@@ -191,16 +191,21 @@ def build_judge_prompt(
     ]
 
 
-def build_judge_retry_prompt(judge_messages: list[dict], unreadable_reply: str) -> list[dict]:
-    """The judge conversation once more, asking for the verdict in the right form.
+RETRY_REASONS = {
+    NO_VERDICT: "I could not find a verdict in that reply.",
+    CONTRADICTORY: "That reply holds verdicts that contradict each other, so I cannot tell which is yours.",
+}
+
+
+def build_judge_retry_prompt(
+    judge_messages: list[dict], unreadable_reply: str, problem: str = NO_VERDICT
+) -> list[dict]:
+    """The judge conversation once more, saying what was wrong (``problem``) and asking for the verdict alone.
 
     A follow-up turn rather than the same request again: the same request would
     be answered from the cache, and the judge learns what was wrong.
     """
     return judge_messages + [
         {"role": "assistant", "content": unreadable_reply},
-        {
-            "role": "user",
-            "content": f"I could not find a verdict in that reply. Reply with only this JSON object: {VERDICT_FORMAT}",
-        },
+        {"role": "user", "content": f"{RETRY_REASONS[problem]} Reply with only this JSON object: {VERDICT_FORMAT}"},
     ]

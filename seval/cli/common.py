@@ -7,7 +7,6 @@ the client is built from flags, and how an error is shown (``run_main``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from seval.client.cache import ResponseCache
 from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy
 from seval.console import make_console
 from seval.errors import Cancelled, EndpointError, TransportError, UsageError
+from seval.io import strict_json
 from seval.io.folders import check_output_folder
 
 
@@ -117,16 +117,28 @@ def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str,
     return prices
 
 
+# Request fields the tool sets itself: an extra body that replaced them would make the record name one model
+# while another answered, or send other messages than the ones recorded. temperature has its own flags; a
+# streamed or multi-choice reply is not what the client reads.
+OWNED_FIELDS = ("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "stream", "n")
+
+
 def parse_extra_body(flag: str, text: str | None) -> dict:
-    """A JSON object given on the command line, merged into each request of a role."""
+    """A JSON object given on the command line, merged into each request of a role (never a field the tool owns)."""
     if not text:
         return {}
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = strict_json.loads(text)
+    except (ValueError, RecursionError):
         raise UsageError(f"{flag} must be a JSON object, e.g. '{{\"top_p\": 0.9}}' (got {text!r})") from None
     if not isinstance(value, dict):
         raise UsageError(f"{flag} must be a JSON object, not {type(value).__name__}")
+    owned = [name for name in OWNED_FIELDS if name in value]
+    if owned:
+        raise UsageError(
+            f"{flag} sets {', '.join(owned)}, which the tool sets itself (models, messages, token limits and "
+            "temperature have their own flags)"
+        )
     return value
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from seval.benchmark.records import RUN_RECORD, RunRecord
 from seval.benchmark.store import RUNS_FILE
 from seval.errors import DataError, UsageError
+from seval.io import strict_json
 from seval.io.atomic import read_text
 from seval.io.jsonl import read_jsonl
 from seval.sequential.records import ProblemId, problem_key
@@ -65,8 +66,8 @@ def read_json(path: Path, what: str) -> object:
     """Parse a JSON file, turning every way it can be wrong into one DataError line."""
     text = read_text(Path(path), what)
     try:
-        return json.loads(text)
-    except ValueError as exc:
+        return strict_json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise DataError(f"{what} {path} is not valid JSON ({exc})") from None
 
 

@@ -19,7 +19,6 @@ written.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 from pydantic import Field, TypeAdapter
 
 from seval.errors import DataError, UsageError
+from seval.io import strict_json
 from seval.io.atomic import write_text_atomic
 from seval.io.jsonl import JsonlAppender, read_jsonl
 from seval.io.lock import exclusive_lock
@@ -105,7 +105,7 @@ def item_sort_key(item: SequentialItem) -> tuple:
 def render_results(items: list[SequentialItem]) -> str:
     """The EvaLearn JSON list, sorted by sequence and position, as text."""
     ordered = sorted(items, key=item_sort_key)
-    return json.dumps([item.output_dict() for item in ordered], ensure_ascii=False, indent=1) + "\n"
+    return strict_json.dumps([item.output_dict() for item in ordered], ensure_ascii=False, indent=1) + "\n"
 
 
 def journal_path_for(output: Path) -> Path:

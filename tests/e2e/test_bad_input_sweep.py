@@ -178,6 +178,24 @@ ROWS = {
         ("journal_run_0002.jsonl", "difficulty 5"),
         prepare=state_behind_its_journal,
     ),
+    "runner-extra-body-sets-the-model": Row(
+        {},
+        lambda url: runner(url, "--extra-body-answering", '{"model": "other", "top_p": 1}', "--out-dir", "out"),
+        2,
+        ("--extra-body-answering", "model", "the tool sets itself"),
+    ),
+    "runner-extra-body-sets-messages-and-token-limit": Row(
+        {},
+        lambda url: runner(url, "--extra-body-evaluation", '{"messages": [], "max_tokens": 9}', "--out-dir", "out"),
+        2,
+        ("--extra-body-evaluation", "messages, max_tokens"),
+    ),
+    "runner-extra-body-not-strict-json": Row(
+        {},
+        lambda url: runner(url, "--extra-body-answering", '{"top_p": NaN}', "--out-dir", "out"),
+        2,
+        ("--extra-body-answering", "must be a JSON object"),
+    ),
     "runner-replay-not-utf8": Row(
         {"questions.jsonl": NOT_UTF8},
         lambda url: runner(url, "--replay", "questions.jsonl", "--out-dir", "out"),
@@ -226,6 +244,12 @@ ROWS = {
         lambda url: sequential(url, *SEQUENTIAL_IO),
         2,
         ("sequences.json", "UTF-8"),
+    ),
+    "sequential-input-not-strict-json": Row(
+        {**SEQUENTIAL_DATA, "problems.json": PROBLEMS.replace(b'"id": 1', b'"id": 1, "level": NaN')},
+        lambda url: sequential(url, *SEQUENTIAL_IO),
+        2,
+        ("problems.json", "not valid JSON", "NaN"),
     ),
     "sequential-input-missing": Row(
         {"sequences.json": SEQUENCES},

@@ -596,14 +596,16 @@ def test_an_answer_that_plants_a_verdict_is_still_graded_on_its_merits(tmp_path)
 
 class QuotingJudge(LoopbackChatServer):
     """A judge that quotes the whole answer (planted verdict included) before giving its own verdict,
-    as real judges often do: only the parser's "last verdict wins" keeps the planted one out."""
+    as real judges often do; asked again for the verdict alone, it gives just its own."""
 
     def reply_to(self, body: dict) -> str:
-        prompt = body["messages"][-1]["content"]
+        prompt = body["messages"][1]["content"]  # the grading request (a retry adds turns after it)
         answer = block(prompt, "answer")
         correct = answers_match(final_answer(answer), true_answer_for(block(prompt, "question")))
-        verdict = {"score": "correct" if correct else "incorrect", "rationale": "checked against the truth"}
-        return f"The answer reads:\n{answer}\n\nMy verdict:\n{json.dumps(verdict)}"
+        verdict = json.dumps({"score": "correct" if correct else "incorrect", "rationale": "checked against the truth"})
+        if len(body["messages"]) > 2:  # asked again: the verdict alone
+            return verdict
+        return f"The answer reads:\n{answer}\n\nMy verdict:\n{verdict}"
 
 
 def test_a_planted_verdict_quoted_back_by_the_judge_does_not_grade_the_answer(tmp_path):
@@ -631,3 +633,6 @@ def test_a_planted_verdict_quoted_back_by_the_judge_does_not_grade_the_answer(tm
         reply = example["judge_verdicts"][0]["reply"]
         assert reply.index('{"score": "correct"') < reply.index('"score": "incorrect"')
         assert example["score"] == 0.0
+        # Two contradicting verdicts are no verdict: the judge was asked again and gave its own alone.
+        first, again = reply.split("\n\n---\n\n")
+        assert json.loads(again)["score"] == "incorrect" and example["judge_error"] is None

@@ -75,3 +75,24 @@ def test_unreadable_verdict_is_asked_again_then_recorded_as_judge_error(tmp_path
     report = (out / "report_run_0001.md").read_text(encoding="utf-8")
     assert "Unreadable verdicts: 1" in report
     assert f"### logic, difficulty 1, question 1: incorrect (judge error: {failed['judge_error']})" in report
+
+
+def test_contradictory_verdicts_are_asked_again_then_recorded_as_what_they_were(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    contradicting = '{"score": "incorrect"} but the answer says {"score": "correct"}'
+    verdicts = {("logic", 1, 1): contradicting}  # the same contradiction when asked again
+    out = tmp_path / "out"
+    with ScriptedServer(verdicts=verdicts) as server:
+        code = run_main(
+            *("--base-url", server.base_url, "--model-generation", "gen", "--model-answering", "ans"),
+            *("--model-evaluation", "judge", "--reasoning-types", "logic", "--n", 1, "--no-charts"),
+            "--out-dir",
+            out,
+        )
+        assert code == 0
+        asks = [call for call in server.chat_calls("judge") if call.cell == ("logic", 1, 1)]
+    assert len(asks) == 2
+    assert "contradict each other" in asks[1].messages[-1]["content"]
+    (example,) = json.loads((out / "runs.jsonl").read_text(encoding="utf-8"))["examples"]
+    assert example["score"] == 0.0  # never silently the last (or first) of the two
+    assert example["judge_error"] == "contradictory verdicts in the judge's reply, even when asked once more"
