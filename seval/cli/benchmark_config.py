@@ -13,6 +13,7 @@ from seval.benchmark.novelty import embedding_similarities, tfidf_similarities
 from seval.benchmark.questions import QuestionPolicy
 from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
 from seval.cli.common import parse_extra_body, validate_client_flags
+from seval.cli.numbers import MAX_QUESTIONS_PER_CELL, MAX_REASONING_TYPES, MAX_TOKENS, check_range
 from seval.client.core import LLMClient
 from seval.client.endpoints import Endpoint, normalize_base_url, resolve_base_url, resolve_key
 from seval.errors import UsageError
@@ -22,14 +23,10 @@ DEMO_MODELS = {"generation": "sim-generator", "answering": "sim-solver", "evalua
 
 def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
     """Reject bad flags before anything is written; returns the reasoning types."""
-    if not 1 <= args.n <= 10:
-        raise UsageError(f"--n must be between 1 and 10 (got {args.n})")
-    if args.num_questions < 1:
-        raise UsageError(f"--num-questions must be at least 1 (got {args.num_questions})")
-    if not 0 < args.alpha <= 1:
-        raise UsageError(f"--alpha must be in (0, 1] (got {args.alpha})")
-    if not 0 < args.novelty_threshold <= 1:
-        raise UsageError(f"--novelty-threshold must be in (0, 1] (got {args.novelty_threshold})")
+    check_range("--n", args.n, 1, 10)
+    check_range("--num-questions", args.num_questions, 1, MAX_QUESTIONS_PER_CELL)
+    check_range("--alpha", args.alpha, 0, 1, above_low=True)
+    check_range("--novelty-threshold", args.novelty_threshold, 0, 1, above_low=True)
     if args.validate and args.no_reference_answers:
         raise UsageError(
             "--validate checks each question's reference answer; it cannot be used with "
@@ -41,11 +38,11 @@ def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
     duplicates = sorted({kind for kind in types if types.count(kind) > 1})
     if duplicates:
         raise UsageError(f"--reasoning-types lists {', '.join(duplicates)} more than once")
+    check_range("the number of --reasoning-types", len(types), 1, MAX_REASONING_TYPES)
     for role in ROLES:
         if getattr(args, f"temperature_{role}") < 0:
             raise UsageError(f"--temperature-{role} must not be negative")
-        if getattr(args, f"max_tokens_{role}") < 1:
-            raise UsageError(f"--max-tokens-{role} must be at least 1")
+        check_range(f"--max-tokens-{role}", getattr(args, f"max_tokens_{role}"), 1, MAX_TOKENS)
     validate_client_flags(args)
     return types
 

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 
 from seval.cli.config import parse_args_with_config
+from seval.cli.numbers import MAX_BACKOFF_S, MAX_CONCURRENCY, MAX_PRICE, MAX_RETRIES, MAX_TIMEOUT_S, check_range
 from seval.client.cache import ResponseCache
 from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy
 from seval.console import make_console
@@ -70,10 +71,10 @@ def add_client_flags(parser: argparse.ArgumentParser) -> None:
 
 def validate_client_flags(args: argparse.Namespace) -> None:
     """Reject bad client flags (before anything is written)."""
-    if args.concurrency < 1:
-        raise UsageError(f"--concurrency must be at least 1 (got {args.concurrency})")
-    if args.max_retries < 0 or args.retry_backoff < 0 or args.timeout <= 0:
-        raise UsageError("--max-retries and --retry-backoff must not be negative, --timeout must be positive")
+    check_range("--concurrency", args.concurrency, 1, MAX_CONCURRENCY)
+    check_range("--max-retries", args.max_retries, 0, MAX_RETRIES)
+    check_range("--retry-backoff", args.retry_backoff, 0, MAX_BACKOFF_S)
+    check_range("--timeout", args.timeout, 0, MAX_TIMEOUT_S, above_low=True)
 
 
 def build_client(args: argparse.Namespace, cancel: threading.Event) -> LLMClient:
@@ -106,7 +107,7 @@ def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str,
             if role not in roles or len(parts) != 2:
                 raise ValueError
             price_in, price_out = float(parts[0]), float(parts[1])
-            if price_in < 0 or price_out < 0:
+            if not (0 <= price_in <= MAX_PRICE and 0 <= price_out <= MAX_PRICE):  # NaN fails both
                 raise ValueError
         except ValueError:
             raise UsageError(

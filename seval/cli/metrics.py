@@ -14,6 +14,7 @@ import sys
 from rich.console import Console
 
 from seval.cli.common import OneLineParser, run_main
+from seval.cli.numbers import MAX_BOOTSTRAP, MAX_SEQUENCE_LENGTH, check_range
 from seval.metrics.evalearn import (
     DEFAULT_PROBLEMS,
     DEFAULT_WARMUP,
@@ -61,12 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    if args.problems < 1:
-        raise InputError(f"--problems must be at least 1 (got {args.problems})")
-    if args.warmup < 0:
-        raise InputError(f"--warmup must not be negative (got {args.warmup})")
-    if args.bootstrap < 0:
-        raise InputError(f"--bootstrap must not be negative (got {args.bootstrap})")
+    check_range("--problems", args.problems, 1, MAX_SEQUENCE_LENGTH, error=InputError)
+    check_range("--warmup", args.warmup, 0, MAX_SEQUENCE_LENGTH, error=InputError)
+    check_range("--bootstrap", args.bootstrap, 0, MAX_BOOTSTRAP, error=InputError)
     if not os.path.exists(args.results):
         raise InputError(f"{args.results}: no such file")
     if os.path.exists(args.output) and os.path.samefile(args.output, args.results):

@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from seval.cli.common import OneLineParser, add_client_flags, build_client, fail, run_main, validate_client_flags
+from seval.cli.numbers import MAX_SEQUENCE_LENGTH, MAX_TOKENS, MAX_WORKERS, check_range
 from seval.console import configure_logging
 from seval.errors import UsageError
 from seval.sequential.data import DEFAULT_SEQ_LEN
@@ -102,10 +103,11 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--demo uses its own example set; drop --input and --seq")
     if not args.demo and (args.input is None or args.output is None):
         raise UsageError("--input and --output are required (or use --demo to try the tool on a simulated endpoint)")
-    for name, low in (("workers", 1), ("seq_len", 1), ("num_sequences", 1), ("max_tokens", 1)):
-        value = getattr(args, name)
-        if value is not None and value < low:
-            raise UsageError(f"--{name.replace('_', '-')} must be at least {low} (got {value})")
+    ranges = (("workers", MAX_WORKERS), ("seq_len", MAX_SEQUENCE_LENGTH), ("max_tokens", MAX_TOKENS))
+    for name, high in ranges:
+        check_range(f"--{name.replace('_', '-')}", getattr(args, name), 1, high)
+    if args.num_sequences is not None and args.num_sequences < 1:
+        raise UsageError(f"--num-sequences must be at least 1 (got {args.num_sequences})")
     if args.temperature < 0:
         raise UsageError("--temperature must not be negative")
     validate_client_flags(args)

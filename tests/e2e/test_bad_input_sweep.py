@@ -196,6 +196,60 @@ ROWS = {
         2,
         ("--extra-body-answering", "must be a JSON object"),
     ),
+    "runner-timeout-nan": Row(
+        {}, lambda url: runner(url, "--timeout", "nan", "--out-dir", "out"), 2, ("--timeout must be above 0",)
+    ),
+    "runner-timeout-inf": Row(
+        {}, lambda url: runner(url, "--timeout", "inf", "--out-dir", "out"), 2, ("--timeout must be above 0",)
+    ),
+    "runner-timeout-overflow": Row(
+        {}, lambda url: runner(url, "--timeout", "1e400", "--out-dir", "out"), 2, ("--timeout must be above 0",)
+    ),
+    "runner-backoff-inf": Row(
+        {},
+        lambda url: runner(url, "--retry-backoff", "inf", "--out-dir", "out"),
+        2,
+        ("--retry-backoff must be between 0 and 60",),
+    ),
+    "runner-backoff-huge": Row(
+        {},
+        lambda url: runner(url, "--retry-backoff", "1e9", "--out-dir", "out"),
+        2,
+        ("--retry-backoff must be between 0 and 60",),
+    ),
+    "runner-num-questions-huge": Row(
+        {},
+        lambda url: runner(url, "--num-questions", "100000000", "--out-dir", "out"),
+        2,
+        ("--num-questions must be between 1 and 1000",),
+    ),
+    "runner-concurrency-huge": Row(
+        {},
+        lambda url: runner(url, "--concurrency", "1000000", "--out-dir", "out"),
+        2,
+        ("--concurrency must be between 1 and 256",),
+    ),
+    "runner-concurrency-not-an-int": Row(
+        {}, lambda url: runner(url, "--concurrency", "1e20", "--out-dir", "out"), 2, ("--concurrency",)
+    ),
+    "runner-max-tokens-huge": Row(
+        {},
+        lambda url: runner(url, "--max-tokens-answering", "100000000000", "--out-dir", "out"),
+        2,
+        ("--max-tokens-answering must be between 1",),
+    ),
+    "runner-config-timeout-nan": Row(
+        {"bench.toml": b"timeout = nan\n"},
+        lambda url: runner(url, "--config", "bench.toml", "--out-dir", "out"),
+        2,
+        ("--timeout must be above 0",),
+    ),
+    "sequential-workers-huge": Row(
+        SEQUENTIAL_DATA,
+        lambda url: sequential(url, *SEQUENTIAL_IO, "--workers", "100000"),
+        2,
+        ("--workers must be between 1 and 256",),
+    ),
     "runner-replay-not-utf8": Row(
         {"questions.jsonl": NOT_UTF8},
         lambda url: runner(url, "--replay", "questions.jsonl", "--out-dir", "out"),
@@ -268,6 +322,13 @@ ROWS = {
         locked="locked",
     ),
     # -- evaluate_metric.py: exit 1, its own one-line format ---------------------------------------------
+    "metrics-bootstrap-huge": Row(
+        {"results.json": SOME_RESULTS},
+        lambda url: metrics("--results", "results.json", "--output", "report.json", "--bootstrap", "100000000"),
+        1,
+        ("--bootstrap must be between 0 and 100000",),
+        prefix=METRICS_ERROR,
+    ),
     "metrics-results-wrong-shape": Row(
         {"results.json": b"[1, 2, 3]\n"},
         lambda url: metrics("--results", "results.json", "--output", "report.json"),
