@@ -8,9 +8,11 @@ Entry point kept at the root under the design card's name; the tool lives in
 
 import sys
 
+if __name__ == "__main__":  # the tool is imported inside the launcher, so Ctrl-C while it loads is exit 130
+    from seval.cli.launch import benchmark
+
+    sys.exit(benchmark())
+
 from seval.cli.benchmark import build_parser, main, run
 
 __all__ = ["build_parser", "main", "run"]
-
-if __name__ == "__main__":
-    sys.exit(main())

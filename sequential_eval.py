@@ -9,6 +9,11 @@ root. Installed, the command is ``sequential-eval``.
 
 import sys
 
+if __name__ == "__main__":  # the tool is imported inside the launcher, so Ctrl-C while it loads is exit 130
+    from seval.cli.launch import sequential
+
+    sys.exit(sequential())
+
 from seval.cli.sequential import build_parser, main
 from seval.sequential.data import load_evaluation_data, select_sequences_for_evaluation
 from seval.sequential.runner import Annotator, evaluate_sequence, sequentialEval
@@ -22,6 +27,3 @@ __all__ = [
     "select_sequences_for_evaluation",
     "sequentialEval",
 ]
-
-if __name__ == "__main__":
-    sys.exit(main())

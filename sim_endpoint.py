@@ -6,9 +6,11 @@ The simulator lives in ``seval.sim``; installed, this command is ``sim-endpoint`
 
 import sys
 
+if __name__ == "__main__":  # the tool is imported inside the launcher, so Ctrl-C while it loads is exit 130
+    from seval.cli.launch import simulator
+
+    sys.exit(simulator())
+
 from seval.sim.server import SimServer, main
 
 __all__ = ["SimServer", "main"]
-
-if __name__ == "__main__":
-    sys.exit(main())

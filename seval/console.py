@@ -38,6 +38,9 @@ def configure_logging(log_file: Path | None, level: str) -> None:
     """Log to stderr (rich when it is a terminal) and, when given, to a file in the output folder."""
     root = logging.getLogger()
     root.handlers.clear()
+    # A log line that cannot be written (a full disk) must not print a traceback per line; the write that
+    # matters (the journal's) fails on its own and is reported in one line.
+    logging.raiseExceptions = False
     root.setLevel(logging.DEBUG)
     console = stderr_console()
     if console.is_terminal:

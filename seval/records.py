@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+
+def _number_as_text(value: object) -> object:
+    # A reference answer written by hand or by another tool is often a bare number (42, 3.5).
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# Text that may arrive as a JSON number: the number's text.
+Text = Annotated[str, BeforeValidator(_number_as_text)]
 
 
 class Record(BaseModel):

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from seval.benchmark.records import RUN_RECORD, RunRecord
 from seval.errors import DataError
 from seval.io.jsonl import JsonlAppender, read_jsonl
-from seval.records import Record
+from seval.records import Record, Text
 
 DATASET_VERSION = 1
 
@@ -24,7 +24,7 @@ class DatasetItem(Record):
     """One question of a frozen set."""
 
     question: str
-    reference_answer: str | None = None
+    reference_answer: Text | None = None
     reasoning_type: str
     difficulty: int
     validation: str | None = None

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from seval.records import Record, TokenUsage
+from seval.records import Record, Text, TokenUsage
 
 MAX_DIFFICULTY = 10
 
@@ -65,7 +65,7 @@ class JudgeVerdict(Record):
 class QuestionChecks(Record):
     """What was checked about a question before it was used."""
 
-    reference_answer: str | None = None
+    reference_answer: Text | None = None
     validation: Literal["verified", "unverified"] | None = None  # None: --validate was off
     validation_answer: str | None = None  # the evaluation model's own solution, when validated
     similarity: float | None = None  # highest similarity to an earlier question of the type

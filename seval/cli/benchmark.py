@@ -30,18 +30,19 @@ from seval.benchmark.report.markdown import report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
 from seval.benchmark.runner import run_benchmark
 from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
-from seval.benchmark.store import load_runs
+from seval.benchmark.store import RUNS_FILE, STATE_FILE, journal_path, load_runs
 from seval.cli.benchmark_config import build_settings, validate_flags
 from seval.cli.common import OneLineParser, add_client_flags, build_client, parse_prices, run_main
 from seval.client.core import LLMClient
 from seval.console import configure_logging
 from seval.engine import Engine
 from seval.errors import Cancelled
-from seval.io.folders import check_output_folder
+from seval.io.folders import check_free_space, check_output_folder, check_writable
 from seval.io.lock import exclusive_lock, folder_in_use
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
 DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"
+LOG_FILE = "benchmark.log"
 # --dry-run --demo starts no simulator; its plan names "the simulated endpoint" instead of this placeholder.
 DRY_RUN_DEMO_URL = "http://127.0.0.1:0/v1"
 # The seed design's sampling per role: creative questions, focused answers, steady verdicts.
@@ -242,7 +243,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         settings = build_settings(args, out_dir, types, server.base_url if server else None, client)
         with contextlib.ExitStack() as held:
             preview = _preview_holding_the_folder(settings, held)
-            configure_logging(out_dir / "benchmark.log", args.log_level)
+            configure_logging(out_dir / LOG_FILE, args.log_level)
             if server is not None:
                 log.info("demo: SIMULATED endpoint (no real model) at %s", server.base_url)
             return _execute(args, settings, preview, client, console, prices)
@@ -267,6 +268,13 @@ def _preview_holding_the_folder(settings: RunSettings, held: contextlib.ExitStac
         check_output_folder(out_dir)
         held.enter_context(exclusive_lock(out_dir, folder_in_use(out_dir)))
         preview = preview_run(settings)
+    if preview.plan is not None:  # what this run will write, checked before a request is paid for
+        run_id = preview.plan.run_id
+        check_writable(
+            [out_dir / name for name in (STATE_FILE, RUNS_FILE, LOG_FILE)]
+            + [journal_path(out_dir, run_id), report_path(out_dir, run_id)]
+        )
+        check_free_space(out_dir)
     return preview
 
 

@@ -22,7 +22,7 @@ from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TI
 from seval.console import make_console
 from seval.errors import Cancelled, EndpointError, TransportError, UsageError
 from seval.io import strict_json
-from seval.io.folders import check_output_folder
+from seval.io.folders import WRITE_ERRNOS, check_output_folder
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -174,6 +174,16 @@ def run_main(
     except EndpointError as exc:  # a key, a model name or a request to fix: the same command would fail again
         return fail(
             exc, exc.exit_code, "Everything finished so far is kept; fix that and rerun to resume.", prefix=error_prefix
+        )
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        return fail(
+            f"cannot write {exc.filename or 'a file'}: {exc.strerror}",
+            1,
+            "Everything finished so far is kept; free some space (or fix the permissions) and rerun the same "
+            "command to resume.",
+            prefix=error_prefix,
         )
     except (KeyboardInterrupt, Cancelled):
         console.print("Interrupted. Finished work is saved; rerun the same command to resume.", style="yellow")

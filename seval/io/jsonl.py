@@ -78,10 +78,14 @@ class JsonlAppender:
     def append(self, record: BaseModel) -> None:
         """Write one record as a line and fsync it."""
         line = record.model_dump_json() + "\n"
-        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with self._lock:
+            try:
+                with open(self.path, "a", encoding="utf-8") as handle:
+                    handle.write(line)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:  # a full disk: say which file (a write's error names none)
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
 
 
 def _last_line_start(handle, size: int) -> int:

@@ -35,7 +35,7 @@ from seval.console import log_to_file, stderr_console
 from seval.engine import Engine
 from seval.errors import Cancelled, DataError, UsageError
 from seval.io.atomic import write_json_atomic
-from seval.io.folders import check_output_folder
+from seval.io.folders import check_free_space, check_output_folder, check_writable
 from seval.progress import RunProgress
 from seval.records import TokenUsage, add_usage
 from seval.sequential.data import (
@@ -53,6 +53,7 @@ from seval.sequential.prompts import (
     flatten_prompt,
 )
 from seval.sequential.records import EvalOutcome, ResultStore, SequentialItem, check_integrity
+from seval.sequential.report import report_path_for
 from seval.sequential.summary import print_sequential_summary
 from seval.verdict import parse_answer_score
 
@@ -374,6 +375,8 @@ def _evaluate_pending(
     try:
         if pending:
             check_output_folder(store.output.parent)
+            check_writable([store.output, store.journal, report_path_for(store.output), store.output.parent / LOG_FILE])
+            check_free_space(store.output.parent)
             made = client() if callable(client) else client
             annotator = Annotator(made or LLMClient(), student, judge, temperature, max_tokens, check_empty)
             store.open()

@@ -250,6 +250,18 @@ ROWS = {
         2,
         ("--workers must be between 1 and 256",),
     ),
+    "runner-report-path-is-a-folder": Row(
+        {"out/report_run_0001.md/notes.txt": b"mine\n"},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("report_run_0001.md", "is a folder"),
+    ),
+    "sequential-report-path-is-a-folder": Row(
+        {**SEQUENTIAL_DATA, "out/results.report.md/notes.txt": b"mine\n"},
+        lambda url: sequential(url, *SEQUENTIAL_IO),
+        2,
+        ("results.report.md", "is a folder"),
+    ),
     "runner-replay-not-utf8": Row(
         {"questions.jsonl": NOT_UTF8},
         lambda url: runner(url, "--replay", "questions.jsonl", "--out-dir", "out"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -70,3 +71,15 @@ def test_a_whole_last_line_that_is_not_json_is_refused_not_skipped(tmp_path):
     path.write_text(TokenUsage().model_dump_json() + '\n{"prompt_tok', encoding="utf-8")  # what a crash leaves
     records, warning = read_jsonl(path, TypeAdapter(TokenUsage))
     assert len(records) == 1 and "line 2 is truncated" in warning
+
+
+def test_a_replay_file_whose_reference_answers_are_numbers_is_read(tmp_path):
+    from seval.benchmark.dataset import load_replay_items
+
+    path = tmp_path / "questions.jsonl"
+    lines = [
+        {"question": "What is 6 x 7?", "reference_answer": 42, "reasoning_type": "math", "difficulty": 1},
+        {"question": "Half of 7?", "reference_answer": 3.5, "reasoning_type": "math", "difficulty": 2},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert [item.reference_answer for item in load_replay_items(path)] == ["42", "3.5"]
