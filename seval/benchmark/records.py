@@ -17,15 +17,18 @@ from pydantic import Field, TypeAdapter
 from seval.records import Record, Text, TokenUsage
 
 MAX_DIFFICULTY = 10
+# A score, a mean of scores or a moving average of them: a finite number from 0 to 1. A hand-edited
+# state.json with NaN or 1.5 would otherwise move every later EMA silently.
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 
 # -- state -------------------------------------------------------------------
 class EmaSet(Record):
     """Moving averages of one line of runs."""
 
-    ema: float | None = None
-    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)
-    ema_by_difficulty: dict[str, float] = Field(default_factory=dict)
+    ema: Unit | None = None
+    ema_by_reasoning_type: dict[str, Unit] = Field(default_factory=dict)
+    ema_by_difficulty: dict[str, Unit] = Field(default_factory=dict)
 
 
 class BenchmarkState(EmaSet):
@@ -104,7 +107,7 @@ class RunDescription(Record):
     model_evaluation: str
     reasoning_types: list[str]
     n: int
-    alpha: float
+    alpha: float = Field(gt=0.0, le=1.0, allow_inf_nan=False)
     cycle: int = 1
     judge_aggregation: str = "majority"
     reference_answers: bool = False
@@ -123,12 +126,12 @@ class RunRecord(RunDescription):
     """One line of ``runs.jsonl``: a finished run with its examples in round-robin order."""
 
     ended_at: str
-    run_mean_score: float | None  # None when every question was excluded
-    ema_score: float | None
+    run_mean_score: Unit | None  # None when every question was excluded
+    ema_score: Unit | None
     judge_errors: int = 0
     excluded: int = 0
     usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
-    ema_by_reasoning_type: dict[str, float] = Field(default_factory=dict)  # state's type EMAs after this run
+    ema_by_reasoning_type: dict[str, Unit] = Field(default_factory=dict)  # state's type EMAs after this run
     examples: list[Example]
 
 

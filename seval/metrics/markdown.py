@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from seval.io.atomic import write_text_atomic
+from seval.markdown import cell
 
 
 def markdown_path_for(report_path: str) -> Path:
@@ -62,7 +63,7 @@ def render(report: dict, chart_name: str | None) -> str:
     by_type = intervals.get("by_type") or {}
     for kind, metrics in evaluation["type_metrics"].items():
         lines.append(
-            f"| {kind} | {metrics['sequence_count']} | {_fmt(metrics['overall_accuracy'])} | "
+            f"| {cell(kind)} | {metrics['sequence_count']} | {_fmt(metrics['overall_accuracy'])} | "
             f"{_fmt(metrics['accuracy_slope'])} | {_interval(by_type.get(kind), 'accuracy_slope')} | "
             f"{_fmt(metrics['first_correct_position'])} | {_fmt(metrics['consecutive_correct'])} |"
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from seval.io.atomic import write_text_atomic
+from seval.markdown import cell, inline
 from seval.metrics.core import slope
 from seval.sequential.records import EvalOutcome
 
@@ -56,7 +57,7 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
         f"solved: {solved} ({solved / len(items):.1%})"
         if items
         else "- Nothing was answered.",
-        *[f"- Student `{client}`, judge `{judge}`" for client, judge in models],
+        *[f"- Student `{inline(client)}`, judge `{inline(judge)}`" for client, judge in models],
         f"- Results: `{outcome.results_path.name}`",
         "",
         "A position counts as solved when the judge's `answer_score` is above 0 (EvaLearn's rule). "
@@ -71,7 +72,7 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
     lines.append("| Task type | " + " | ".join(str(p) for p in range(1, length + 1)) + " | Slope |")
     lines.append("|---|" + "---:|" * (length + 1))
     for kind, curve in curves.items():
-        lines.append(f"| {kind} | " + " | ".join(f"{value:.2f}" for value in curve) + f" | {slopes[kind]:+.3f} |")
+        lines.append(f"| {cell(kind)} | " + " | ".join(f"{value:.2f}" for value in curve) + f" | {slopes[kind]:+.3f} |")
     if chart_name:
         lines += ["", f"![Accuracy by position per task type, with fitted lines]({chart_name})", ""]
     issues = outcome.integrity_issues

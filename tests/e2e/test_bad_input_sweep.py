@@ -144,6 +144,18 @@ ROWS = {
         2,
         ("state.json", "not valid JSON"),
     ),
+    "runner-state-ema-above-one": Row(
+        {"out/state.json": b'{"run_count": 0, "current_difficulty": 1, "ema": 1.5}'},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("state.json", "field 'ema'", "less than or equal to 1"),
+    ),
+    "runner-state-ema-not-finite": Row(
+        {"out/state.json": b'{"run_count": 0, "current_difficulty": 1, "ema_by_difficulty": {"1": NaN}}'},
+        lambda url: runner(url, "--out-dir", "out"),
+        2,
+        ("state.json", "ema_by_difficulty.1"),
+    ),
     "runner-state-not-utf8": Row(
         {"out/state.json": NOT_UTF8}, lambda url: runner(url, "--out-dir", "out"), 2, ("state.json", "UTF-8")
     ),

@@ -12,6 +12,7 @@ from seval.benchmark.records import BenchmarkState, EmaSet, RunRecord, replay_ke
 from seval.benchmark.report.trust import trust_lines
 from seval.benchmark.scoring import ScoredItem, cell_means, difficulty_mean, is_correct, type_mean
 from seval.io.atomic import write_text_atomic
+from seval.markdown import cell, inline
 
 PREVIEW_CHARS = 600
 PREVIEWS_PER_RUN = 12
@@ -199,10 +200,10 @@ def render_report(
         f"| Ended | {record.ended_at} |",
         f"| Difficulties | {record.difficulty_start} to {record.difficulty_end} (cycle {record.cycle}) |",
         f"| Questions per cell | {record.num_questions_per_cell} |",
-        f"| Reasoning types | {', '.join(record.reasoning_types)} |",
-        f"| Generation | `{record.model_generation}` at {record.endpoint_generation} |",
-        f"| Answering | `{record.model_answering}` at {record.endpoint_answering} |",
-        f"| Evaluation | `{record.model_evaluation}` at {record.endpoint_evaluation} |",
+        f"| Reasoning types | {cell(', '.join(record.reasoning_types))} |",
+        f"| Generation | `{cell(record.model_generation)}` at {cell(record.endpoint_generation)} |",
+        f"| Answering | `{cell(record.model_answering)}` at {cell(record.endpoint_answering)} |",
+        f"| Evaluation | `{cell(record.model_evaluation)}` at {cell(record.endpoint_evaluation)} |",
         f"| EMA alpha | {record.alpha} |",
         "",
         "## Scores",
@@ -223,7 +224,7 @@ def render_report(
         "|---|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {kind} | {n} | {str(ok)} | {format_score(mean)} | {format_score(ema)} |"
+        f"| {cell(kind)} | {n} | {str(ok)} | {format_score(mean)} | {format_score(ema)} |"
         for kind, n, ok, mean, ema in type_rows(record, state)
     ]
     lines += [
@@ -263,7 +264,8 @@ def _previews(record: RunRecord) -> list[str]:
         if example.excluded:
             verdict += f" (left out of scores: {example.excluded_reason})"
         lines += [
-            f"### {tags.reasoning_type}, difficulty {tags.difficulty}, question {tags.question_index}: {verdict}",
+            f"### {inline(tags.reasoning_type)}, difficulty {tags.difficulty}, question {tags.question_index}: "
+            f"{inline(verdict)}",
             "",
             "**Question**",
             "",

@@ -11,6 +11,7 @@ from collections import Counter
 
 from seval.benchmark.agreement import disagreement_with_panel, fleiss_kappa, pairwise_agreement
 from seval.benchmark.records import RunRecord
+from seval.markdown import cell
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -81,7 +82,7 @@ def _exclusion_lines(record: RunRecord) -> list[str]:
         "| Reasoning type | Difficulty | Left out |",
         "|---|---:|---:|",
     ]
-    lines += [f"| {kind} | {level} | {count} |" for (kind, level), count in sorted(cells.items())]
+    lines += [f"| {cell(kind)} | {level} | {count} |" for (kind, level), count in sorted(cells.items())]
     return lines + [""]
 
 
@@ -103,7 +104,9 @@ def _panel_lines(record: RunRecord) -> list[str]:
         "| Pair of judges | Agreement |",
         "|---|---:|",
     ]
-    lines += [f"| {pair} | {_fmt(rate)} |" for pair, rate in pairwise_agreement(panels, judges).items()]
+    lines += [f"| {cell(pair)} | {_fmt(rate)} |" for pair, rate in pairwise_agreement(panels, judges).items()]
     lines += ["", "| Judge | Disagrees with the panel |", "|---|---:|"]
-    lines += [f"| {judge} | {_fmt(rate)} |" for judge, rate in disagreement_with_panel(panels, scores, judges).items()]
+    lines += [
+        f"| {cell(judge)} | {_fmt(rate)} |" for judge, rate in disagreement_with_panel(panels, scores, judges).items()
+    ]
     return lines + [""]
