@@ -1,0 +1,1 @@
+"""Which model is better, and is the difference real: paired statistics over the same questions."""

@@ -1,0 +1,74 @@
+"""Paired statistics for models that answered the same questions (pure functions, numpy).
+
+Paired, because two models scored on the same questions share each question's
+difficulty: comparing their accuracies as if they were independent samples
+throws most of the evidence away. McNemar's exact test looks only at the
+questions the two disagree on; the bootstrap resamples questions, keeping
+each question's pair of scores together.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import comb
+
+import numpy as np
+
+BOOTSTRAP_REPS = 2000
+LEVEL = 0.95
+
+
+def mcnemar_exact(a_only: int, b_only: int) -> float:
+    """Two-sided exact binomial test of ``a_only`` against ``b_only`` discordant questions (p = 1 when none).
+
+    Under the null each discordant question is equally likely to favour either
+    model, so the count favouring ``a`` is Binomial(n, 1/2). Computed with exact
+    integers: 0.5 ** n underflows a float beyond a thousand questions.
+    """
+    n = a_only + b_only
+    if n == 0:
+        return 1.0
+    tail = sum(comb(n, i) for i in range(min(a_only, b_only) + 1))
+    return float(min(Fraction(1), Fraction(2 * tail, 2**n)))
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of ``p_values`` (family-wise error), in the order given."""
+    order = sorted(range(len(p_values)), key=lambda index: p_values[index])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def paired_difference(
+    a: np.ndarray, b: np.ndarray, reps: int = BOOTSTRAP_REPS, seed: int = 0
+) -> tuple[float, float | None, float | None]:
+    """Mean of ``a - b`` over paired questions, with a 95% percentile bootstrap interval over questions.
+
+    Questions are resampled with replacement, each keeping its pair of scores.
+    The per-question differences take few distinct values (three for binary
+    scores), so a resample is drawn as multinomial counts over those values:
+    the cost does not grow with the number of questions. (None, None) interval
+    when there are fewer than two questions.
+    """
+    diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(diffs) == 0:
+        return 0.0, None, None
+    value = float(diffs.mean())
+    if len(diffs) < 2:
+        return value, None, None
+    values, counts = np.unique(diffs, return_counts=True)
+    draws = np.random.default_rng(seed).multinomial(len(diffs), counts / len(diffs), size=reps)
+    means = draws @ values / len(diffs)
+    low, high = np.percentile(means, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
+    return value, float(low), float(high)
+
+
+def pass_at_k(samples: int, correct: int, k: int) -> float:
+    """Unbiased pass@k from ``samples`` attempts of which ``correct`` were right (Chen et al., 2021)."""
+    if samples - correct < k:
+        return 1.0
+    return 1.0 - comb(samples - correct, k) / comb(samples, k)
