@@ -1,0 +1,59 @@
+"""Building a comparison from each model's scores on shared questions: counts, pairs, Holm, sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from seval.compare.build import QuestionScore, build_comparison, pair_sentence
+
+
+def scores_for(outcomes: str, difficulty_of=lambda i: 1 + i % 5) -> dict[str, QuestionScore]:
+    """Question ``q<i>`` right or wrong as ``outcomes[i]`` says (1/0)."""
+    return {
+        f"q{i}": QuestionScore("logic" if i % 2 else "math", difficulty_of(i), (float(c),))
+        for i, c in enumerate(outcomes)
+    }
+
+
+def test_counts_pairs_and_mcnemar_on_shared_questions():
+    a = scores_for("1111111100")  # 8 right
+    b = scores_for("1111100000")  # 5 right; a_only = 3 (q5, q6, q7), b_only = 0
+    c = {k: v for k, v in scores_for("0000011111").items() if k != "q9"}  # 4 right of 9 answered
+    comparison = build_comparison(["a", "b", "c"], {"a": a, "b": b, "c": c}, seed=1)
+    assert [(m.model, m.items, m.correct) for m in comparison.models] == [("a", 10, 8), ("b", 10, 5), ("c", 9, 4)]
+    assert comparison.models[0].accuracy == pytest.approx(0.8)
+    assert comparison.models[0].wilson_low < 0.8 < comparison.models[0].wilson_high
+    ab, ac, bc = comparison.pairs
+    assert (ab.a, ab.b, ab.n, ab.a_only, ab.b_only) == ("a", "b", 10, 3, 0)
+    assert ab.difference == pytest.approx(0.3) and ab.mcnemar_p == pytest.approx(2 / 8)
+    assert (ac.n, ac.a_only, ac.b_only) == (9, 5, 1)  # q9 was not answered by c: not shared
+    assert [p.holm_p for p in comparison.pairs] == pytest.approx(
+        sorted_holm([ab.mcnemar_p, ac.mcnemar_p, bc.mcnemar_p])
+    )
+    assert set(comparison.by_difficulty) == {"1", "2", "3", "4", "5"}
+    assert sum(pair.n for pair in comparison.by_reasoning_type["logic"][:1]) == 5
+
+
+def sorted_holm(p):
+    from seval.compare.stats import holm
+
+    return holm(p)
+
+
+def test_samples_give_pass_at_k_and_no_mcnemar():
+    a = {"q1": QuestionScore("t", 1, (1.0, 0.0, 1.0)), "q2": QuestionScore("t", 2, (0.0, 0.0, 0.0))}
+    b = {"q1": QuestionScore("t", 1, (1.0, 1.0, 1.0)), "q2": QuestionScore("t", 2, (1.0, 0.0, 0.0))}
+    comparison = build_comparison(["a", "b"], {"a": a, "b": b})
+    first = comparison.models[0]
+    assert (first.samples, first.pass_at_1, first.pass_at_k, first.agreement) == (3, pytest.approx(1 / 3), 0.5, 0.5)
+    (pair,) = comparison.pairs
+    assert pair.mcnemar_p is None and pair.holm_p is None
+    assert pair.difference == pytest.approx(((2 / 3 - 1) + (0 - 1 / 3)) / 2)  # of the per-question means
+
+
+def test_the_sentence_names_the_leader_its_margin_interval_and_p_value():
+    a, b = scores_for("1" * 30 + "0" * 10), scores_for("1" * 20 + "0" * 20)
+    (pair,) = build_comparison(["weak", "strong"], {"weak": b, "strong": a}).pairs
+    sentence = pair_sentence(pair)
+    assert sentence.startswith("strong beats weak by 25 points [") and sentence.endswith("on 40 shared questions")
+    assert "p = " in sentence
