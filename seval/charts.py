@@ -117,3 +117,44 @@ def position_curves(path: Path, curves: dict[str, np.ndarray], slopes: dict[str,
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     return _save(figure, path)
+
+
+def model_accuracy_by_difficulty(path: Path, cells: dict[str, dict[int, tuple[int, int]]], title: str) -> Path:
+    """Accuracy against difficulty, one line per model, with Wilson 95% bands.
+
+    ``cells[model][difficulty] = (correct, items)``. One panel: the point is to
+    see where the models' bands part, which side-by-side panels would hide.
+    """
+    figure = Figure(figsize=(8, 4.5))
+    axes = figure.add_subplot()
+    for model, by_level in cells.items():
+        levels = sorted(by_level)
+        rates = np.array([by_level[level][0] / by_level[level][1] for level in levels])
+        bounds = np.array([wilson(*by_level[level]) for level in levels]).reshape(-1, 2)
+        line = axes.plot(levels, rates, marker="o", label=model)[0]
+        axes.fill_between(levels, bounds[:, 0], bounds[:, 1], color=line.get_color(), alpha=0.15)
+    axes.set_xlabel("Difficulty")
+    axes.set_ylabel("Accuracy (bands: Wilson 95%)")
+    axes.set_ylim(-0.05, 1.05)
+    axes.set_xticks(range(1, 11))
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return _save(figure, path)
+
+
+def pair_differences(path: Path, pairs: list[tuple[str, float, float | None, float | None]], title: str) -> Path:
+    """Each pair's accuracy difference (a - b, in points) with its 95% paired interval; a line at 0."""
+    figure = Figure(figsize=(7, 1.2 + 0.5 * len(pairs)))
+    axes = figure.add_subplot()
+    rows = list(range(len(pairs)))[::-1]
+    for row, (_, value, low, high) in zip(rows, pairs, strict=True):
+        lower = 100 * (value - low) if low is not None else 0
+        upper = 100 * (high - value) if high is not None else 0
+        axes.errorbar([100 * value], [row], xerr=[[lower], [upper]], marker="o", capsize=4, color="black")
+    axes.axvline(0, color="grey", linestyle="--")
+    axes.set_yticks(rows, [label for label, *_ in pairs])
+    axes.set_xlabel("Accuracy difference, points (95% paired bootstrap)")
+    axes.set_title(title)
+    axes.grid(alpha=0.3, axis="x")
+    return _save(figure, path)

@@ -34,11 +34,16 @@ from seval.benchmark.store import RUNS_FILE, STATE_FILE, journal_path, load_runs
 from seval.cli.benchmark_config import build_settings, validate_flags
 from seval.cli.common import OneLineParser, add_client_flags, build_client, parse_prices, run_main
 from seval.client.core import LLMClient
+from seval.compare.build import accuracy_cells, build_comparison
+from seval.compare.folders import COMPARISON_FILE, COMPARISON_REPORT, scores_of_folders
+from seval.compare.report import comparison_lines, draw_comparison_charts, print_comparison
 from seval.console import configure_logging
 from seval.engine import Engine
-from seval.errors import Cancelled
+from seval.errors import Cancelled, UsageError
+from seval.io.atomic import write_text_atomic
 from seval.io.folders import check_free_space, check_output_folder, check_writable
 from seval.io.lock import exclusive_lock, folder_in_use
+from seval.markdown import inline
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
 DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"
@@ -172,6 +177,14 @@ def _add_trust_flags(parser: argparse.ArgumentParser) -> None:
         "in their order, with no generation",
     )
     parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="compare the answering models of finished output folders on the questions they share (replays of one "
+        "frozen set); writes comparison.json and comparison.md to --out-dir (default: here) and sends nothing",
+    )
+    parser.add_argument(
         "--export-dataset",
         type=Path,
         metavar="PATH.jsonl",
@@ -224,6 +237,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     types = validate_flags(args)
     out_dir = args.out_dir or (DEMO_OUT_DIR if args.demo else DEFAULT_OUT_DIR)
     prices = parse_prices(args.price, ROLES)
+    if args.compare:
+        return compare_folders(args.compare, args.out_dir or Path("."), console, charts=not args.no_charts)
     if args.export_dataset:
         runs, _ = load_runs(out_dir)
         count = export_dataset(runs, args.export_dataset, out_dir)
@@ -276,6 +291,41 @@ def _preview_holding_the_folder(settings: RunSettings, held: contextlib.ExitStac
         )
         check_free_space(out_dir)
     return preview
+
+
+def compare_folders(folders: list[Path], out_dir: Path, console: Console, charts: bool = True) -> int:
+    """``--compare``: the comparison of finished folders, written as JSON and markdown; no request is sent."""
+    json_path, report = out_dir / COMPARISON_FILE, out_dir / COMPARISON_REPORT
+    for path in (json_path, report):
+        if path.exists():
+            raise UsageError(f"{path} already exists; give another --out-dir for this comparison")
+    models, scores, notes = scores_of_folders(folders)
+    comparison = build_comparison(models, scores, sources=[str(folder) for folder in folders])
+    comparison.notes = notes + [
+        f"{model} answered {len(scores[model])} of {comparison.questions} questions"
+        for model in models
+        if len(scores[model]) < comparison.questions
+    ]
+    check_output_folder(out_dir)
+    chart_files = None
+    if charts:
+        chart_files = draw_comparison_charts(out_dir, "comparison", comparison, accuracy_cells(scores))
+    write_text_atomic(json_path, comparison.model_dump_json(indent=2) + "\n")
+    write_text_atomic(
+        report,
+        "\n".join(
+            [
+                "# Model comparison",
+                "",
+                *comparison_lines(comparison, chart_files),
+                *[f"- {inline(note)}" for note in comparison.notes],
+            ]
+        )
+        + "\n",
+    )
+    print_comparison(console, comparison)
+    console.print(f"Comparison: {json_path} and {report}")
+    return 0
 
 
 def _start_demo_endpoint(args: argparse.Namespace):

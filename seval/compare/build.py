@@ -157,3 +157,14 @@ def pair_sentence(pair: PairDifference) -> str:
     verb = "ties with" if round(points) == 0 else "beats"
     size = "" if verb == "ties with" else f" by {abs(points):.0f} points"
     return f"{leader} {verb} {other}{size}{interval}{test}, on {pair.n} shared questions"
+
+
+def accuracy_cells(scores: Scores) -> dict[str, dict[int, tuple[int, int]]]:
+    """``cells[model][difficulty] = (correct, items)``, for the accuracy-by-difficulty chart."""
+    cells: dict[str, dict[int, tuple[int, int]]] = {}
+    for model, answered in scores.items():
+        per_level = cells.setdefault(model, {})
+        for score in answered.values():
+            correct, items = per_level.get(score.difficulty, (0, 0))
+            per_level[score.difficulty] = (correct + int(score.correct), items + 1)
+    return cells
