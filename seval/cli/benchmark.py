@@ -26,7 +26,7 @@ from seval.benchmark.dataset import export_dataset
 from seval.benchmark.panel import AGGREGATIONS
 from seval.benchmark.planning import RunPreview, preview_run, record_order
 from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
-from seval.benchmark.report.markdown import report_path, write_report
+from seval.benchmark.report.markdown import SIMULATED_NOTE, report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
 from seval.benchmark.runner import run_benchmark
 from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
@@ -317,6 +317,7 @@ def compare_folders(folders: list[Path], out_dir: Path, console: Console, charts
             [
                 "# Model comparison",
                 "",
+                *([SIMULATED_NOTE, ""] if all(model.startswith("sim-") for model in models) else []),
                 *comparison_lines(comparison, chart_files),
                 *[f"- {inline(note)}" for note in comparison.notes],
             ]
