@@ -101,15 +101,19 @@ def ema_trajectory(
     return _save(figure, path)
 
 
-def position_curves(path: Path, curves: dict[str, np.ndarray], slopes: dict[str, float], title: str) -> Path:
+def position_curves(path: Path, curves: dict[str, np.ndarray], slopes: dict[str, float | None], title: str) -> Path:
     """Position-wise accuracy per task type with its least-squares line and slope."""
     figure = Figure(figsize=(8, 4.5))
     axes = figure.add_subplot()
     for kind, curve in curves.items():
         positions = np.arange(1, len(curve) + 1)
-        line = axes.plot(positions, curve, marker="o", label=f"{kind} (slope {slopes[kind]:+.3f})")[0]
-        intercept = curve.mean() - slopes[kind] * positions.mean()
-        axes.plot(positions, intercept + slopes[kind] * positions, linestyle="--", color=line.get_color(), alpha=0.7)
+        k = slopes.get(kind)
+        if k is None or not np.isfinite(k):  # one position: no line to fit
+            axes.plot(positions, curve, marker="o", label=f"{kind} (slope undefined)")
+            continue
+        line = axes.plot(positions, curve, marker="o", label=f"{kind} (slope {k:+.3f})")[0]
+        intercept = curve.mean() - k * positions.mean()
+        axes.plot(positions, intercept + k * positions, linestyle="--", color=line.get_color(), alpha=0.7)
     axes.set_xlabel("Position in sequence")
     axes.set_ylabel("Accuracy at this position")
     axes.set_ylim(-0.05, 1.05)

@@ -11,18 +11,19 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 
 from seval.cli.config import parse_args_with_config
 from seval.cli.numbers import MAX_BACKOFF_S, MAX_CONCURRENCY, MAX_PRICE, MAX_RETRIES, MAX_TIMEOUT_S, check_range
-from seval.client.cache import ResponseCache
-from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S, LLMClient, RetryPolicy
 from seval.console import make_console
 from seval.errors import Cancelled, EndpointError, TransportError, UsageError
 from seval.io import strict_json
 from seval.io.folders import WRITE_ERRNOS, check_output_folder
+
+if TYPE_CHECKING:  # the client is imported where it is used: evaluate_metric.py never loads it
+    from seval.client.core import LLMClient
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -40,6 +41,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 def add_client_flags(parser: argparse.ArgumentParser) -> None:
     """Flags of the shared client: pacing, retries, timeout, cache."""
+    from seval.client.core import DEFAULT_BACKOFF_S, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_S
+
     parser.add_argument(
         "--concurrency", type=int, default=8, help="requests in flight per endpoint at most (default 8)"
     )
@@ -79,6 +82,9 @@ def validate_client_flags(args: argparse.Namespace) -> None:
 
 def build_client(args: argparse.Namespace, cancel: threading.Event) -> LLMClient:
     """The shared client configured from the flags of ``add_client_flags``."""
+    from seval.client.cache import ResponseCache
+    from seval.client.core import LLMClient, RetryPolicy
+
     validate_client_flags(args)
     cache = None
     if args.cache_dir is not None:

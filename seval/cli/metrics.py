@@ -24,7 +24,6 @@ from seval.metrics.evalearn import (
     write_report_json,
 )
 from seval.metrics.load import InputError
-from seval.metrics.runner_view import RunnerView
 
 PROG = "evaluate_metric.py"
 
@@ -56,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
     p.add_argument(
+        "--zero-shot",
+        default=None,
+        help="zero-shot results of the same sequences: adds first_learned_correct_offset and the paired gain",
+    )
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="another run of the same sequences to pair with (default: the --zero-shot file), e.g. demonstration",
+    )
+    p.add_argument(
         "--no-charts", action="store_true", help="write the markdown companion of the report without its position chart"
     )
     return p
@@ -65,10 +74,12 @@ def _check_args(args: argparse.Namespace) -> None:
     check_range("--problems", args.problems, 1, MAX_SEQUENCE_LENGTH, error=InputError)
     check_range("--warmup", args.warmup, 0, MAX_SEQUENCE_LENGTH, error=InputError)
     check_range("--bootstrap", args.bootstrap, 0, MAX_BOOTSTRAP, error=InputError)
-    if not os.path.exists(args.results):
-        raise InputError(f"{args.results}: no such file")
-    if os.path.exists(args.output) and os.path.samefile(args.output, args.results):
-        raise InputError(f"--output {args.output} is the results file itself: choose another path")
+    for flag, path in (("--results", args.results), ("--zero-shot", args.zero_shot), ("--baseline", args.baseline)):
+        if path is not None and not os.path.exists(path):
+            raise InputError(f"{flag} {path}: no such file")
+    for path in (args.results, args.zero_shot, args.baseline):
+        if path is not None and os.path.exists(args.output) and os.path.samefile(args.output, path):
+            raise InputError(f"--output {args.output} is one of the input files: choose another path")
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise InputError(f"--output {args.output}: folder {folder} does not exist")
@@ -92,16 +103,36 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise InputError(f"cannot write the report {args.output}: {exc.strerror or exc}") from None
 
 
+def _load_charts() -> None:
+    import seval.charts  # noqa: F401  (imported for its side effect: matplotlib loaded, fonts found)
+
+
 def _report(args: argparse.Namespace) -> int:
     from seval.metrics.console import print_runner, print_sequential  # rich, only once there is something to show
 
     if is_runs_file(args.results):
+        from seval.metrics.runner_view import RunnerView
+
+        if args.zero_shot or args.baseline:
+            raise InputError("--zero-shot and --baseline compare sequential results; a runs.jsonl has none")
         report = RunnerView(args.results).report(args.bootstrap, args.seed)
         write_report_json(args.output, report)
         print_runner(report, args.output)
         _warn(report["runner_evaluation"]["data_quality"]["warnings"])
         return 0
-    metrics = EvaLearnMetrics(args.results, args.problems, bootstrap=args.bootstrap, seed=args.seed)
+    for flag, path in (("--zero-shot", args.zero_shot), ("--baseline", args.baseline)):
+        if path is not None and is_runs_file(path):
+            raise InputError(f"{flag} {path} is a runner runs.jsonl file, not sequential results")
+    metrics = EvaLearnMetrics(
+        args.results,
+        args.problems,
+        args.zero_shot,
+        baseline_file=args.baseline,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        # loading matplotlib (about a second) overlaps the parsing processes of a large file
+        while_waiting=None if args.no_charts else _load_charts,
+    )
     report = metrics.generate_report(args.output, args.warmup)
     from seval.metrics.markdown import write_markdown
 

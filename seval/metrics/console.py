@@ -9,7 +9,8 @@ from rich.table import Table as _RichTable
 
 from seval.console import make_console
 
-OUT = make_console(highlight=False)  # long lines off a terminal, not wrapped at 80
+OUT = make_console(highlight=False)
+OFFSET = "first_learned_correct_offset"  # long lines off a terminal, not wrapped at 80
 
 
 def Table(title: str) -> _RichTable:
@@ -19,6 +20,15 @@ def Table(title: str) -> _RichTable:
 
 def _f(x, digits: int = 4) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _gain(entry: dict | None) -> str:
+    """A type's paired difference with its interval, e.g. ``+0.214 [+0.10, +0.33]``."""
+    diff = (entry or {}).get("difference") or {}
+    if diff.get("value") is None:
+        return "-"
+    interval = "" if diff.get("low") is None else f" [{diff['low']:+.2f}, {diff['high']:+.2f}]"
+    return f"{diff['value']:+.3f}{interval}"
 
 
 def _ci(ci: dict | None, digits: int = 4) -> str:
@@ -50,13 +60,19 @@ def print_sequential(report: dict, output: str) -> None:
         ("consecutive correct", om["consecutive_correct"]["value"], None, 2),
         (f"post-warmup accuracy (K={k})", om[pw]["value"], ci.get(pw), 4),
     ]
+    if OFFSET in om:
+        rows.append(("first learned correct offset (O_learned)", om[OFFSET]["value"], None, 2))
     for name, value, interval, digits in rows:
         t.add_row(name, _f(value, digits), _ci(interval, digits))
     OUT.print(t)
-    if ci:
+    if om["accuracy_slope"]["value"] is None:
+        OUT.print("Slope: undefined with one problem per sequence (no trend along a single position).")
+    elif ci:
         OUT.print(f"Slope: {ci['accuracy_slope']['verdict']} ({ci['resamples']} resamples, seed {ci['seed']}).")
     else:
         OUT.print("Slope: no bootstrap (--bootstrap 0): nothing says whether it differs from noise.")
+    if "paired_comparison" in ev:
+        OUT.print(f"[bold]Learning gain[/bold]: {ev['paired_comparison']['summary']}")
 
     types = ev["type_metrics"]
     curve = om["position_accuracy"]["values"]
@@ -70,17 +86,24 @@ def print_sequential(report: dict, output: str) -> None:
     OUT.print(p)
 
     by = Table(title=f"Metrics by type (post-warmup: positions {k + 1}..{info['problems_per_sequence']})")
-    for col in ("type", "sequences", "accuracy", "post-warmup", "first correct", "consecutive"):
+    columns = ["type", "sequences", "accuracy", "post-warmup", "first correct", "consecutive"]
+    columns += ["O_learned"] if OFFSET in om else []
+    columns += ["gain vs baseline"] if "paired_comparison" in ev else []
+    for col in columns:
         by.add_column(col, justify="left" if col == "type" else "right")
+    gains = ev.get("paired_comparison", {}).get("by_type", {})
     for name, m in types.items():
-        by.add_row(
+        cells = [
             name,
             str(m["sequence_count"]),
             _f(m["overall_accuracy"]),
             _f(m[pw]),
             _f(m["first_correct_position"], 2),
             _f(m["consecutive_correct"], 2),
-        )
+        ]
+        cells += [_f(m[OFFSET], 2)] if OFFSET in om else []
+        cells += [_gain(gains.get(name))] if "paired_comparison" in ev else []
+        by.add_row(*cells)
     OUT.print(by)
 
     sl = Table(title="Slope by type (accuracy gained per position)")
@@ -89,7 +112,11 @@ def print_sequential(report: dict, output: str) -> None:
     per_ci = ci.get("by_type", {})
     for name, m in types.items():
         s_ci = per_ci.get(name, {}).get("accuracy_slope")
-        verdict = "-" if not s_ci else ("yes" if s_ci["excludes_zero"] else "no: noise")
+        verdict = "-"
+        if s_ci and s_ci["excludes_zero"] is not None:
+            verdict = "yes" if s_ci["excludes_zero"] else "no: noise"
+        elif s_ci and m["accuracy_slope"] is not None:
+            verdict = "no interval (< 2 distinct sequences)"
         sl.add_row(name, _f(m["accuracy_slope"], 5), _ci(s_ci, 5), verdict)
     OUT.print(sl)
 

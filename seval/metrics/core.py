@@ -15,16 +15,18 @@ whatever N is.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
 def slope(curve: np.ndarray) -> float:
-    """Least-squares slope of ``curve`` against positions 1..len(curve)."""
+    """Least-squares slope of ``curve`` against positions 1..len(curve); NaN (undefined) for fewer than 2."""
     m = len(curve)
     if m < 2:
-        return 0.0
+        return math.nan  # one position has no trend: "0" would claim a flat one
     x = np.arange(1, m + 1, dtype=np.float64)
     xc = x - x.mean()
     return float(np.dot(xc, curve - curve.mean()) / np.dot(xc, xc))
@@ -34,7 +36,7 @@ def slopes(curves: np.ndarray) -> np.ndarray:
     """Row-wise least-squares slopes of a (..., M) array of curves."""
     m = curves.shape[-1]
     if m < 2:
-        return np.zeros(curves.shape[:-1])
+        return np.full(curves.shape[:-1], np.nan)
     x = np.arange(1, m + 1, dtype=np.float64)
     xc = x - x.mean()
     return (curves - curves.mean(axis=-1, keepdims=True)) @ xc / np.dot(xc, xc)
@@ -124,7 +126,11 @@ class SequenceMetrics:
 
         Returns ``{"low", "high"}`` for overall accuracy, post-warmup
         accuracy and the slope of the type-averaged curve, and under
-        ``by_type`` the same for each type's own three figures.
+        ``by_type`` the same for each type's own three figures. A type whose
+        sequences are fewer than two distinct outcome patterns cannot vary
+        under resampling: its intervals are None ("no interval"), and so are
+        the overall ones when no type varies (a zero-width interval would
+        claim certainty that one sequence cannot give).
         """
         rng = np.random.default_rng(seed)
         m, n = self.m, self.n
@@ -133,10 +139,13 @@ class SequenceMetrics:
         tot_post = np.zeros(reps)
         curve_sum = np.zeros((reps, m))
         per_type = {}
+        varies_any = False
         for t in self.type_names:
             yt = self._of(t)
             nt = len(yt)
             patterns, counts = _patterns(yt)
+            varies = len(counts) >= 2
+            varies_any |= varies
             cols = _resampled_columns(rng, patterns, counts, reps)  # (reps, M) correct per position
             curve = cols / nt
             correct = cols.sum(axis=1)
@@ -145,15 +154,20 @@ class SequenceMetrics:
             tot_post += post
             curve_sum += curve
             per_type[t] = {
-                "overall_accuracy": _interval(correct / (nt * m)),
-                f"post_warmup_accuracy_k{k}": _interval(post / (nt * (m - kk)) if kk < m else np.zeros(reps)),
-                "accuracy_slope": _interval(slopes(curve)),
+                "distinct_sequences": int(len(counts)),
+                "overall_accuracy": percentile_interval(correct / (nt * m), varies),
+                f"post_warmup_accuracy_k{k}": percentile_interval(
+                    post / (nt * (m - kk)) if kk < m else np.zeros(reps), varies
+                ),
+                "accuracy_slope": percentile_interval(slopes(curve), varies),
             }
         n_types = max(len(self.type_names), 1)
         return {
-            "overall_accuracy": _interval(tot_correct / (n * m)),
-            f"post_warmup_accuracy_k{k}": _interval(tot_post / (n * (m - kk)) if kk < m else np.zeros(reps)),
-            "accuracy_slope": _interval(slopes(curve_sum / n_types)),
+            "overall_accuracy": percentile_interval(tot_correct / (n * m), varies_any),
+            f"post_warmup_accuracy_k{k}": percentile_interval(
+                tot_post / (n * (m - kk)) if kk < m else np.zeros(reps), varies_any
+            ),
+            "accuracy_slope": percentile_interval(slopes(curve_sum / n_types), varies_any),
             "by_type": per_type,
         }
 
@@ -186,7 +200,10 @@ def _resampled_columns(rng: np.random.Generator, patterns: np.ndarray, counts: n
     return out
 
 
-def _interval(samples: np.ndarray) -> dict:
+def percentile_interval(samples: np.ndarray, varies: bool = True) -> dict:
+    """Percentile 95% interval of ``samples``; None bounds when the resamples cannot vary or are undefined."""
+    if not varies or not len(samples) or np.isnan(samples).any():
+        return {"low": None, "high": None}
     lo, hi = np.percentile(samples, [2.5, 97.5])
     return {"low": float(lo), "high": float(hi)}
 

@@ -28,6 +28,7 @@ CORRECT = 1  # score > 0
 NON_BINARY = 2  # score is a number other than 0 and 1 (0.5, 2, -1, NaN...)
 UNPARSED = 4  # no readable verdict: scored 0
 FROM_ANSWER = 8  # taken from the record's own numeric answer_score
+EXACT_START = '{"answer_score":'  # where verdict's exact form (no fence) can begin
 
 
 def score_code(score: object, parsed: bool) -> int:
@@ -52,10 +53,6 @@ def number_code(raw: object) -> int | None:
     return None
 
 
-# The same pattern as verdict's fence (a test keeps them equal): used only to
-# know whether a reply's fence decides its verdict.
-
-
 class JudgeScorer:
     """Callable: judge reply text -> code. One per process (``shared``).
 
@@ -63,15 +60,16 @@ class JudgeScorer:
     A fence can only start at a "```", so when that tail holds a fence match,
     the verdict of the whole reply is the verdict of the tail (a judge's
     reply usually ends with its fence, so tails repeat and the cache hits).
-    When the tail holds no fence, the verdict may come from an exact
-    ``{"answer_score": N}`` anywhere in the reply: those replies are always
-    read whole, one by one.
+    When no fence matches, the verdict is the first exact ``{"answer_score": N}``,
+    read from the reply's tail at its first ``{"answer_score":`` (cached the
+    same way: such tails repeat too).
     """
 
     _shared: JudgeScorer | None = None
 
     def __init__(self, limit: int = 100_000) -> None:
         self._tails: dict[str, int] = {}
+        self._exact: dict[str, int] = {}
         self._limit = limit
 
     @classmethod
@@ -94,15 +92,31 @@ class JudgeScorer:
             self._tails[tail] = code
         return code
 
+    def _exact_code(self, tail: str) -> int:
+        """Code of a fence-free reply's tail starting at its first ``{"answer_score":``.
+
+        Without a fence the verdict is the first exact ``{"answer_score": N}``, which
+        can only start at such an occurrence: the tail decides, and tails repeat.
+        """
+        code = self._exact.get(tail)
+        if code is None:
+            code = self.slow(tail)
+            if len(self._exact) >= self._limit:
+                self._exact.clear()
+            self._exact[tail] = code
+        return code
+
     def __call__(self, reply: object) -> int:
         if type(reply) is not str:
             return self.slow(reply)
         start = reply.find("```")
-        if start < 0:
-            # No fence can match; only the exact {"answer_score": N} form can.
-            return self.slow(reply) if '{"answer_score":' in reply else UNPARSED
-        code = self._tail_code(reply[start:])
-        return self.slow(reply) if code < 0 else code
+        if start >= 0:
+            code = self._tail_code(reply[start:])
+            if code >= 0:
+                return code
+        # No fence matches anywhere (a fence can only start at a "```"); only the exact form can.
+        exact = reply.find(EXACT_START)
+        return UNPARSED if exact < 0 else self._exact_code(reply[exact:])
 
     def codes(self, replies: list) -> np.ndarray:
         """``[self(r) for r in replies]`` as int8, the common path in C loops.

@@ -290,6 +290,18 @@ def _json_list(chunk: Chunk) -> bytearray | None:
     return buf
 
 
+def chunk_as_list(chunk: Chunk) -> bytearray | bytes | None:
+    """The chunk's values as the bytes of one JSON list, for a decoder that takes a whole list.
+
+    Nothing is checked here: whatever does not decode goes to ``parse_chunk``,
+    which says why. None when a JSON-list chunk holds no element.
+    """
+    if chunk.kind == "json":
+        return _json_list(chunk)
+    texts = [text for text in _chunk_bytes(chunk).split(b"\n") if text.strip(_WS)]
+    return b"[" + b",".join(texts) + b"]"
+
+
 def parse_chunk(chunk: Chunk) -> tuple[list, int | None]:
     """The chunk's values, and the line number of a skipped truncated last line.
 
@@ -353,6 +365,11 @@ def _not_jsonl(chunk: Chunk, limit: int = 256 << 20) -> None:
         f"{_name(chunk.path)} has the wrong shape: it is one JSON {kind}, "
         "not a list of results nor JSONL (one result object per line)"
     )
+
+
+def is_run_record(value: object) -> bool:
+    """A line of the benchmark runner's runs.jsonl (told apart from sequential results by content)."""
+    return isinstance(value, dict) and "run_id" in value and "examples" in value
 
 
 def note_truncated(info: ReadInfo, line: int) -> None:

@@ -13,6 +13,8 @@ import numpy as np
 from seval.io.atomic import write_text_atomic
 from seval.markdown import cell
 
+OFFSET = "first_learned_correct_offset"
+
 
 def markdown_path_for(report_path: str) -> Path:
     """``report_results.json`` -> ``report_results.md`` beside it."""
@@ -29,6 +31,23 @@ def _interval(intervals: dict | None, name: str) -> str:
     if not entry or entry.get("low") is None:
         return "-"
     return f"[{entry['low']:.4f}, {entry['high']:.4f}]"
+
+
+def _gain_table(comparison: dict) -> list[str]:
+    """The paired difference per position, as a small table."""
+    rows = comparison["by_position"]
+    lines = [
+        "",
+        "| Position | " + " | ".join(str(row["position"]) for row in rows) + " |",
+        "|---|" + "---:|" * len(rows),
+        "| Paired | " + " | ".join(str(row["n_pairs"]) for row in rows) + " |",
+        "| Difference | " + " | ".join(_signed(row["difference"]) for row in rows) + " |",
+    ]
+    return lines
+
+
+def _signed(value) -> str:
+    return "-" if value is None else f"{value:+.3f}"
 
 
 def render(report: dict, chart_name: str | None) -> str:
@@ -51,14 +70,22 @@ def render(report: dict, chart_name: str | None) -> str:
             continue
         lines.append(f"| {name} | {_fmt(entry['value'])} | {_interval(intervals, name)} |")
     verdict = (intervals.get("accuracy_slope") or {}).get("verdict")
+    if overall["accuracy_slope"]["value"] is None:
+        verdict = "undefined with one problem per sequence (no trend along a single position)."
     if verdict:
         lines += ["", f"**Slope:** {verdict}"]
+    comparison = evaluation.get("paired_comparison")
+    if comparison:
+        lines += ["", f"**Learning gain:** {comparison['summary']}"]
+        lines += _gain_table(comparison)
+    has_offset = OFFSET in overall
     lines += [
         "",
         "## By task type",
         "",
-        "| Type | Sequences | Accuracy | Slope | Slope 95% interval | First correct | Consecutive |",
-        "|---|---:|---:|---:|---|---:|---:|",
+        "| Type | Sequences | Accuracy | Slope | Slope 95% interval | First correct | Consecutive |"
+        + (" O_learned |" if has_offset else ""),
+        "|---|---:|---:|---:|---|---:|---:|" + ("---:|" if has_offset else ""),
     ]
     by_type = intervals.get("by_type") or {}
     for kind, metrics in evaluation["type_metrics"].items():
@@ -66,6 +93,7 @@ def render(report: dict, chart_name: str | None) -> str:
             f"| {cell(kind)} | {metrics['sequence_count']} | {_fmt(metrics['overall_accuracy'])} | "
             f"{_fmt(metrics['accuracy_slope'])} | {_interval(by_type.get(kind), 'accuracy_slope')} | "
             f"{_fmt(metrics['first_correct_position'])} | {_fmt(metrics['consecutive_correct'])} |"
+            + (f" {_fmt(metrics[OFFSET])} |" if has_offset else "")
         )
     if chart_name:
         lines += ["", f"![Accuracy by position per task type, with fitted slopes]({chart_name})"]

@@ -22,17 +22,20 @@ when the file is big, so that parsing runs on every core.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import numpy as np
 
-from seval.metrics.judge import CORRECT, FROM_ANSWER, NON_BINARY, UNPARSED, JudgeScorer, number_code
-from seval.metrics.load import BLOCK, Chunk, CutError, InputError, ReadInfo, note_truncated, parse_chunk, read_chunks
+from seval.metrics.columns import ChunkColumns, scan_chunk
+from seval.metrics.judge import CORRECT, FROM_ANSWER, NON_BINARY, UNPARSED
+from seval.metrics.load import BLOCK, CutError, InputError, ReadInfo, note_truncated, read_chunks
 
 PARALLEL_FROM_BYTES = 48 << 20  # smaller files are read in one process
 
@@ -48,119 +51,10 @@ class Outcomes:
     info: ReadInfo
     stats: dict = field(default_factory=dict)
     sequence_ids: list = field(default_factory=list)  # each row's sequence_id
-
-
-@dataclass
-class ChunkColumns:
-    """One chunk's usable records as columns (records without ids dropped)."""
-
-    sids: np.ndarray | list  # np.int64 array when every id is an int, else a list
-    type_names: list  # distinct normalised type names of this chunk
-    type_idx: np.ndarray  # int32 per record: index into type_names
-    pos: np.ndarray  # int16, 1..M, or 0 when outside 1..M or not a whole number
-    code: np.ndarray  # int8 bit set: CORRECT, NON_BINARY, UNPARSED, FROM_ANSWER
-    values: int = 0
-    not_objects: int = 0
-    missing_ids: int = 0
-    bad_sequence_ids: int = 0
-    truncated_line: int | None = None
-    run_like: bool = False
-
-
-def _type_name(t: object) -> str:
-    return "unknown" if t is None else t if type(t) is str else str(t)
-
-
-def _position(pos: object, m: int) -> int:
-    """1-based position as int, or 0 when it is not a whole number in 1..m."""
-    if type(pos) is int:
-        return pos if 1 <= pos <= m else 0
-    if type(pos) is float and pos.is_integer() and 1 <= pos <= m:
-        return int(pos)
-    return 0
-
-
-def _hashable(x: object) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
-
-
-def scan_chunk(chunk: Chunk, m: int) -> ChunkColumns:
-    """Parse one chunk and keep only what the metrics need, as columns."""
-    items, truncated = parse_chunk(chunk)
-    values = len(items)
-    run_like = bool(items) and type(items[0]) is dict and "run_id" in items[0] and "examples" in items[0]
-    sids: list | np.ndarray  # becomes an np.int64 array below when every id is an int
-    try:
-        sids = list(map(dict.get, items, repeat("sequence_id")))  # TypeError on a non-object
-        dicts = items
-    except TypeError:
-        dicts = [x for x in items if type(x) is dict]
-        sids = list(map(dict.get, dicts, repeat("sequence_id")))
-    not_objects = values - len(dicts)
-    del items
-    poss = list(map(dict.get, dicts, repeat("position_in_sequence")))
-    missing = 0
-    if None in sids or None in poss:
-        keep = [s is not None and p is not None for s, p in zip(sids, poss, strict=True)]
-        dicts = [d for d, k in zip(dicts, keep, strict=True) if k]
-        sids = [s for s, k in zip(sids, keep, strict=True) if k]
-        poss = [p for p, k in zip(poss, keep, strict=True) if k]
-        missing = len(keep) - len(dicts)
-    bad = 0
-    if set(map(type, sids)) <= {int}:
-        try:
-            sids = np.array(sids, dtype=np.int64)
-        except OverflowError:
-            pass
-    if type(sids) is list and not set(map(type, sids)) <= {str, int, float, bool}:
-        keep = [_hashable(s) for s in sids]
-        dicts = [d for d, k in zip(dicts, keep, strict=True) if k]
-        sids = [s for s, k in zip(sids, keep, strict=True) if k]
-        poss = [p for p, k in zip(poss, keep, strict=True) if k]
-        bad = len(keep) - len(dicts)
-    types = list(map(dict.get, dicts, repeat("type")))
-    if set(map(type, types)) != {str}:
-        types = [_type_name(t) for t in types]
-    type_names = list(dict.fromkeys(types))
-    index = {t: i for i, t in enumerate(type_names)}
-    type_idx = np.fromiter(map(index.__getitem__, types), dtype=np.int32, count=len(types))
-    pos = None
-    if set(map(type, poss)) == {int}:  # no bool, no float: a plain int column
-        try:
-            arr = np.array(poss, dtype=np.int64)
-            pos = np.where((arr >= 1) & (arr <= m), arr, 0).astype(np.int16)
-        except OverflowError:
-            pass
-    if pos is None:
-        pos = np.array([_position(p, m) for p in poss], dtype=np.int16)
-    answers = list(map(dict.get, dicts, repeat("answer_score")))
-    scorer = JudgeScorer.shared()
-    codes: np.ndarray | list[int]
-    if answers.count(None) == len(answers):
-        codes = scorer.codes(list(map(dict.get, dicts, repeat("gpt4judge"))))
-    else:
-        own = [number_code(a) for a in answers]  # None where the record has no numeric answer_score
-        codes = [scorer(d.get("gpt4judge")) if c is None else c for d, c in zip(dicts, own, strict=True)]
-        # Our own results carry the parsed score and say in judge_error when no verdict could be read:
-        # count those as unparseable too, as a reply without a verdict would be.
-        codes = [c | UNPARSED if d.get("judge_error") else c for d, c in zip(dicts, codes, strict=True)]
-    return ChunkColumns(
-        sids=sids,
-        type_names=type_names,
-        type_idx=type_idx,
-        pos=pos,
-        code=np.asarray(codes, dtype=np.int8),
-        values=values,
-        not_objects=not_objects,
-        missing_ids=missing,
-        bad_sequence_ids=bad,
-        truncated_line=truncated,
-        run_like=run_like,
-    )
+    # Only when asked for (want_ids): each cell's problem id (object array, None where the cell has no
+    # record or its record has no id), and the ids of every record scored correct anywhere in the file.
+    problem_ids: np.ndarray | None = None
+    correct_ids: set | None = None
 
 
 def _quiet_worker() -> None:
@@ -168,15 +62,22 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _scan_all(path: str, m: int, info: ReadInfo, jobs: int, block: int) -> list[ChunkColumns]:
+def _scan_all(
+    path: str, m: int, info: ReadInfo, jobs: int, block: int, want_ids: bool, while_waiting: Callable | None
+) -> list[ChunkColumns]:
     """Scan every chunk in file order, in ``jobs`` processes.
 
     Results are taken in file order. When a cheap cut proves wrong (a
     "}, {" inside a string, or nested objects), the results from that chunk
     on are dropped and reading resumes at its start with an exact cut.
+    With worker processes the main one mostly waits: ``while_waiting`` runs
+    then, in a thread started after the workers were forked (so no fork
+    copies a thread mid-work).
     """
     done: list[ChunkColumns] = []
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker) if jobs > 1 else None
+    if pool is not None and while_waiting is not None:
+        threading.Thread(target=while_waiting, name="while-waiting", daemon=True).start()
     resume = None
     try:
         while True:
@@ -184,9 +85,9 @@ def _scan_all(path: str, m: int, info: ReadInfo, jobs: int, block: int) -> list[
             try:
                 for chunk in read_chunks(path, info, block, resume=resume):
                     if pool is None:
-                        done.append(scan_chunk(chunk, m))
+                        done.append(scan_chunk(chunk, m, want_ids))
                         continue
-                    pending.append(pool.apply_async(scan_chunk, (chunk, m)))
+                    pending.append(pool.apply_async(scan_chunk, (chunk, m, want_ids)))
                     while len(pending) > 2 * jobs:
                         done.append(pending.popleft().get())
                 while pending:
@@ -231,16 +132,34 @@ def _sequence_rows(parts: list[ChunkColumns]) -> tuple[np.ndarray, np.ndarray, l
     return rows_arr, first, list(index)
 
 
-def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BLOCK) -> Outcomes:
+def collect_outcomes(
+    path: str,
+    m: int,
+    jobs: int | None = None,
+    block: int = BLOCK,
+    want_ids: bool = False,
+    while_waiting: Callable | None = None,
+) -> Outcomes:
     """Read ``path`` (JSON list or JSONL of sequential results) into Outcomes.
 
+    ``want_ids`` also keeps each cell's problem id and the ids scored correct
+    (what a zero-shot or baseline comparison needs; the plain metrics do not).
+    ``while_waiting`` is run in a thread while worker processes parse (only
+    when there are workers): the command line loads matplotlib there.
     Raises InputError when the file is not results (a runner runs.jsonl,
     the wrong shape) or holds no usable record.
     """
     if m < 1:
         raise InputError(f"problems per sequence must be at least 1 (got {m})")
     info = ReadInfo(path)
-    parts = _scan_all(path, m, info, _auto_jobs(path) if jobs is None else jobs, block)
+    # The scan makes millions of short-lived objects and no cycles: collector passes would find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parts = _scan_all(path, m, info, _auto_jobs(path) if jobs is None else jobs, block, want_ids, while_waiting)
+    finally:
+        if collecting:
+            gc.enable()
     if parts and parts[0].run_like:
         raise InputError(f"{path} is a runner runs.jsonl file, not sequential results")
     for p in parts:
@@ -274,6 +193,11 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
     all_names = list(names)
     pos = np.concatenate([p.pos for p in parts]).astype(np.int64)
     code = np.concatenate([p.code for p in parts])
+    pids = correct_ids = None
+    if want_ids:
+        pids = np.empty(len(code), dtype=object)
+        pids[:] = [pid for p in parts for pid in (p.pids or [])]
+        correct_ids = set().union(*[p.correct_ids or set() for p in parts])
     del parts
     seq_type_names = [all_names[i] for i in type_idx[first].tolist()]
     type_names = list(dict.fromkeys(seq_type_names))
@@ -283,6 +207,8 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
     used = pos > 0
     st["outside_positions"] = int(np.count_nonzero(~used))
     rows, pos, code = rows[used], pos[used] - 1, code[used]
+    if pids is not None:
+        pids = pids[used]
     st["scored_from_answer_score"] = int(np.count_nonzero(code & FROM_ANSWER))
     st["scored_from_judge"] = int(len(code)) - st["scored_from_answer_score"]
     st["unparseable_verdicts"] = int(np.count_nonzero(code & UNPARSED))
@@ -296,11 +222,20 @@ def collect_outcomes(path: str, m: int, jobs: int | None = None, block: int = BL
         _, first_back = np.unique(flat[::-1], return_index=True)
         keep = len(flat) - 1 - first_back
         flat, correct = flat[keep], correct[keep]
+        if pids is not None:
+            pids = pids[keep]
     matrix = np.zeros(n * m, dtype=np.int8)
     matrix[flat] = correct
+    problem_ids = None
+    if pids is not None:
+        cells = np.full(n * m, None, dtype=object)
+        cells[flat] = pids
+        problem_ids = cells.reshape(n, m)
     present = (counts > 0).reshape(n, m)
     st["missing_positions"] = int(n * m - np.count_nonzero(present))
     st["incomplete_sequences"] = int(np.count_nonzero(~present.all(axis=1)))
     if info.truncated_line is not None:
         st["truncated_last_line"] = info.truncated_line
-    return Outcomes(matrix.reshape(n, m), present, type_of, type_names, info, st, sequence_ids)
+    return Outcomes(
+        matrix.reshape(n, m), present, type_of, type_names, info, st, sequence_ids, problem_ids, correct_ids
+    )

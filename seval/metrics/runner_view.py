@@ -27,11 +27,7 @@ import numpy as np
 from seval.benchmark.scoring import is_correct
 from seval.metrics.core import wilson
 from seval.metrics.fit import bootstrap_d50, place_d50
-from seval.metrics.load import InputError, ReadInfo, read_values
-
-
-def is_run_record(value: object) -> bool:
-    return isinstance(value, dict) and "run_id" in value and "examples" in value
+from seval.metrics.load import InputError, ReadInfo, is_run_record, read_values
 
 
 def _number(x: object) -> float | None:

@@ -72,7 +72,8 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
     lines.append("| Task type | " + " | ".join(str(p) for p in range(1, length + 1)) + " | Slope |")
     lines.append("|---|" + "---:|" * (length + 1))
     for kind, curve in curves.items():
-        lines.append(f"| {cell(kind)} | " + " | ".join(f"{value:.2f}" for value in curve) + f" | {slopes[kind]:+.3f} |")
+        shown = "undefined" if np.isnan(slopes[kind]) else f"{slopes[kind]:+.3f}"  # one position: no trend
+        lines.append(f"| {cell(kind)} | " + " | ".join(f"{value:.2f}" for value in curve) + f" | {shown} |")
     if chart_name:
         lines += ["", f"![Accuracy by position per task type, with fitted lines]({chart_name})", ""]
     issues = outcome.integrity_issues
