@@ -4,14 +4,21 @@ Pure functions of the request's model and messages plus the server seed (via
 ``SimCall``), never of arrival order or time, so concurrent and sequential
 clients see byte-identical replies. Nothing here comes from a language model.
 
-Solver accuracy: p = clamp(base - slope * (d - 1) + 0.05 * h, 0.02, 0.98),
-d the item's difficulty and h the number of distinct earlier items in the
-conversation; (base, slope) per model in ``SOLVER_PROFILES``.
+Solver accuracy: p = clamp(base - slope * (d - 1) + 0.07 * r + 0.01 * o, 0.02, 0.98),
+d the item's difficulty; r the distinct earlier items in the conversation of
+the same kind whose right answer the conversation shows after them (a standard
+or canonical answer, a rubric quoting it, a right earlier answer): relevant
+context, worth learning from; o every other distinct earlier item (another
+kind, or no answer shown): familiarity only. (base, slope) per model in
+``SOLVER_PROFILES``. So a simulated student really does better with more
+relevant context (history of its task type with the answers, demonstrations,
+few-shot examples), which is what the sequential paradigms compare.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -21,6 +28,7 @@ import zlib
 from seval.sim.items import (  # re-exported: tests and other modules import them from here
     GENERIC_KIND,
     KINDS,
+    TAG_RE,
     find_item_tags,
     make_item,
     plausible_wrong,
@@ -50,7 +58,8 @@ JUDGE_AS_SOLVER = (0.99, 0.03)
 
 # (base, slope) of each solver's accuracy; unknown sim-solver* names use the default.
 SOLVER_PROFILES = {"sim-solver": (0.95, 0.08), "sim-solver-strong": (0.99, 0.05), "sim-solver-weak": (0.85, 0.09)}
-HISTORY_BONUS = 0.05
+RELEVANT_BONUS = 0.07  # an earlier item of the same kind, shown with its right answer
+OTHER_BONUS = 0.01  # any other earlier item
 MIN_ACCURACY, MAX_ACCURACY = 0.02, 0.98
 
 DEFAULT_DIFFICULTY = 5
@@ -181,12 +190,39 @@ def generator_reply(call: SimCall, flawed_rate: float) -> str:
 # --- sim-solver ---------------------------------------------------------------------
 
 
-def solver_accuracy(model: str, difficulty: int, history: int) -> float:
-    """Probability that ``model`` answers an item of ``difficulty`` right after ``history`` items."""
+def solver_accuracy(model: str, difficulty: int, relevant: int, other: int = 0) -> float:
+    """Probability that ``model`` answers an item of ``difficulty`` right after ``relevant`` earlier items
+    of its kind shown with their answers and ``other`` earlier items."""
     default = JUDGE_AS_SOLVER if model.startswith(JUDGE_PREFIX) else SOLVER_PROFILES["sim-solver"]
     base, slope = SOLVER_PROFILES.get(model, default)
-    p = base - slope * (difficulty - 1) + HISTORY_BONUS * history
+    p = base - slope * (difficulty - 1) + RELEVANT_BONUS * relevant + OTHER_BONUS * other
     return max(MIN_ACCURACY, min(MAX_ACCURACY, p))
+
+
+def _answer_shown(segment: str, truth: str) -> bool:
+    """Whether a stretch of the conversation shows ``truth``: a line that is it, or ends with it after a colon
+    ("The standard answer is: 6", "标准答案为：6", "Final answer: 6")."""
+    for line in segment.splitlines():
+        for candidate in (line, re.split(r"[:：]", line)[-1]):
+            if candidate.strip() and answers_match(candidate, truth):
+                return True
+    return False
+
+
+def context_counts(text: str) -> tuple[int, int]:
+    """``(relevant, other)`` earlier items before the last tagged item of ``text`` (see the module doc)."""
+    matches = list(TAG_RE.finditer(text))
+    current = matches[-1].groups()
+    relevant, seen = set(), set()
+    for match, following in itertools.pairwise(matches):
+        tag = match.groups()
+        if tag == current:  # a repeat of the current question is not history
+            continue
+        seen.add(tag)
+        truth = solve_item(tag[0], int(tag[1]), tag[2])[1]
+        if tag[0] == current[0] and _answer_shown(text[match.end() : following.start()], truth):
+            relevant.add(tag)
+    return len(relevant), len(seen - relevant)
 
 
 def solver_reply(call: SimCall) -> str:
@@ -194,12 +230,10 @@ def solver_reply(call: SimCall) -> str:
     tags = find_item_tags(call.full_text)
     if not tags:
         return "Working (simulated): no sim-item tag found, so nothing to solve.\nFinal answer: unknown"
-    current = tags[-1]
-    # History: distinct earlier items; a repeat of the current question is not history.
-    history = len(set(tags[:-1]) - {current})
-    kind, difficulty, hex8 = current
+    kind, difficulty, hex8 = tags[-1]
     question, truth = solve_item(kind, difficulty, hex8)
-    correct = call.unit("solve") < solver_accuracy(call.model, difficulty, history)
+    relevant, other = context_counts(call.full_text)
+    correct = call.unit("solve") < solver_accuracy(call.model, difficulty, relevant, other)
     answer = truth if correct else plausible_wrong(truth, question, call.rng("wrong"))
     reply = (
         f"Working (simulated): a {kind} item at difficulty {difficulty}; "

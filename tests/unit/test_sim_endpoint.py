@@ -21,6 +21,7 @@ import pytest
 from support_b import final_answer, generation_prompt, judge_prompt, reply_text, user
 
 import sim_endpoint as sim_script
+from seval.sim import models as sim_models
 from seval.sim import server as sim_endpoint
 from seval.sim.server import (
     SimServer,
@@ -434,10 +435,14 @@ def test_flawed_rate_one_gives_wrong_reference_answers():
 # --- solver -------------------------------------------------------------------------
 
 
-def accuracy(sim, model, items, history=()):
+def accuracy(sim, model, items, history=(), shown=()):
+    """Share of ``items`` answered right after ``history`` (answered "0") and ``shown`` (given as
+    (question, answer) with the answer right), each earlier item a user turn and an assistant turn."""
     earlier = []
     for question in history:
         earlier += [{"role": "user", "content": question}, {"role": "assistant", "content": "Final answer: 0"}]
+    for question, answer in shown:
+        earlier += [{"role": "user", "content": question}, {"role": "assistant", "content": f"Final answer: {answer}"}]
     right = 0
     for question in items:
         text = reply_text(post_chat(sim, model, earlier + user(question)))
@@ -453,10 +458,30 @@ def test_solver_is_worse_on_hard_items(server):
     assert accuracy(server, "sim-solver-strong", hard) > accuracy(server, "sim-solver-weak", hard)
 
 
-def test_solver_accuracy_rises_with_history(server):
-    items = [make_item(KINDS[n % 8], 6, f"{n + 500:08x}")[0] for n in range(100)]
-    history = [make_item("generic", 3, f"{n + 900:08x}")[0] for n in range(6)]
-    assert accuracy(server, "sim-solver", items, history) > accuracy(server, "sim-solver", items) + 0.1
+def test_solver_does_better_with_relevant_context(server):
+    # Relevant: earlier items of the same kind shown with their right answers (demonstrations, few-shot
+    # examples, a feedback history whose rubric quotes the answer); other context barely helps.
+    kind = "mathematical_reasoning"
+    items = [make_item(kind, 6, f"{n + 500:08x}")[0] for n in range(300)]
+    solved = [make_item(kind, 3, f"{n + 900:08x}") for n in range(6)]
+    unsolved = [question for question, _ in solved]
+    other_kind = [make_item("generic", 3, f"{n + 900:08x}") for n in range(6)]
+    alone = accuracy(server, "sim-solver", items)
+    assert accuracy(server, "sim-solver", items, shown=solved) > alone + 0.2  # 6 x 0.05 = +0.30 expected
+    assert accuracy(server, "sim-solver", items, history=unsolved) < alone + 0.12  # 6 x 0.01 expected
+    assert accuracy(server, "sim-solver", items, shown=other_kind) < alone + 0.12
+
+
+def test_solver_context_counts():
+    question, answer = make_item("logical_deduction", 4, "0000abcd")
+    other, other_answer = make_item("generic", 2, "0000beef")
+    current, _ = make_item("logical_deduction", 5, "0000cafe")
+    assert sim_models.context_counts(f"{question}\n[Standard answer]\n{answer}\n{current}") == (1, 0)
+    assert sim_models.context_counts(f"{question}\nThe standard answer is: {answer}\n{current}") == (1, 0)
+    assert sim_models.context_counts(f"{question}\n标准答案为：{answer}\n{current}") == (1, 0)
+    assert sim_models.context_counts(f"{question}\nFinal answer: nothing\n{current}") == (0, 1)
+    assert sim_models.context_counts(f"{other}\n{other_answer}\n{current}") == (0, 1)
+    assert sim_models.context_counts(f"{current}\n{question}\n{answer}\n{current}") == (1, 0)  # repeat: not history
 
 
 def test_solver_without_tag_says_unknown(server):
