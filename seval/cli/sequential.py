@@ -14,8 +14,19 @@ from seval.cli.common import OneLineParser, add_client_flags, build_client, fail
 from seval.cli.numbers import MAX_SEQUENCE_LENGTH, MAX_TOKENS, MAX_WORKERS, check_range
 from seval.console import configure_logging
 from seval.errors import UsageError
+from seval.sequential.compare import (
+    ALL,
+    ALL_ORDER,
+    compare_paradigms,
+    paradigm_output,
+    print_comparison,
+    write_comparison,
+)
 from seval.sequential.data import DEFAULT_SEQ_LEN
+from seval.sequential.fewshot import DEFAULT_FEW_SHOT_SEED, DEFAULT_SHOTS
+from seval.sequential.paradigms import DEFAULT_PARADIGM, PARADIGMS
 from seval.sequential.report import write_sequential_report
+from seval.sequential.rubrics import DEFAULT_RUBRIC_LANG, RUBRIC_LANGS
 from seval.sequential.runner import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_TOKENS,
@@ -29,6 +40,7 @@ from seval.sequential.runner import (
 )
 
 log = logging.getLogger(__name__)
+MAX_SHOTS = 50  # more examples than that is not few-shot, and would not fit most context windows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,9 +70,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-model", help=f"evaluated model (default {DEFAULT_MODEL})")
     parser.add_argument(
         "--client-base-url",
-        help=f"client endpoint, with or without /v1 (default: OPENAI_BASE_URL, else {DEFAULT_BASE_URL})",
+        "--client-api-base-url",
+        dest="client_base_url",
+        help="client endpoint, with or without /v1 (default: CLIENT_API_BASE_URL, then OPENAI_BASE_URL, "
+        f"else {DEFAULT_BASE_URL})",
     )
-    parser.add_argument("--judge-base-url", help=f"judge endpoint (default: OPENAI_BASE_URL, else {DEFAULT_BASE_URL})")
+    parser.add_argument(
+        "--judge-base-url",
+        "--judge-api-base-url",
+        dest="judge_base_url",
+        help=f"judge endpoint (default: JUDGE_API_BASE_URL, then OPENAI_BASE_URL, else {DEFAULT_BASE_URL})",
+    )
+    parser.add_argument(
+        "--paradigm",
+        choices=[*PARADIGMS, ALL],
+        default=DEFAULT_PARADIGM,
+        help="what the student sees before each question: feedback (its earlier answers and their grading, "
+        "the default), zero-shot (nothing), few-shot (--shots solved examples of the type), demonstration "
+        "(the earlier problems with their standard answers); all: the four, one after another, and a table",
+    )
+    parser.add_argument(
+        "--rubric-lang",
+        choices=list(RUBRIC_LANGS),
+        default=DEFAULT_RUBRIC_LANG,
+        help="the rubric the judge grades by: zh (rubric_zh where present, as EvaLearn's scripts; the default) "
+        "or en (rubric_en first); either falls back to the other, then to 'rubric' (the 2025 schema)",
+    )
+    parser.add_argument(
+        "--shots", type=int, help=f"few-shot: examples shown before each question (default {DEFAULT_SHOTS})"
+    )
+    parser.add_argument(
+        "--few-shot-seed",
+        type=int,
+        help=f"few-shot: seed of the examples' draw (default {DEFAULT_FEW_SHOT_SEED}, EvaLearn's)",
+    )
     parser.add_argument("--num-sequences", type=int, help="evaluate this many sequences, drawn with --seed")
     parser.add_argument("--sequence-ids", help="comma-separated sequence ids to evaluate")
     parser.add_argument("--types", help="comma-separated task types to evaluate")
@@ -110,7 +153,44 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError(f"--num-sequences must be at least 1 (got {args.num_sequences})")
     if args.temperature < 0:
         raise UsageError("--temperature must not be negative")
+    few_shot = args.paradigm in ("few-shot", ALL)
+    for flag, value in (("--shots", args.shots), ("--few-shot-seed", args.few_shot_seed)):
+        if value is not None and not few_shot:
+            raise UsageError(f"{flag} applies to --paradigm few-shot (or all), not {args.paradigm}")
+    if args.shots is not None and not 1 <= args.shots <= MAX_SHOTS:
+        raise UsageError(f"--shots must be between 1 and {MAX_SHOTS} (got {args.shots})")
     validate_client_flags(args)
+
+
+def _evaluate(args: argparse.Namespace, console: Console, paradigm: str, output: Path, inputs, urls, models):
+    """One paradigm's evaluation as the flags describe it; returns its EvalOutcome."""
+    return sequentialEval(
+        inputs[0],
+        inputs[1],
+        output,
+        args.workers,
+        args.check_empty,
+        None if args.demo else args.judge_api_key,
+        None if args.demo else args.client_api_key,
+        models[1],
+        models[0],
+        judge_api_base_url=urls[1],
+        client_api_base_url=urls[0],
+        paradigm=paradigm,
+        rubric_lang=args.rubric_lang,
+        shots=DEFAULT_SHOTS if args.shots is None else args.shots,
+        few_shot_seed=DEFAULT_FEW_SHOT_SEED if args.few_shot_seed is None else args.few_shot_seed,
+        num_sequences=args.num_sequences,
+        sequence_ids=_split(args.sequence_ids),
+        sequence_types=_split(args.types),
+        seed=args.seed,
+        seq_len=args.seq_len,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        client=lambda: build_client(args, threading.Event()),
+        console=console,
+        env_keys=not args.demo,
+    )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -127,40 +207,30 @@ def run(args: argparse.Namespace, console: Console) -> int:
         log.info("demo: SIMULATED endpoint (no real model) at %s", server.base_url)
         inputs, urls = (DEMO_DIR / "problems.json", DEMO_DIR / "sequences.json"), (server.base_url, server.base_url)
         models = (args.client_model or DEMO_MODELS[0], args.judge_model or DEMO_MODELS[1])
+    output = args.output or DEMO_OUTPUT
+    paradigms = list(ALL_ORDER) if args.paradigm == ALL else [args.paradigm]
+    outputs = {p: paradigm_output(output, p) if args.paradigm == ALL else output for p in paradigms}
+    stopped, length = [], 0
     try:
-        outcome = sequentialEval(
-            inputs[0],
-            inputs[1],
-            args.output or DEMO_OUTPUT,
-            args.workers,
-            args.check_empty,
-            None if args.demo else args.judge_api_key,
-            None if args.demo else args.client_api_key,
-            models[1],
-            models[0],
-            urls[0],
-            urls[1],
-            num_sequences=args.num_sequences,
-            sequence_ids=_split(args.sequence_ids),
-            sequence_types=_split(args.types),
-            seed=args.seed,
-            seq_len=args.seq_len,
-            temperature=args.temperature,
-            max_tokens=args.max_tokens,
-            client=lambda: build_client(args, threading.Event()),
-            console=console,
-            env_keys=not args.demo,
-        )
+        for paradigm in paradigms:
+            if len(paradigms) > 1:
+                console.rule(f"--paradigm {paradigm} -> {outputs[paradigm]}")
+            outcome = _evaluate(args, console, paradigm, outputs[paradigm], inputs, urls, models)
+            if outcome.items:
+                report = write_sequential_report(outcome, with_charts=not args.no_charts)
+                console.print(f"Report: {report}")
+            stopped += outcome.stopped
+            length = max([length, *(len(seq["question_ids"]) for seq in outcome.sequences)])
     finally:
         if server is not None:
             server.stop()
-    if outcome.items:
-        report = write_sequential_report(outcome, with_charts=not args.no_charts)
-        console.print(f"Report: {report}")
-    if outcome.stopped:
-        shown = ", ".join(f"sequence {s} position {p}" for s, p in outcome.stopped[:5])
+    if len(paradigms) > 1 and not stopped:
+        rows = compare_paradigms(outputs, length)
+        print_comparison(console, rows, simulated=args.demo, path=write_comparison(rows, output, simulated=args.demo))
+    if stopped:
+        shown = ", ".join(f"sequence {s} position {p}" for s, p in stopped[:5])
         return fail(
-            f"{len(outcome.stopped)} sequences stopped at an answer that stayed empty ({shown})",
+            f"{len(stopped)} answers stayed empty ({shown})",
             1,
             "Rerun the same command to ask again, or pass --no-check-empty to grade empty answers as given.",
         )

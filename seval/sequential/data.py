@@ -31,6 +31,7 @@ from seval.io import strict_json
 from seval.io.atomic import read_text
 from seval.io.jsonl import read_jsonl
 from seval.sequential.records import ProblemId, problem_key
+from seval.sequential.rubrics import CANONICAL, DEFAULT_RUBRIC_LANG, RUBRIC_FIELDS, criteria_text, rubric_field
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,10 @@ GENERIC_CRITERIA = (
 )
 
 
-def criteria_for(fields: dict) -> str:
-    """The grading criteria the judge (and later the student) sees: the rubric, else the canonical answer."""
-    rubric = fields.get("rubric")
-    if isinstance(rubric, str) and rubric.strip():
-        return rubric
-    answer = fields.get("canonical_answer")
-    if isinstance(answer, str) and answer.strip():
-        return f"The student's final answer must agree with the standard answer: {answer}"
-    return ""
+def criteria_for(fields: dict, lang: str = DEFAULT_RUBRIC_LANG) -> str:
+    """The grading criteria the judge (and later the student) sees: the rubric of ``lang``'s order
+    (``rubric_zh``/``rubric_en``/``rubric``), else the canonical answer (see ``rubrics``)."""
+    return criteria_text(fields, rubric_field(fields, lang))
 
 
 def _criteria_from_reference(reference: str) -> str:
@@ -69,6 +65,10 @@ def read_json(path: Path, what: str) -> object:
         return strict_json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise DataError(f"{what} {path} is not valid JSON ({exc})") from None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _is_id(value: object) -> bool:
@@ -90,8 +90,15 @@ def _check_problem_shape(raw: object, index: int, path: Path) -> dict:
         raise DataError(f"{where} has no 'prompt' field")
     if not isinstance(prompt, str) and not (isinstance(prompt, list) and all(isinstance(t, str) for t in prompt)):
         raise DataError(f"{where}: 'prompt' must be a string or a list of strings")
-    if not isinstance(raw.get("rubric"), str):
-        raise DataError(f"{where}: 'rubric' must be a string (it may be empty when 'canonical_answer' is given)")
+    for name in (*RUBRIC_FIELDS, CANONICAL):
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str) and not (name == CANONICAL and _is_number(value)):
+            raise DataError(f"{where}: {name!r} must be a string")
+    if all(raw.get(name) is None for name in (*RUBRIC_FIELDS, CANONICAL)):
+        raise DataError(
+            f"{where} has no grading criteria: 'rubric_zh', 'rubric_en' (EvaLearn 2026), 'rubric' (2025) "
+            "or 'canonical_answer'"
+        )
     if "type" in raw and not isinstance(raw["type"], str):
         raise DataError(f"{where}: 'type' must be a string")
     return raw
@@ -245,7 +252,7 @@ def _problem_flaws(problems: list[dict]) -> tuple[dict, dict[str, list[str]], se
         elif len(turns) % 2 == 0:
             flaws["conversations not ending with a user turn"].append(f"problem {key!r}")
             bad.add(key)
-        if not criteria_for(problem):
+        if rubric_field(problem) is None:
             flaws["no rubric or answer"].append(f"problem {key!r}")
             bad.add(key)
     return by_id, flaws, bad

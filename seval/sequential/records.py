@@ -57,6 +57,12 @@ class SequentialItem(Record):
     client_max_tokens: int | None = None
     client_usage: TokenUsage = Field(default_factory=TokenUsage)
     judge_usage: TokenUsage = Field(default_factory=TokenUsage)
+    # What produced the record: records written before paradigms existed were feedback runs.
+    paradigm: str = "feedback"
+    # The field whose text the judge graded by (rubric_zh, rubric_en, rubric, or canonical_answer).
+    rubric_field: str | None = None
+    # Few-shot and demonstration: the solved problems shown before the question, in order.
+    examples_shown: list[dict] | None = None
 
     @property
     def key(self) -> ItemKey:
@@ -70,8 +76,9 @@ class SequentialItem(Record):
     def output_dict(self) -> dict:
         """The flat EvaLearn item: the problem's fields first, then the evaluation's."""
         ours = self.model_dump(mode="json", include=set(type(self).model_fields))
-        if ours.get("judge_first_reply") is None:  # only present when the judge was asked again
-            ours.pop("judge_first_reply", None)
+        for optional in ("judge_first_reply", "examples_shown"):  # present only when they say something
+            if ours.get(optional) is None:
+                ours.pop(optional, None)
         extras = {name: value for name, value in (self.model_extra or {}).items() if name not in ours}
         return {**extras, **ours}
 
@@ -208,17 +215,52 @@ class ResultStore:
             found = self._by_sequence.get(sequence_id, {})
             return [found[position] for position in sorted(found)]
 
-    def finished_prefixes(self, sequences: list[dict], models: tuple[str, str], sampling: dict | None = None) -> dict:
-        """Recorded positions 1..k of each sequence, after checking they belong to this evaluation:
-        the same (client, judge) models and ``sampling`` (item field -> value now), no gaps, and the
-        problems the sequence lists."""
+    def check_identity(self, models: tuple[str, str], paradigm: str = "feedback", sampling: dict | None = None) -> None:
+        """Refuse to add to records another paradigm, another pair of models or other ``sampling``
+        (item field -> value now) produced: one results file is one way of asking, never mixed."""
         for item in self.items.values():
+            if item.paradigm != paradigm:
+                raise UsageError(
+                    f"{self.journal} holds {item.paradigm} results, not {paradigm}; rerun with --paradigm "
+                    f"{item.paradigm} or choose another --output"
+                )
             if (item.client_model, item.judge_model) != models:
                 raise UsageError(
                     f"{self.journal} holds answers of client model {item.client_model!r} judged by "
                     f"{item.judge_model!r}; rerun with those models or choose another --output"
                 )
             self._check_sampling(item, sampling or {})
+
+    def finished_positions(self, sequences: list[dict]) -> dict:
+        """Recorded positions of each sequence, any of them (positions that do not depend on each other),
+        after checking each holds the problem the sequence lists there: ``{sequence_id: {position: item}}``."""
+        found = {}
+        for seq in sequences:
+            wanted = seq["question_ids"]
+            done = {}
+            for item in self.done_for(seq["sequence_id"]):
+                position = item.position_in_sequence
+                if position > len(wanted) or item.problem_id != wanted[position - 1]:
+                    raise DataError(
+                        f"{self.journal}: sequence {seq['sequence_id']} position {position} holds problem "
+                        f"{item.problem_id!r}, not what the sequence lists; the sequences changed, so choose "
+                        "another --output"
+                    )
+                done[position] = item
+            found[seq["sequence_id"]] = done
+        return found
+
+    def finished_prefixes(
+        self,
+        sequences: list[dict],
+        models: tuple[str, str],
+        sampling: dict | None = None,
+        paradigm: str = "feedback",
+    ) -> dict:
+        """Recorded positions 1..k of each sequence, after checking they belong to this evaluation:
+        the same paradigm, (client, judge) models and ``sampling`` (item field -> value now), no gaps,
+        and the problems the sequence lists."""
+        self.check_identity(models, paradigm, sampling)
         prefixes = {}
         for seq in sequences:
             done, wanted = self.done_for(seq["sequence_id"]), seq["question_ids"]

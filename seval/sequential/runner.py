@@ -40,20 +40,17 @@ from seval.progress import RunProgress
 from seval.records import TokenUsage, add_usage
 from seval.sequential.data import (
     DEFAULT_SEQ_LEN,
-    criteria_for,
     load_evaluation_data,  # noqa: F401  (part of the seed's API, re-exported)
     prepare_data,
     select_sequences_for_evaluation,
 )
-from seval.sequential.prompts import (
-    HistoryEntry,
-    build_judge_messages,
-    build_judge_retry_messages,
-    build_student_messages,
-    flatten_prompt,
-)
+from seval.sequential.fewshot import DEFAULT_FEW_SHOT_SEED, DEFAULT_SHOTS
+from seval.sequential.paradigms import DEFAULT_PARADIGM, PARADIGMS, Setup, history_entry  # noqa: F401
+from seval.sequential.prompts import build_judge_messages, build_judge_retry_messages, flatten_prompt
 from seval.sequential.records import EvalOutcome, ResultStore, SequentialItem, check_integrity
 from seval.sequential.report import report_path_for
+from seval.sequential.rubrics import DEFAULT_RUBRIC_LANG, RUBRIC_LANGS, criteria_text
+from seval.sequential.scheduling import run_positions
 from seval.sequential.summary import print_sequential_summary
 from seval.verdict import parse_answer_score
 
@@ -72,6 +69,7 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"  # packaged, so an installed
 DEMO_OUTPUT = Path("out_benchmark") / "sequential_demo" / "results.json"
 DEMO_MODELS = ("sim-solver", "sim-judge")
 KEY_ENV = {"client": ("CLIENT_API_KEY", "OPENAI_API_KEY"), "judge": ("JUDGE_API_KEY", "OPENAI_API_KEY")}
+URL_ENV = {"client": "CLIENT_API_BASE_URL", "judge": "JUDGE_API_BASE_URL"}  # EvaLearn's 2026 variables
 
 
 class EmptyAnswer(Exception):
@@ -139,23 +137,27 @@ class Annotator:
         return self.client.chat(endpoint, messages, temperature, max_tokens)
 
 
-def history_entry(item: SequentialItem) -> HistoryEntry:
-    """What the student is shown of an earlier position: built from its record alone,
-    so a resumed sequence rebuilds exactly the history an uninterrupted one had."""
-    fields = item.model_extra or {}
-    return HistoryEntry(flatten_prompt(fields["prompt"]), item.gpt4res, criteria_for(fields), item.gpt4judge)
-
-
 def evaluate_position(
-    annotator: Annotator, sequence: dict, position: int, problem: dict, history: list[HistoryEntry]
+    annotator: Annotator,
+    sequence: dict,
+    position: int,
+    problem: dict,
+    earlier: list[SequentialItem],
+    setup: Setup | None = None,
 ) -> SequentialItem:
-    """Ask and grade one position; raises EmptyAnswer, EndpointError or Cancelled."""
+    """Ask and grade one position; raises EmptyAnswer, EndpointError or Cancelled.
+
+    ``earlier``: the records of positions 1..position-1 (the feedback paradigm's history);
+    ``setup``: the paradigm and rubric choices (default: feedback, Chinese rubric first).
+    """
+    setup = setup or Setup()
     started = time.monotonic()
-    messages = build_student_messages(sequence["type"], history, problem["prompt"])
-    answer, client_usage = annotator.answer(messages)
+    shown = setup.shown(sequence, position, problem, earlier)
+    answer, client_usage = annotator.answer(shown.messages)
     if annotator.check_empty and not answer:
         raise EmptyAnswer()
-    verdict = annotator.grade(criteria_for(problem), flatten_prompt(problem["prompt"]), answer)
+    field = setup.rubric_field(problem)
+    verdict = annotator.grade(criteria_text(problem, field), flatten_prompt(problem["prompt"]), answer)
     return SequentialItem.model_validate(
         {
             **problem,
@@ -173,6 +175,9 @@ def evaluate_position(
             "client_max_tokens": annotator.max_tokens,
             "client_usage": client_usage,
             "judge_usage": verdict.usage,
+            "paradigm": setup.paradigm,
+            "rubric_field": field,
+            "examples_shown": shown.examples,
         }
     )
 
@@ -187,6 +192,7 @@ def evaluate_sequence(
     done: list[SequentialItem] | None = None,
     on_item=None,
     check=None,
+    setup: Setup | None = None,
 ) -> dict:
     """Evaluate one sequence in order; the seed's per-sequence API.
 
@@ -196,24 +202,24 @@ def evaluate_sequence(
     engine's stop check). Returns ``{sequence_id, type, questions, metrics,
     complete, stopped_at}`` and, with ``save_results``, also writes it to
     ``output_dir/sequence_<id>_results.json``. ``stopped_at`` is the position
-    whose answer stayed empty (check_empty), else None.
+    whose answer stayed empty (check_empty), else None. ``setup`` chooses the
+    paradigm (default feedback; zero-shot runs positions apart, see ``sequentialEval``).
     """
+    setup = setup or Setup(problems=problems_dict)
     items = list(done or [])
-    history = [history_entry(item) for item in items]
     stopped_at = None
     for position in range(len(items) + 1, len(sequence["question_ids"]) + 1):
         if check is not None:
             check()
         problem = problems_dict[sequence["question_ids"][position - 1]]
         try:
-            item = evaluate_position(annotator, sequence, position, problem, history)
+            item = evaluate_position(annotator, sequence, position, problem, items, setup)
         except EmptyAnswer:
             stopped_at = position
             break
         if on_item is not None:
             on_item(item)
         items.append(item)
-        history.append(history_entry(item))
     result = _sequence_result(sequence, items, stopped_at)
     if save_results:
         write_json_atomic(Path(output_dir) / f"sequence_{sequence['sequence_id']}_results.json", result)
@@ -248,7 +254,13 @@ def _select(input_json_path, seq_json_path, seq_len: int, selection: dict) -> tu
 
 
 def _run_chains(
-    pending: list[dict], problems: dict, annotator: Annotator, store: ResultStore, prefixes: dict, workers: int
+    pending: list[dict],
+    problems: dict,
+    annotator: Annotator,
+    store: ResultStore,
+    prefixes: dict,
+    workers: int,
+    setup: Setup | None = None,
 ) -> list[tuple]:
     """Run every unfinished sequence as one chain on the engine; returns the stopped ones.
 
@@ -276,6 +288,7 @@ def _run_chains(
                 done=prefixes[seq["sequence_id"]],
                 on_item=on_item,
                 check=engine.check,
+                setup=setup,
             )
             if result["stopped_at"] is not None:
                 stopped.append((seq["sequence_id"], result["stopped_at"]))
@@ -335,13 +348,18 @@ def _load_store(output: Path, inputs: tuple) -> ResultStore:
 def _endpoints(
     client_model, judge_model, client_base_url, judge_base_url, client_api_key, judge_api_key, env_keys: bool = True
 ):
-    """The client and judge endpoints, with the runner's URL rules and keys from flags or environment."""
+    """The client and judge endpoints, with the runner's URL rules and keys from flags or environment.
+
+    A role's URL: its flag, else its variable (CLIENT_API_BASE_URL / JUDGE_API_BASE_URL, EvaLearn's
+    2026 names), else OPENAI_BASE_URL, else https://api.openai.com.
+    """
     general = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     endpoints = []
     for role, model, url, key, flag in (
         ("client", client_model, client_base_url, client_api_key, "--client"),
         ("judge", judge_model, judge_base_url, judge_api_key, "--judge"),
     ):
+        url = url or os.environ.get(URL_ENV[role])
         endpoints.append(
             Endpoint(
                 role=role,
@@ -352,6 +370,29 @@ def _endpoints(
             )
         )
     return endpoints
+
+
+def _pending(store: ResultStore, sequences: list[dict], models: tuple[str, str], sampling: dict, setup: Setup):
+    """What is left to ask, after checking the store's records belong to this evaluation: unfinished
+    sequences (chained paradigms, with each one's finished prefix) or missing positions (zero-shot)."""
+    if setup.chained:
+        prefixes = store.finished_prefixes(sequences, models, sampling, setup.paradigm)
+        pending: list = [seq for seq in sequences if len(prefixes[seq["sequence_id"]]) < len(seq["question_ids"])]
+    else:
+        prefixes = {}
+        store.check_identity(models, setup.paradigm, sampling)
+        finished = store.finished_positions(sequences)
+        pending = [
+            (seq, position)
+            for seq in sequences
+            for position in range(1, len(seq["question_ids"]) + 1)
+            if position not in finished[seq["sequence_id"]]
+        ]
+    selected_ids = {seq["sequence_id"] for seq in sequences}
+    setup.check_records(
+        [item for item in store.sorted_items() if item.sequence_id in selected_ids], sequences, store.journal
+    )
+    return pending, prefixes
 
 
 def _evaluate_pending(
@@ -366,11 +407,11 @@ def _evaluate_pending(
     temperature: float,
     max_tokens: int,
     check_empty: bool,
+    setup: Setup,
 ) -> list[tuple]:
-    """Run the selected sequences ``store`` has not finished; returns the (sequence, position) left empty."""
+    """Run what ``store`` has not finished of the selected sequences; returns the (sequence, position) left empty."""
     sampling = {"client_temperature": temperature, "client_max_tokens": max_tokens}
-    prefixes = store.finished_prefixes(sequences, (student.model, judge.model), sampling)
-    pending = [seq for seq in sequences if len(prefixes[seq["sequence_id"]]) < len(seq["question_ids"])]
+    pending, prefixes = _pending(store, sequences, (student.model, judge.model), sampling, setup)
     stopped: list[tuple] = []
     try:
         if pending:
@@ -380,17 +421,31 @@ def _evaluate_pending(
             made = client() if callable(client) else client
             annotator = Annotator(made or LLMClient(), student, judge, temperature, max_tokens, check_empty)
             store.open()
+            workers = workers or DEFAULT_WORKERS
             with log_to_file(store.output.parent / LOG_FILE):
                 log.info(
-                    "%d sequences to run (%d already finished) with %d workers",
+                    "%s: %d %s to run (%d already finished) with %d workers",
+                    setup.paradigm,
                     len(pending),
-                    len(sequences) - len(pending),
-                    workers or DEFAULT_WORKERS,
+                    "sequences" if setup.chained else "positions",
+                    (len(sequences) if setup.chained else sum(len(seq["question_ids"]) for seq in sequences))
+                    - len(pending),
+                    workers,
                 )
-                stopped = _run_chains(pending, problems, annotator, store, prefixes, workers or DEFAULT_WORKERS)
+                if setup.chained:
+                    stopped = _run_chains(pending, problems, annotator, store, prefixes, workers, setup)
+                else:
+                    stopped = _run_positions(pending, problems, annotator, store, workers, setup, sequences)
     finally:  # after a failure too, so the list shows every journaled position (and mends a stale one)
         store.write_json()
     return stopped
+
+
+def _one_url(role: str, reference_name: str | None, project_name: str | None) -> str | None:
+    """A role's base URL given under EvaLearn's 2026 name or this project's earlier one (not both, differing)."""
+    if reference_name and project_name and reference_name != project_name:
+        raise UsageError(f"two base URLs for the {role}: {reference_name!r} and {project_name!r}; give one")
+    return reference_name or project_name
 
 
 def sequentialEval(
@@ -403,9 +458,15 @@ def sequentialEval(
     client_api_key=None,
     judge_model=DEFAULT_MODEL,
     client_model=DEFAULT_MODEL,
+    judge_api_base_url=None,
+    client_api_base_url=None,
+    *,
     client_base_url=None,
     judge_base_url=None,
-    *,
+    paradigm=DEFAULT_PARADIGM,
+    rubric_lang=DEFAULT_RUBRIC_LANG,
+    shots=DEFAULT_SHOTS,
+    few_shot_seed=DEFAULT_FEW_SHOT_SEED,
     num_sequences=None,
     sequence_ids=None,
     sequence_types=None,
@@ -419,9 +480,13 @@ def sequentialEval(
 ) -> EvalOutcome:
     """Evaluate every selected sequence (resuming earlier work in ``output_json_path``).
 
-    The seed's arguments keep their meaning; base URLs default to
-    OPENAI_BASE_URL, else https://api.openai.com; keys default to
-    CLIENT_API_KEY / JUDGE_API_KEY, then OPENAI_API_KEY (none: no auth header).
+    The positional arguments are EvaLearn's (its January 2026 signature, shared by ``zeroShotEval``,
+    ``fewShotEval`` and ``demonstrationEval``); ``client_base_url``/``judge_base_url`` are this
+    project's earlier names for the two URLs. Base URLs default to CLIENT_API_BASE_URL /
+    JUDGE_API_BASE_URL, then OPENAI_BASE_URL, else https://api.openai.com; keys to CLIENT_API_KEY /
+    JUDGE_API_KEY, then OPENAI_API_KEY (none: no auth header). ``paradigm`` is feedback (the default),
+    zero-shot, few-shot (``shots`` examples drawn with ``few_shot_seed``) or demonstration;
+    ``rubric_lang`` picks rubric_zh or rubric_en first (see ``rubrics``).
     ``input_json_path`` may be a runner's runs.jsonl (``seq_json_path`` None:
     one sequence per type in difficulty order, ``seq_len`` long). Raises
     UsageError/DataError (bad input, nothing written), EndpointError (an
@@ -430,8 +495,18 @@ def sequentialEval(
     is work, so bad input writes nothing, not even a cache folder).
     ``env_keys=False`` ignores key variables (the demo sends no key anywhere).
     """
+    if rubric_lang not in RUBRIC_LANGS:
+        raise UsageError(f"--rubric-lang must be one of {', '.join(RUBRIC_LANGS)} (got {rubric_lang!r})")
+    if paradigm not in PARADIGMS:
+        raise UsageError(f"--paradigm must be one of {', '.join(PARADIGMS)} (got {paradigm!r})")
     student, judge = _endpoints(
-        client_model, judge_model, client_base_url, judge_base_url, client_api_key, judge_api_key, env_keys
+        client_model,
+        judge_model,
+        _one_url("client", client_api_base_url, client_base_url),
+        _one_url("judge", judge_api_base_url, judge_base_url),
+        client_api_key,
+        judge_api_key,
+        env_keys,
     )
     selection = {
         "num_sequences": num_sequences,
@@ -440,6 +515,8 @@ def sequentialEval(
         "seed": seed,
     }
     sequences, problems, invalid = _select(input_json_path, seq_json_path, seq_len, selection)
+    setup = Setup(paradigm, rubric_lang, shots, few_shot_seed, problems)
+    setup.check(sequences, input_json_path)
     store = _load_store(Path(output_json_path), (input_json_path, seq_json_path))
     try:  # the store holds the journal's lock from here to the end
         stopped = _evaluate_pending(
@@ -453,6 +530,7 @@ def sequentialEval(
             temperature=temperature,
             max_tokens=max_tokens,
             check_empty=check_empty,
+            setup=setup,
         )
     finally:
         store.close()
@@ -469,3 +547,25 @@ def sequentialEval(
     )
     print_sequential_summary(console or Console(), outcome)
     return outcome
+
+
+def _run_positions(
+    pending: list[tuple[dict, int]],
+    problems: dict,
+    annotator: Annotator,
+    store: ResultStore,
+    workers: int,
+    setup: Setup,
+    sequences: list[dict],
+) -> list[tuple]:
+    """Every unfinished position as its own task (positions that do not depend on each other)."""
+
+    def ask(sequence: dict, position: int) -> SequentialItem | None:
+        problem = problems[sequence["question_ids"][position - 1]]
+        try:
+            return evaluate_position(annotator, sequence, position, problem, [], setup)
+        except EmptyAnswer:
+            return None
+
+    total = sum(len(seq["question_ids"]) for seq in sequences)
+    return run_positions(pending, ask, store, annotator.client, workers, total, _stop_on_interrupt)

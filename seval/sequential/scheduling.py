@@ -1,0 +1,67 @@
+"""Running positions that do not depend on each other (the zero-shot paradigm): one engine task each.
+
+A chained paradigm gives the engine one task per sequence (``runner._run_chains``); here every
+unfinished position of every sequence is its own task, so ``--workers`` positions are asked at once
+whatever the sequences' lengths, and a resume redoes exactly the positions that are missing. The
+work of one position comes in as ``ask`` (which returns None when the answer stayed empty), so this
+module knows the engine, the store and the progress bar, and nothing about prompts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from seval.client.core import LLMClient
+from seval.console import stderr_console
+from seval.engine import Engine
+from seval.errors import Cancelled
+from seval.progress import RunProgress
+from seval.sequential.records import ResultStore, SequentialItem
+
+log = logging.getLogger(__name__)
+
+
+def run_positions(
+    tasks: list[tuple[dict, int]],
+    ask: Callable[[dict, int], SequentialItem | None],
+    store: ResultStore,
+    client: LLMClient,
+    workers: int,
+    total: int,
+    on_interrupt: Callable[[Engine, ResultStore], None],
+) -> list[tuple]:
+    """Ask every ``(sequence, position)`` in ``tasks`` at once, journaling each as it finishes.
+
+    ``total``: positions of the selected sequences, finished ones included (for the progress bar).
+    Returns ``(sequence_id, position)`` of the answers that stayed empty (nothing recorded for them).
+    Raises the first endpoint failure, or Cancelled/KeyboardInterrupt, after saving what finished.
+    """
+    engine = Engine(workers=workers, cancel_event=client.cancel_event)
+    stopped: list[tuple] = []
+    with RunProgress(client, total, "positions", console=stderr_console(), done=total - len(tasks)) as progress:
+
+        def one(sequence: dict, position: int) -> None:
+            engine.check()
+            item = ask(sequence, position)
+            if item is None:
+                stopped.append((sequence["sequence_id"], position))
+                log.warning("sequence %s position %s: the answer stayed empty", sequence["sequence_id"], position)
+                return
+            store.record(item)
+            progress.advance()
+            store.checkpoint()
+
+        futures = [engine.submit(one, sequence, position) for sequence, position in tasks]
+        try:
+            engine.wait_for(futures)
+        except KeyboardInterrupt:
+            on_interrupt(engine, store)
+            raise
+    try:
+        engine.raise_failure()
+        if engine.stopping:
+            raise Cancelled()
+    finally:  # every task is done by now; release the threads
+        engine.close()
+    return sorted(stopped, key=lambda entry: (str(entry[0]), entry[1]))
