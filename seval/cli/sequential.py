@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--output",
         type=Path,
-        help=f"results JSON (a .jsonl path writes only the journal); with --demo default {DEMO_OUTPUT}",
+        help="results JSON (a .jsonl path writes only the journal); with --demo default "
+        f"{DEMO_OUTPUT} (results_<paradigm>.json for another paradigm); with --paradigm all, NAME_<paradigm>.json",
     )
     parser.add_argument(
         "--workers", type=int, default=DEFAULT_WORKERS, help=f"sequences evaluated at once (default {DEFAULT_WORKERS})"
@@ -209,7 +210,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         models = (args.client_model or DEMO_MODELS[0], args.judge_model or DEMO_MODELS[1])
     output = args.output or DEMO_OUTPUT
     paradigms = list(ALL_ORDER) if args.paradigm == ALL else [args.paradigm]
-    outputs = {p: paradigm_output(output, p) if args.paradigm == ALL else output for p in paradigms}
+    # Each paradigm its own file (a rerun into another's is refused); the demo's feedback keeps results.json.
+    separate = args.paradigm == ALL or (args.output is None and args.paradigm != DEFAULT_PARADIGM)
+    outputs = {p: paradigm_output(output, p) if separate else output for p in paradigms}
     stopped, length = [], 0
     try:
         for paradigm in paradigms:

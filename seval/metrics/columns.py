@@ -115,6 +115,13 @@ def _problem_id(record: dict) -> object:
     return value if _hashable(value) else None
 
 
+def _holds(data: memoryview | bytes, key: bytes) -> bool:
+    """Whether the bytes hold ``key`` (``in`` on a memoryview compares items, not substrings)."""
+    if isinstance(data, memoryview):
+        return data.obj.find(key, 0, data.nbytes) >= 0  # type: ignore[attr-defined]  # a bytearray: the scratch
+    return key in data
+
+
 def _typed(chunk: Chunk, want_ids: bool) -> _Lists | None:
     """The chunk through the typed decoder, or None when it must take the untyped path."""
     data = chunk_as_list(chunk)
@@ -130,9 +137,9 @@ def _typed(chunk: Chunk, want_ids: bool) -> _Lists | None:
         poss=[r.position_in_sequence for r in recs],
         types=[r.type for r in recs],
         # a column whose key is nowhere in the bytes is all None: no need to read it record by record
-        answers=[r.answer_score for r in recs] if b'"answer_score"' in data else nothing,
+        answers=[r.answer_score for r in recs] if _holds(data, b'"answer_score"') else nothing,
         judges=[r.gpt4judge for r in recs],
-        errors=[r.judge_error for r in recs] if b'"judge_error"' in data else nothing,
+        errors=[r.judge_error for r in recs] if _holds(data, b'"judge_error"') else nothing,
         pids=[r.unique_id if r.id is None else r.id for r in recs] if want_ids else None,  # type: ignore[attr-defined]
         values=len(recs),
         run_like=bool(recs) and bool(recs[0].run_id) and bool(recs[0].examples),

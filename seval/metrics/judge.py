@@ -16,10 +16,6 @@ function's.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterator
-from itertools import repeat
-
 import numpy as np
 
 from seval import verdict as verdict
@@ -119,25 +115,23 @@ class JudgeScorer:
         return UNPARSED if exact < 0 else self._exact_code(reply[exact:])
 
     def codes(self, replies: list) -> np.ndarray:
-        """``[self(r) for r in replies]`` as int8, the common path in C loops.
+        """``[self(r) for r in replies]`` as int8, the common path in one comprehension.
 
-        Each step is a ``map`` over a builtin (no Python frame per reply):
-        find the first "```", cut the tail there, look it up. Replies whose
-        lookup misses (no "```", a new tail, a tail without fence) go through
-        ``__call__`` one by one.
+        Per reply: find the first "```", cut the tail there, look it up (a comprehension
+        beat chained ``map`` calls here: no slice object per reply). Replies whose lookup
+        misses (no "```", a new tail, a tail without fence) go through ``__call__`` one by one.
         """
         if not replies:
             return np.zeros(0, dtype=np.int8)
-        for reply in replies[:32]:  # warm the cache: the map below cannot fill it
+        for reply in replies[:32]:  # warm the cache: the comprehension below cannot fill it
             self(reply)
+        get = self._tails.get
         try:
-            starts = list(map(str.find, replies, repeat("```")))
-        except TypeError:  # a reply that is not text (null, a number...)
+            # A reply without "```" gives its last character as "tail", never a key (keys start with
+            # "```"), so it misses too.
+            codes = np.array([get(r[r.find("```") :], -1) for r in replies], dtype=np.int8)
+        except (TypeError, AttributeError):  # a reply that is not text (null, a number...)
             return np.array([self(r) for r in replies], dtype=np.int8)
-        tails: Iterator[str] = map(operator.getitem, replies, map(slice, starts, repeat(None)))
-        # A miss gives -1; a reply without "```" gives its last character as
-        # "tail", never a key (keys start with "```"), so it misses too.
-        codes = np.array(list(map(self._tails.get, tails, repeat(-1))), dtype=np.int8)
         for i in np.flatnonzero(codes < 0).tolist():
             codes[i] = self(replies[i])
         return codes

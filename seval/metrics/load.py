@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -40,6 +41,7 @@ _WINDOW = 1 << 16  # bytes read to find a cheap cut
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _CHEAP_CUT = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
+_SCRATCH = threading.local()  # one reusable chunk buffer per thread (see _scratch)
 # pydantic_core's string cache: only keys repeat enough to be worth it
 # (values such as ids are unique, and caching them costs a lookup each).
 _CACHE: Literal["keys"] = "keys"
@@ -250,27 +252,47 @@ def read_chunks(path: str, info: ReadInfo, block: int = BLOCK, resume: int | Non
         yield from _cheap_chunks(f, path, info.fmt, start, size, block)
 
 
-def _chunk_bytes(chunk: Chunk, pad: int = 0) -> bytearray:
-    """The chunk's bytes, with ``pad`` spare bytes before and after them."""
-    n = len(chunk.data) if chunk.data is not None else chunk.end - chunk.offset
-    buf = bytearray(n + 2 * pad)
+def _scratch(size: int) -> memoryview:
+    """This thread's reusable buffer, ``size`` bytes of it.
+
+    A fresh 2 MB bytearray per chunk is zero-filled and page-faulted in every time:
+    most of the cost of getting a chunk's bytes (measured: 0.43 s against 0.08 s
+    per million results). Valid until this thread's next call.
+    """
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or len(buf) < size:
+        buf = _SCRATCH.buf = bytearray(max(size, BLOCK + (BLOCK >> 1)))
+    return memoryview(buf)[:size]
+
+
+def _read_into(chunk: Chunk, buf: bytearray | memoryview, pad: int) -> None:
+    """Put the chunk's bytes into ``buf`` after ``pad`` spare bytes."""
+    n = len(buf) - 2 * pad
     if chunk.data is not None:
         buf[pad : pad + n] = chunk.data
-    else:
-        with open(chunk.path, "rb") as f:
-            f.seek(chunk.offset)
-            got = f.readinto(memoryview(buf)[pad : pad + n])
-        if got != n:
-            raise InputError(f"{_name(chunk.path)} changed while it was read")
+        return
+    with open(chunk.path, "rb") as f:
+        f.seek(chunk.offset)
+        got = f.readinto(memoryview(buf)[pad : pad + n])
+    if got != n:
+        raise InputError(f"{_name(chunk.path)} changed while it was read")
+
+
+def _size(chunk: Chunk) -> int:
+    return len(chunk.data) if chunk.data is not None else chunk.end - chunk.offset
+
+
+def _chunk_bytes(chunk: Chunk, pad: int = 0) -> bytearray:
+    """The chunk's bytes, with ``pad`` spare bytes before and after them."""
+    buf = bytearray(_size(chunk) + 2 * pad)
+    _read_into(chunk, buf, pad)
     return buf
 
 
-def _json_list(chunk: Chunk) -> bytearray | None:
-    """The chunk's elements as one JSON list, built in place (no copy): '['
-    and ']' in the spare bytes, the comma that separates it from the previous
-    chunk and the file's own closing ']' (last chunk) blanked. None when the
-    chunk holds no element."""
-    buf = _chunk_bytes(chunk, pad=1)
+def _as_list(chunk: Chunk, buf: bytearray | memoryview) -> bool:
+    """Make the chunk's elements in ``buf`` (one spare byte each side) one JSON list, in place (no
+    copy): '[' and ']' in the spare bytes, the comma that separates it from the previous chunk and
+    the file's own closing ']' (last chunk) blanked. False when the chunk holds no element."""
     end = len(buf) - 1
     buf[0], buf[end] = 0x5B, 0x5D
     i = 1
@@ -285,19 +307,28 @@ def _json_list(chunk: Chunk) -> bytearray | None:
         if j == 0 or buf[j] != 0x5D:
             raise InputError(f"{_name(chunk.path)} is not valid JSON (the list is not closed: truncated file?)")
         buf[j] = 0x20
-        if not buf[1:j].strip(_WS):
-            return None
-    return buf
+        if not bytes(buf[1:j]).strip(_WS):
+            return False
+    return True
 
 
-def chunk_as_list(chunk: Chunk) -> bytearray | bytes | None:
+def _json_list(chunk: Chunk) -> bytearray | None:
+    """The chunk's elements as one JSON list (see ``_as_list``); None when it holds no element."""
+    buf = _chunk_bytes(chunk, pad=1)
+    return buf if _as_list(chunk, buf) else None
+
+
+def chunk_as_list(chunk: Chunk) -> memoryview | bytes | None:
     """The chunk's values as the bytes of one JSON list, for a decoder that takes a whole list.
 
     Nothing is checked here: whatever does not decode goes to ``parse_chunk``,
-    which says why. None when a JSON-list chunk holds no element.
+    which says why. None when a JSON-list chunk holds no element. A JSON-list
+    chunk comes back in this thread's reused buffer: decode it before the next call.
     """
     if chunk.kind == "json":
-        return _json_list(chunk)
+        buf = _scratch(_size(chunk) + 2)
+        _read_into(chunk, buf, 1)
+        return buf if _as_list(chunk, buf) else None
     texts = [text for text in _chunk_bytes(chunk).split(b"\n") if text.strip(_WS)]
     return b"[" + b",".join(texts) + b"]"
 

@@ -31,7 +31,7 @@ from seval.io import strict_json
 from seval.io.atomic import read_text
 from seval.io.jsonl import read_jsonl
 from seval.sequential.records import ProblemId, problem_key
-from seval.sequential.rubrics import CANONICAL, DEFAULT_RUBRIC_LANG, RUBRIC_FIELDS, criteria_text, rubric_field
+from seval.sequential.rubrics import CANONICAL, RUBRIC_FIELDS, rubric_field
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,6 @@ GENERIC_CRITERIA = (
     "its final answer must be right and must fully answer the question; a wrong, incomplete or "
     "missing answer, or a refusal, gets 0 points."
 )
-
-
-def criteria_for(fields: dict, lang: str = DEFAULT_RUBRIC_LANG) -> str:
-    """The grading criteria the judge (and later the student) sees: the rubric of ``lang``'s order
-    (``rubric_zh``/``rubric_en``/``rubric``), else the canonical answer (see ``rubrics``)."""
-    return criteria_text(fields, rubric_field(fields, lang))
 
 
 def _criteria_from_reference(reference: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 from seval.errors import DataError, UsageError
-from seval.sequential.records import ProblemId, id_sort_key, problem_key
+from seval.sequential.records import ProblemId, id_sort_key
 from seval.sequential.rubrics import canonical_answer
 
 DEFAULT_SHOTS = 3  # EvaLearn's few_shot_examples_per_type
@@ -60,8 +60,3 @@ class FewShotDraw:
                         f"--shots {self.shots}: task type {seq['type']!r} has only {found} other problems with a "
                         f"canonical answer to show before problem {pid!r}; lower --shots"
                     )
-
-
-def example_fields(problem: dict) -> tuple[ProblemId | None, str]:
-    """An example's id and the canonical answer it is shown with."""
-    return problem_key(problem), canonical_answer(problem) or ""

@@ -81,9 +81,6 @@ class Setup:
         """The field whose text the judge grades ``problem`` by."""
         return rubric_field(problem, self.rubric_lang)
 
-    def criteria(self, problem: dict) -> str:
-        return criteria_text(problem, self.rubric_field(problem))
-
     def solved_shown(self, sequence: dict, position: int, problem: dict) -> list[tuple[dict, str, str | None]]:
         """The solved problems shown before ``position`` (few-shot, demonstration): ``(problem, standard
         answer, the field it came from)`` each, in order; [] for the other paradigms."""

@@ -58,6 +58,7 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
         if items
         else "- Nothing was answered.",
         *[f"- Student `{inline(client)}`, judge `{inline(judge)}`" for client, judge in models],
+        *[f"- Paradigm: `{paradigm}`" for paradigm in sorted({item.paradigm for item in items})],
         f"- Results: `{outcome.results_path.name}`",
         "",
         "A position counts as solved when the judge's `answer_score` is above 0 (EvaLearn's rule). "

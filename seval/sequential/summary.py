@@ -23,7 +23,11 @@ def print_sequential_summary(console: Console, outcome: EvalOutcome) -> None:
     console.print(table)
     correct = sum(1 for item in items if item.correct)
     overall = f"{correct / len(items):.1%}" if items else "-"
-    console.print(f"Overall: {correct}/{len(items)} correct ({overall}) in {len(outcome.sequences)} sequences")
+    paradigms = ", ".join(sorted({item.paradigm for item in items})) or "-"
+    console.print(
+        f"Overall: {correct}/{len(items)} correct ({overall}) in {len(outcome.sequences)} sequences "
+        f"(paradigm: {paradigms})"
+    )
     if outcome.invalid_sequences:
         console.print(f"Skipped as invalid: {outcome.invalid_sequences} sequences (see the warnings above)")
     judge_errors = sum(1 for item in items if item.judge_error)

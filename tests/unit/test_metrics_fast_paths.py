@@ -14,7 +14,7 @@ from seval import verdict as verdict
 
 
 def _plain(n: int) -> list[dict]:
-    return [
+    records = [
         {
             "id": i % 11,
             "sequence_id": i // 5,
@@ -25,6 +25,9 @@ def _plain(n: int) -> list[dict]:
         }
         for i in range(n)
     ]
+    for record in records[::7]:  # our own results: the parsed score overrides the judge's text
+        record["answer_score"] = 1 - record["gpt4judge"].count('": 1')
+    return records
 
 
 def _odd() -> list[dict]:
@@ -75,6 +78,7 @@ def test_typed_decoding_agrees_with_the_untyped_parse(tmp_path, writer, monkeypa
     slow = collect_outcomes(path, 5, jobs=1, block=2048, want_ids=True)
     assert _outcome_facts(fast) == _outcome_facts(slow)
     assert fast.stats["unparseable_verdicts"] >= 1  # judge_error counts as unreadable on both paths
+    assert fast.stats["scored_from_answer_score"] > 40  # plain chunks with answer_score took the typed path
 
 
 def test_judge_scorer_fence_free_tails_agree_with_parse_answer_score():
