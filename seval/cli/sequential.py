@@ -158,8 +158,8 @@ def _validate(args: argparse.Namespace) -> None:
     for flag, value in (("--shots", args.shots), ("--few-shot-seed", args.few_shot_seed)):
         if value is not None and not few_shot:
             raise UsageError(f"{flag} applies to --paradigm few-shot (or all), not {args.paradigm}")
-    if args.shots is not None and not 1 <= args.shots <= MAX_SHOTS:
-        raise UsageError(f"--shots must be between 1 and {MAX_SHOTS} (got {args.shots})")
+    if args.shots is not None:
+        check_range("--shots", args.shots, 1, MAX_SHOTS)
     validate_client_flags(args)
 
 

@@ -9,6 +9,7 @@ each question's pair of scores together.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from math import comb
 
@@ -18,18 +19,31 @@ BOOTSTRAP_REPS = 2000
 LEVEL = 0.95
 
 
+EXACT_UP_TO = 5000  # discordant pairs summed as exact integers; above, in log space
+
+
 def mcnemar_exact(a_only: int, b_only: int) -> float:
     """Two-sided exact binomial test of ``a_only`` against ``b_only`` discordant questions (p = 1 when none).
 
     Under the null each discordant question is equally likely to favour either
     model, so the count favouring ``a`` is Binomial(n, 1/2). Computed with exact
-    integers: 0.5 ** n underflows a float beyond a thousand questions.
+    integers: 0.5 ** n underflows a float beyond a thousand questions. Above
+    EXACT_UP_TO discordant pairs (evaluate_metric.py pairs up to millions of
+    positions) the same tail is summed in log space: the integers would have
+    hundreds of thousands of digits, and the float result agrees to about 1e-12.
     """
     n = a_only + b_only
     if n == 0:
         return 1.0
-    tail = sum(comb(n, i) for i in range(min(a_only, b_only) + 1))
-    return float(min(Fraction(1), Fraction(2 * tail, 2**n)))
+    low = min(a_only, b_only)
+    if n <= EXACT_UP_TO:
+        tail = sum(comb(n, i) for i in range(low + 1))
+        return float(min(Fraction(1), Fraction(2 * tail, 2**n)))
+    k = np.arange(low, dtype=np.float64)
+    log_comb = np.concatenate([[0.0], np.cumsum(np.log(n - k) - np.log(k + 1))])  # log C(n, 0..low)
+    top = float(log_comb.max())
+    log_tail = top + math.log(float(np.exp(log_comb - top).sum())) - n * math.log(2)
+    return min(1.0, 2 * math.exp(log_tail))
 
 
 def holm(p_values: list[float]) -> list[float]:

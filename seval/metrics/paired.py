@@ -19,29 +19,11 @@ counted and left out.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from seval.compare.stats import mcnemar_exact
 from seval.metrics.core import percentile_interval
 from seval.metrics.outcomes import Outcomes
-
-EXACT_UP_TO = 2000  # b + c up to this: exact integer binomial sums; above, log-space sums
-
-
-def mcnemar_p(b: int, c: int) -> float:
-    """Exact two-sided McNemar p-value: 2 * P(X <= min(b, c)), X ~ Binomial(b + c, 1/2), at most 1."""
-    n, low = b + c, min(b, c)
-    if n == 0:
-        return 1.0
-    if n <= EXACT_UP_TO:
-        tail = sum(math.comb(n, k) for k in range(low + 1))
-        return min(1.0, 2 * tail / 2**n)
-    k = np.arange(low, dtype=np.float64)
-    log_comb = np.concatenate([[0.0], np.cumsum(np.log(n - k) - np.log(k + 1))])  # log C(n, 0..low)
-    top = log_comb.max()
-    log_tail = top + math.log(float(np.exp(log_comb - top).sum())) - n * math.log(2)
-    return min(1.0, 2 * math.exp(log_tail))
 
 
 def _pair_cells(here: Outcomes, base: Outcomes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -81,7 +63,7 @@ def _stats(y: np.ndarray, yb: np.ndarray, mask: np.ndarray) -> dict:
         "accuracy": right / n if n else None,
         "baseline_accuracy": base_right / n if n else None,
         "difference": {"value": (right - base_right) / n if n else None, "low": None, "high": None},
-        "mcnemar": {"b": b, "c": c, "p_value": mcnemar_p(b, c)},
+        "mcnemar": {"b": b, "c": c, "p_value": mcnemar_exact(b, c)},
     }
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from seval.io.atomic import write_text_atomic
+from seval.markdown import inline
 from seval.sequential.paradigms import DEMONSTRATION, FEEDBACK, FEW_SHOT, ZERO_SHOT
 
 ALL = "all"
@@ -139,7 +140,7 @@ def write_comparison(rows: list[ParadigmRow], output: Path, simulated: bool) -> 
     lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
     lines += [
         "",
-        "Results files: " + ", ".join(f"`{row.path.name}` ({row.paradigm})" for row in rows) + ".",
+        "Results files: " + ", ".join(f"`{inline(row.path.name)}` ({row.paradigm})" for row in rows) + ".",
         "The gain is accuracy minus zero-shot accuracy on the same (sequence, position) pairs, with a 95% "
         "bootstrap interval over sequences; McNemar's exact test reads the positions where the two differ. "
         "`python evaluate_metric.py --results FILE --zero-shot ZERO_SHOT_FILE` gives each paradigm's full report.",

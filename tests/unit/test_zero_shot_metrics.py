@@ -117,17 +117,16 @@ def test_paired_comparison_by_hand(runs):
     assert "+0.217" in block["summary"] and "McNemar: 6 better, 1 worse" in block["summary"]
 
 
-def test_mcnemar_exact_test():
-    from seval.metrics.paired import mcnemar_p
+def test_mcnemar_past_the_exact_range_agrees_with_exact_integers():
+    # evaluate_metric.py pairs up to millions of positions: the shared test switches to log space
+    from fractions import Fraction
 
-    assert mcnemar_p(0, 0) == 1.0
-    assert mcnemar_p(3, 3) == 1.0  # capped at 1
-    assert mcnemar_p(5, 0) == pytest.approx(2 / 32)  # 2 * C(5,0) / 2^5
-    assert mcnemar_p(0, 5) == mcnemar_p(5, 0)
-    # past the exact range the log-space sum must agree with exact integers
-    b, c = 1300, 1200
-    exact = 2 * sum(math.comb(b + c, k) for k in range(c + 1)) / 2 ** (b + c)
-    assert mcnemar_p(b, c) == pytest.approx(exact, rel=1e-9)
+    from seval.compare import stats
+
+    b, c = stats.EXACT_UP_TO // 2 + 700, stats.EXACT_UP_TO // 2 + 600
+    exact = float(Fraction(2 * sum(math.comb(b + c, k) for k in range(c + 1)), 2 ** (b + c)))
+    assert stats.mcnemar_exact(b, c) == pytest.approx(exact, rel=1e-9)
+    assert stats.mcnemar_exact(400_000, 401_000) == pytest.approx(0.2647, abs=1e-3)  # z = 1.116, two-sided
 
 
 def test_cli_zero_shot_and_baseline(runs, tmp_path):
