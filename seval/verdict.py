@@ -26,6 +26,9 @@ _CORRECT_WORDS = {"correct", "right", "pass", "yes", "true"}
 _INCORRECT_WORDS = {"incorrect", "wrong", "fail", "no", "false"}
 
 MAX_BRACES = 20_000  # a reply with more "{" than this is not a verdict (each "{" is a parse attempt)
+# After a parse that failed on nesting, the next "{" are skipped: trying each of them again would cost a deep
+# parse per brace (seconds for a reply of a few thousand nested objects), for objects no judge writes.
+RECURSION_SKIP = 500
 NO_VERDICT = "no readable verdict"
 CONTRADICTORY = "contradictory verdicts"
 
@@ -52,13 +55,20 @@ def _object_spans(text: str) -> list[tuple[int, int, dict]]:
     found: list[tuple[int, int, dict]] = []
     if text.count("{") > MAX_BRACES:
         return found
-    for match in re.finditer(r"\{", text):
+    starts = [match.start() for match in re.finditer(r"\{", text)]
+    index = 0
+    while index < len(starts):
+        start = starts[index]
+        index += 1
         try:
-            value, end = _DECODER.raw_decode(text, match.start())
-        except (ValueError, RecursionError):  # not JSON here, or nested deeper than Python parses
+            value, end = _DECODER.raw_decode(text, start)
+        except ValueError:
+            continue
+        except RecursionError:  # nested deeper than Python parses: so are the next hundreds of "{" inside it
+            index += RECURSION_SKIP
             continue
         if isinstance(value, dict):
-            found.append((match.start(), end, value))
+            found.append((start, end, value))
     return found
 
 

@@ -37,13 +37,21 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
         return 1.0
     low = min(a_only, b_only)
     if n <= EXACT_UP_TO:
-        tail = sum(comb(n, i) for i in range(low + 1))
-        return float(min(Fraction(1), Fraction(2 * tail, 2**n)))
+        return float(min(Fraction(1), Fraction(2 * _binomial_tail(n, low), 2**n)))
     k = np.arange(low, dtype=np.float64)
     log_comb = np.concatenate([[0.0], np.cumsum(np.log(n - k) - np.log(k + 1))])  # log C(n, 0..low)
     top = float(log_comb.max())
     log_tail = top + math.log(float(np.exp(log_comb - top).sum())) - n * math.log(2)
     return min(1.0, 2 * math.exp(log_tail))
+
+
+def _binomial_tail(n: int, low: int) -> int:
+    """C(n, 0) + ... + C(n, low), each term from the one before (not ``comb`` afresh: that is quadratic)."""
+    term = total = 1
+    for i in range(low):
+        term = term * (n - i) // (i + 1)
+        total += term
+    return total
 
 
 def holm(p_values: list[float]) -> list[float]:

@@ -27,7 +27,7 @@ def test_two_replays_are_compared_on_their_shared_questions_without_a_request(tm
         url = ("--base-url", sim.base_url)
         assert (
             run_cli(
-                *url, *BASE, "--model-answering", "sim-solver", "--n", 10, "--out-dir", tmp_path / "gen", cwd=tmp_path
+                *url, *BASE, "--model-answering", "sim-solver", "--n", 6, "--out-dir", tmp_path / "gen", cwd=tmp_path
             ).returncode
             == 0
         )
