@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 def _number_as_text(value: object) -> object:
@@ -25,13 +25,40 @@ class Record(BaseModel):
 
 
 class TokenUsage(Record):
-    """Tokens a step consumed, as the endpoints reported them."""
+    """Tokens a step consumed, as the endpoints reported them.
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    ``calls_without_usage`` counts the calls whose endpoint reported no usage: their
+    tokens are unknown, not 0, so a figure with such calls is a lower bound and no
+    cost is claimed for it.
+    """
+
+    prompt_tokens: int = Field(0, ge=0)
+    completion_tokens: int = Field(0, ge=0)
+    total_tokens: int = Field(0, ge=0)
+    calls_without_usage: int = Field(0, ge=0)
+
+    @model_serializer(mode="wrap")
+    def _drop_zero_unreported(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Written only when some call lacked usage: records of endpoints that report it stay as they were.
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("calls_without_usage"):
+            data.pop("calls_without_usage", None)
+        return data
+
+    @property
+    def reported(self) -> bool:
+        """Every call counted here came with its usage."""
+        return self.calls_without_usage == 0
 
 
-def add_usage(*usages) -> TokenUsage:
-    """Token counts added up, as a record; each may be a ``TokenUsage`` or a reply's usage from the client."""
-    return TokenUsage(**{name: sum(getattr(usage, name) for usage in usages) for name in TokenUsage.model_fields})
+NOT_REPORTED = TokenUsage(calls_without_usage=1)  # one call whose endpoint said nothing about usage
+
+
+def add_usage(*usages: TokenUsage | None) -> TokenUsage:
+    """Token counts added up, as a record.
+
+    Each may be a ``TokenUsage`` (a record's or a reply's) or None: a reply whose
+    endpoint reported no usage, counted in ``calls_without_usage``.
+    """
+    counted = [NOT_REPORTED if usage is None else usage for usage in usages]
+    return TokenUsage(**{name: sum(getattr(usage, name) for usage in counted) for name in TokenUsage.model_fields})

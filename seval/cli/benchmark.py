@@ -208,7 +208,7 @@ def dry_run(settings: RunSettings, preview: RunPreview, console: Console, demo: 
         f"({', '.join(plan.reasoning_types)}), {plan.num_questions_per_cell} question(s) per cell."
     )
     console.print(f"Items to do: {items}" + (f" ({preview.items_done} already done)" if preview.resumed else ""))
-    where = (lambda role: "the simulated endpoint") if demo else (lambda role: role.endpoint.base_url)
+    where = (lambda role: "the simulated endpoint") if demo else (lambda role: role.endpoint.chat_url)
     judges = settings.panel
     tries = "" if plan.replay else " (each novelty or validation retry adds one)"
     rows: list[tuple[str, int, Sequence[RoleSettings], str]] = [

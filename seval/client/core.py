@@ -1,18 +1,22 @@
 """The one HTTP client for OpenAI-compatible endpoints, shared by every mode.
 
-Transport only: it sends ``POST /v1/chat/completions`` (and ``GET /v1/models``
-to explain a 404), retries what is worth retrying, paces each endpoint, and
-turns failures into the user-facing errors of ``errors.py``. It knows nothing
-about benchmarks, prompts or verdicts.
+Transport only: it sends ``POST {base}/chat/completions`` (and ``GET
+{base}/models`` to explain a 404), retries what is worth retrying, paces each
+endpoint, adapts to parameters a model refuses, and turns failures into the
+user-facing errors of ``errors.py``. It knows nothing about benchmarks,
+prompts or verdicts.
 
-Retries: status codes and connection/read failures are retried by urllib3's
-``Retry`` mounted on each endpoint's connection pool (``http_transport``; exponential backoff with jitter,
-``Retry-After`` honoured). A 200 whose body has no usable ``choices`` cannot be
-seen by urllib3, so it is retried here with the same policy.
+Retries (``_exchange``): one loop per call, here rather than inside urllib3, because
+only here is every outcome seen whole: statuses (408, 409, 429, 5xx), timeouts,
+refused connections, dropped connections, replies too large, and 200s without a
+usable reply. Each attempt holds one of the endpoint's slots only while it is on
+the wire; the wait before the next one (``Retry-After`` when the server gave one,
+else exponential backoff with jitter; never longer than the timeout) watches the
+cancel event, so Ctrl-C ends it at once.
 
 Pacing (``pacing``): each endpoint (base URL) allows at most ``concurrency`` requests in
-flight. A 429 halves that endpoint's allowance and successes win it back one
-at a time, so a rate-limited provider is slowed down rather than failed.
+flight. A 429 or a read timeout halves that endpoint's allowance and successes win it
+back one at a time, so an overloaded server is slowed down rather than failed.
 """
 
 from __future__ import annotations
@@ -21,17 +25,31 @@ import logging
 import random
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from urllib3.util.retry import Retry
-
+from seval.client.adapt import ParameterAdapter
 from seval.client.cache import ResponseCache, request_fingerprint
 from seval.client.endpoints import Endpoint
-from seval.client.pacing import EndpointPacer, PacedRetry
-from seval.client.replies import error_message, parse_chat_reply, parse_embeddings
-from seval.client.transport import EndpointTransport, HttpReply, TransportFailure
+from seval.client.pacing import EndpointPacer, retry_after_seconds
+from seval.client.replies import ChatReply, error_body, is_key_problem, parse_chat_reply, parse_embeddings
+from seval.client.transport import (
+    DROPPED,
+    MAX_REDIRECTS,
+    MAX_REPLY_BYTES,
+    REDIRECTS,
+    TIMEOUT,
+    TLS,
+    TOO_LARGE,
+    EndpointTransport,
+    HttpReply,
+    TransportFailure,
+)
 from seval.errors import AuthError, BadRequestError, Cancelled, ModelNotFoundError, TransportError
 from seval.records import TokenUsage
+
+__all__ = ["ChatReply", "LLMClient", "RetryPolicy", "RoleStats"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +58,8 @@ DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_BACKOFF_S = 1.0
 BACKOFF_MAX_S = 60.0
+MAX_ADAPTATIONS_PER_CALL = 8  # each one drops or renames a different parameter, so this is never reached honestly
+MODELS_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -55,14 +75,11 @@ class RetryPolicy:
         base = min(BACKOFF_MAX_S, self.backoff_s * (2 ** (attempt - 1)))
         return base + random.uniform(0, self.backoff_s)
 
-
-@dataclass(frozen=True)
-class ChatReply:
-    """The assistant text of a reply, its usage, and whether the cache served it."""
-
-    text: str
-    usage: TokenUsage
-    cached: bool = False
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt``: the server's ``Retry-After`` when it gave one,
+        else the backoff; never more than the timeout (a ``Retry-After: 99999`` waits ``timeout_s``)."""
+        seconds = self.delay(attempt) if retry_after is None else retry_after
+        return max(0.0, min(seconds, self.timeout_s))
 
 
 @dataclass
@@ -74,6 +91,21 @@ class RoleStats:
     errors: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class _Retryable:
+    """Why an attempt failed in a way worth another try, in the words of the final error."""
+
+    message: str  # the final error reads "{role}: {message} after N retries ({detail})"
+    detail: str = ""
+    retry_after: float | None = None
+
+    def final(self, role: str, retries: int) -> str:
+        return f"{role}: {self.message} {_after(retries)}" + (f" ({self.detail})" if self.detail else "")
+
+
+_ADAPTED = object()  # the attempt was refused for a parameter the client now leaves out: send again at once
 
 
 class LLMClient:
@@ -91,10 +123,15 @@ class LLMClient:
         self.cache = cache
         self.cancel_event = cancel_event or threading.Event()
         self.stats: dict[str, RoleStats] = defaultdict(RoleStats)
+        self.adapter = ParameterAdapter()
         self._pacers: dict[str, EndpointPacer] = {}
         self._transports: dict[str, EndpointTransport] = {}
-        self._lock = threading.RLock()  # re-entered when a new transport looks up its pacer
-        self._completion_tokens_endpoints: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def adaptation_notes(self) -> list[str]:
+        """One line per parameter a model refused and the client adapted to, in the order learned."""
+        return list(self.adapter.notes)
 
     # -- plumbing -----------------------------------------------------------
     def _pacer(self, base_url: str) -> EndpointPacer:
@@ -104,40 +141,14 @@ class LLMClient:
             return self._pacers[base_url]
 
     def _transport(self, endpoint: Endpoint) -> EndpointTransport:
-        """One keep-alive pool per endpoint and role, with the retry policy mounted."""
+        """One keep-alive pool per endpoint and role."""
         key = f"{endpoint.role}|{endpoint.base_url}"
         with self._lock:
             transport = self._transports.get(key)
             if transport is None:
-                transport = EndpointTransport(endpoint.base_url, self._retry_for(endpoint), self.concurrency + 4)
+                transport = EndpointTransport(endpoint.base_url, self.concurrency + 4)
                 self._transports[key] = transport
             return transport
-
-    def _retry_for(self, endpoint: Endpoint) -> Retry:
-        pacer = self._pacer(endpoint.base_url)
-
-        def on_retry(status: int | None) -> None:
-            with self._lock:
-                self.stats[endpoint.role].retries += 1
-            if status == 429:
-                pacer.throttled()
-
-        return PacedRetry(
-            total=self.retry.max_retries,
-            connect=self.retry.max_retries,
-            read=self.retry.max_retries,
-            status=self.retry.max_retries,
-            other=0,
-            allowed_methods=None,  # POSTs here are idempotent: a chat request has no side effects
-            status_forcelist=RETRY_STATUSES,
-            backoff_factor=self.retry.backoff_s,
-            backoff_jitter=self.retry.backoff_s,
-            backoff_max=BACKOFF_MAX_S,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            on_retry=on_retry,
-            wait=self._pause,
-        )
 
     @staticmethod
     def _headers(endpoint: Endpoint) -> dict[str, str]:
@@ -146,151 +157,163 @@ class LLMClient:
             headers["Authorization"] = f"Bearer {endpoint.api_key}"
         return headers
 
+    def _pause(self, seconds: float) -> None:
+        if self.cancel_event.wait(seconds):
+            raise Cancelled()
+
     # -- public -------------------------------------------------------------
     def chat(
         self,
         endpoint: Endpoint,
         messages: list[dict],
-        temperature: float,
+        temperature: float | None,
         max_tokens: int,
         priority: int = 1,
     ) -> ChatReply:
-        """Send one chat request and return its reply text and usage.
+        """Send one chat request; its final answer, reasoning, finish reason and usage.
 
+        ``temperature`` None leaves it out of the request (the model's default).
         Raises AuthError, ModelNotFoundError, BadRequestError or TransportError;
         Cancelled when the run is stopping before the request was sent.
         """
-        body = {"model": endpoint.model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens}
+        body: dict[str, Any] = {"model": endpoint.model, "messages": messages}
+        if temperature is not None:
+            body["temperature"] = temperature
+        body["max_tokens"] = max_tokens
         body.update(endpoint.extra_body)
         if self.cache is None:
-            text, usage = self._post_with_retries(endpoint, body, priority)
-            return ChatReply(text=text, usage=usage)
-        key = request_fingerprint(endpoint.base_url, endpoint.model, body)
+            return self._exchange(endpoint, body, priority, "chat/completions", parse_chat_reply)
+        key = request_fingerprint(endpoint.cache_identity, endpoint.model, body)
         stored = self.cache.get(key, endpoint.role)
         if stored is not None:
-            return ChatReply(text=stored["text"], usage=TokenUsage(**stored.get("usage", {})), cached=True)
-        text, usage = self._post_with_retries(endpoint, body, priority)
-        self.cache.put(key, {"text": text, "usage": usage.__dict__})
-        return ChatReply(text=text, usage=usage)
-
-    def _wire_body(self, endpoint: Endpoint, body: dict) -> dict:
-        """The body as this endpoint wants it: some (OpenAI's reasoning models) take
-        ``max_completion_tokens`` instead of ``max_tokens``."""
-        with self._lock:
-            renamed = (endpoint.base_url, endpoint.model) in self._completion_tokens_endpoints
-        if not renamed or "max_tokens" not in body:
-            return body
-        wire = {name: value for name, value in body.items() if name != "max_tokens"}
-        wire["max_completion_tokens"] = body["max_tokens"]
-        return wire
+            return stored
+        reply = self._exchange(endpoint, body, priority, "chat/completions", parse_chat_reply)
+        self.cache.put(key, reply)
+        return reply
 
     def embed(self, endpoint: Endpoint, texts: list[str]) -> list[list[float]]:
-        """Vectors for ``texts`` from ``POST /v1/embeddings``, with the same retries and errors as chat."""
+        """Vectors for ``texts`` from ``POST {base}/embeddings``, with the same retries and errors as chat."""
         body = {"model": endpoint.model, "input": texts}
-        vectors, _ = self._post_with_retries(endpoint, body, 0, path="embeddings", parse=parse_embeddings)
+        vectors, _ = self._exchange(endpoint, body, 0, "embeddings", parse_embeddings)
         return vectors
 
-    def _post_with_retries(
-        self, endpoint: Endpoint, body: dict, priority: int, path: str = "chat/completions", parse=None
-    ) -> tuple:
-        """POST until a usable reply arrives; status-level retries happen inside urllib3."""
-        parse = parse or parse_chat_reply
-        for attempt in range(self.retry.max_retries + 1):
+    def list_models(self, endpoint: Endpoint) -> list[str] | None:
+        """Model ids from ``GET {base}/models``, or None when the endpoint does not say."""
+        try:
+            # The endpoint's own pool: no netrc, the same proxies and CA bundle.
+            response = self._transport(endpoint).request(
+                "GET", endpoint.url("models"), self._headers(endpoint), MODELS_TIMEOUT_S
+            )
+            data = response.json().get("data") if response.status_code == 200 else None
+        except (TransportFailure, ValueError, AttributeError):
+            return None
+        if not isinstance(data, list):
+            return None
+        return [str(item.get("id")) for item in data if isinstance(item, dict) and item.get("id")]
+
+    # -- one call: attempts, waits, the final error --------------------------
+    def _exchange(self, endpoint: Endpoint, body: dict, priority: int, path: str, parse: Callable[[Any], Any]) -> Any:
+        """POST until a usable reply arrives, retrying what is worth retrying; the parsed reply."""
+        retries = adaptations = 0
+        while True:
             if self.cancel_event.is_set():
                 raise Cancelled()
-            response, sent = self._post(endpoint, body, priority, path)
-            if self._wants_completion_tokens(endpoint, response, sent):
-                response, _ = self._post(endpoint, body, priority, path)
-            parsed = self._check(endpoint, response, parse)
-            if parsed is not None:
-                self._count(endpoint.role, parsed[1])
-                return parsed
+            outcome = self._attempt(endpoint, body, priority, path, parse)
+            if outcome is _ADAPTED and adaptations < MAX_ADAPTATIONS_PER_CALL:
+                adaptations += 1
+                continue
+            if not isinstance(outcome, _Retryable):
+                self._count(endpoint.role, outcome)
+                return outcome
+            if retries >= self.retry.max_retries:
+                with self._lock:
+                    self.stats[endpoint.role].errors += 1
+                raise TransportError(outcome.final(endpoint.role, retries))
+            retries += 1
             with self._lock:
                 self.stats[endpoint.role].retries += 1
-            if attempt < self.retry.max_retries:
-                self._pause(self.retry.delay(attempt + 1))
-        with self._lock:
-            self.stats[endpoint.role].errors += 1
-        raise TransportError(
-            f"{endpoint.role}: {endpoint.base_url} kept replying without a usable {path} reply "
-            f"after {self.retry.max_retries} retries"
-        )
+            self._pause(self.retry.wait(retries, outcome.retry_after))
 
-    def _wants_completion_tokens(self, endpoint: Endpoint, response: HttpReply, sent: dict) -> bool:
-        """True (and remembered for the endpoint) when a 400 to a body ``sent`` with ``max_tokens``
-        asks for ``max_completion_tokens``. Requests sent before the first such 400 came back
-        (concurrent, or queued for a slot) get one too: they are resent, not failed."""
-        if response.status_code != 400 or "max_tokens" not in sent:
-            return False
-        if "max_completion_tokens" not in error_message(response):
-            return False
-        with self._lock:
-            if (endpoint.base_url, endpoint.model) in self._completion_tokens_endpoints:
-                return True
-            self._completion_tokens_endpoints.add((endpoint.base_url, endpoint.model))
-        log.info(
-            "%s: %s takes max_completion_tokens instead of max_tokens; using it from now on",
-            endpoint.role,
-            endpoint.model,
-        )
-        return True
+    def _attempt(self, endpoint: Endpoint, body: dict, priority: int, path: str, parse: Callable[[Any], Any]):
+        """One attempt on one of the endpoint's slots: the parsed reply, ``_ADAPTED`` or a ``_Retryable``.
 
-    def _pause(self, seconds: float) -> None:
-        if self.cancel_event.wait(seconds):
-            raise Cancelled()
-
-    def _post(
-        self, endpoint: Endpoint, body: dict, priority: int, path: str = "chat/completions"
-    ) -> tuple[HttpReply, dict]:
-        """POST ``body`` in the form the endpoint is known to want once a slot is free (so a request
-        queued while the endpoint was found to want ``max_completion_tokens`` uses it); the
-        response and the body as sent."""
+        Raises the errors retrying cannot mend (a key, a model, a request to fix).
+        """
         pacer = self._pacer(endpoint.base_url)
         pacer.acquire(priority)
         ok = False
         try:
             if self.cancel_event.is_set():  # stopped while queued for a slot: send nothing new
                 raise Cancelled()
-            sent = self._wire_body(endpoint, body)
-            response = self._transport(endpoint).request(
-                "POST", endpoint.url(path), self._headers(endpoint), self.retry.timeout_s, sent
-            )
-            ok = response.status_code == 200
-            return response, sent
-        except TransportFailure as exc:
-            with self._lock:
-                self.stats[endpoint.role].errors += 1
-            raise TransportError(
-                f"{endpoint.role}: could not reach {endpoint.base_url} after {self.retry.max_retries} retries ({exc})"
-            ) from None
+            # The body as the endpoint is known to take it, worked out once a slot is free, so a
+            # request queued while another one learned what the model refuses goes out adapted.
+            sent = self.adapter.wire_body(endpoint.base_url, endpoint.model, body)
+            try:
+                response = self._transport(endpoint).request(
+                    "POST", endpoint.url(path), self._headers(endpoint), self.retry.timeout_s, sent
+                )
+            except TransportFailure as failure:
+                if failure.kind == TIMEOUT:
+                    pacer.throttled()
+                return self._failed_transport(endpoint, failure)
+            if response.status_code == 200:
+                try:
+                    parsed = parse(response.json())
+                except ValueError:
+                    parsed = None
+                ok = parsed is not None
+                return parsed if ok else _Retryable(f"{endpoint.base_url} kept replying without a usable {path} reply")
+            if response.status_code == 429:
+                pacer.throttled()
+            return self._refused(endpoint, response, sent)
         finally:
             pacer.release(ok)
 
-    def _check(self, endpoint: Endpoint, response: HttpReply, parse=None) -> tuple | None:
-        """Raise the right error for a final non-200; None for a garbled 200."""
-        parse = parse or parse_chat_reply
-        status = response.status_code
-        if status == 200:
-            try:
-                return parse(response.json())
-            except ValueError:
-                return None
-        with self._lock:
-            self.stats[endpoint.role].errors += 1
-        detail = error_message(response)
-        if status in (401, 403):
-            raise AuthError(
-                f"{endpoint.role}: {endpoint.base_url} refused the key (HTTP {status}: {detail}); "
-                f"check {endpoint.key_hint}"
+    def _failed_transport(self, endpoint: Endpoint, failure: TransportFailure) -> _Retryable:
+        """A retryable description of a failure without a reply; raises for those retrying cannot mend."""
+        where = endpoint.base_url
+        if failure.kind == REDIRECTS:
+            self._fail(endpoint.role)
+            raise BadRequestError(
+                f"{endpoint.role}: {endpoint.url('chat/completions')} redirected more than "
+                f"{MAX_REDIRECTS} times (a redirect loop?); check the base URL"
             )
-        if status == 404:
-            raise self._not_found(endpoint, detail)
-        if status in RETRY_STATUSES or status >= 500:
+        if failure.kind == TLS:
+            self._fail(endpoint.role)
             raise TransportError(
-                f"{endpoint.role}: {endpoint.base_url} still answered HTTP {status} after "
-                f"{self.retry.max_retries} retries ({detail})"
+                f"{endpoint.role}: the TLS connection to {where} failed ({failure.detail}); check the URL, "
+                "or the CA bundle (REQUESTS_CA_BUNDLE)"
             )
-        raise BadRequestError(f"{endpoint.role}: {endpoint.base_url} rejected the request (HTTP {status}: {detail})")
+        if failure.kind == TIMEOUT:
+            return _Retryable(
+                f"{where} did not send a whole reply within --timeout {self.retry.timeout_s:g} s",
+                "overloaded? lower --concurrency or raise --timeout",
+            )
+        if failure.kind == DROPPED:
+            return _Retryable(f"{where} dropped the connection before its reply was complete", failure.detail)
+        if failure.kind == TOO_LARGE:
+            limit = MAX_REPLY_BYTES // (1024 * 1024)
+            return _Retryable(f"{where} sent replies larger than the {limit} MiB limit", failure.detail)
+        return _Retryable(f"could not reach {where}", failure.detail)
+
+    def _refused(self, endpoint: Endpoint, response: HttpReply, sent: dict):
+        """A non-200 reply: ``_ADAPTED``, a ``_Retryable``, or the error that ends the call."""
+        status, error = response.status_code, error_body(response)
+        where = endpoint.base_url
+        if status == 400 and self.adapter.learn(endpoint.role, where, endpoint.model, error, sent):
+            return _ADAPTED
+        if is_key_problem(status, error.message):
+            self._fail(endpoint.role)
+            raise AuthError(
+                f"{endpoint.role}: {where} refused the key (HTTP {status}: {error.message}); check {endpoint.key_hint}"
+            )
+        if status in RETRY_STATUSES or status >= 500:
+            wait = retry_after_seconds(response.retry_after)
+            return _Retryable(f"{where} still answered HTTP {status}", error.message, wait)
+        self._fail(endpoint.role)
+        if status == 404:
+            raise self._not_found(endpoint, error.message)
+        raise BadRequestError(f"{endpoint.role}: {where} rejected the request (HTTP {status}: {error.message})")
 
     def _not_found(self, endpoint: Endpoint, detail: str) -> ModelNotFoundError:
         served = self.list_models(endpoint)
@@ -309,21 +332,20 @@ class LLMClient:
             f"it serves: {listing or '(none)'}"
         )
 
-    def list_models(self, endpoint: Endpoint) -> list[str] | None:
-        """Model ids from ``GET /v1/models``, or None when the endpoint does not say."""
-        try:
-            # The endpoint's own pool: no netrc, the same proxies and CA bundle.
-            response = self._transport(endpoint).request("GET", endpoint.url("models"), self._headers(endpoint), 10)
-            data = response.json().get("data") if response.status_code == 200 else None
-        except (TransportFailure, ValueError, AttributeError):
-            return None
-        if not isinstance(data, list):
-            return None
-        return [str(item.get("id")) for item in data if isinstance(item, dict) and item.get("id")]
+    def _fail(self, role: str) -> None:
+        with self._lock:
+            self.stats[role].errors += 1
 
-    def _count(self, role: str, usage: TokenUsage) -> None:
+    def _count(self, role: str, parsed: Any) -> None:
+        usage: TokenUsage | None = parsed.usage if isinstance(parsed, ChatReply) else parsed[1]
         with self._lock:
             stats = self.stats[role]
             stats.calls += 1
-            stats.prompt_tokens += usage.prompt_tokens
-            stats.completion_tokens += usage.completion_tokens
+            if usage is not None:
+                stats.prompt_tokens += usage.prompt_tokens
+                stats.completion_tokens += usage.completion_tokens
+
+
+def _after(retries: int) -> str:
+    """How the final error says how hard the client tried."""
+    return f"after {retries} {'retry' if retries == 1 else 'retries'}" if retries else "(no retries: --max-retries 0)"

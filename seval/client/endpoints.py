@@ -4,26 +4,47 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
+from urllib.parse import urlsplit, urlunsplit
 
 from seval.errors import UsageError
 
+DEFAULT_PATH = "/v1"
+CHAT_SUFFIX = "/chat/completions"
+
 
 def normalize_base_url(url: str) -> str:
-    """Return the endpoint root without a trailing ``/`` or ``/v1``.
+    """The base URL every request path is added to (``{base}/chat/completions``, ``{base}/models``).
 
-    Users paste ``http://localhost:8000/v1`` from vLLM/Ollama/LM Studio docs as
-    often as ``https://api.openai.com``; both mean the same root. Raises
-    ValueError for anything that is not an http(s) URL with a host.
+    One rule for every provider:
+
+    * a URL with no path gets ``/v1`` (``https://api.openai.com``, ``http://localhost:8000``);
+    * a URL ending in ``/chat/completions`` (an endpoint pasted from a provider's docs)
+      is cut back to its base;
+    * any other path is used as given (``.../v1``, Azure's ``.../openai/v1``, Gemini's
+      ``.../v1beta/openai``, OpenRouter's ``.../api/v1``).
+
+    A trailing ``/`` is dropped; a query string (``?api-version=...``) is kept and sent
+    with every request. Raises ValueError for anything that is not an http(s) URL with a host.
     """
-    text = (url or "").strip()
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"not an http(s) URL: {url!r}")
-    text = text.rstrip("/")
-    if text.endswith("/v1"):
-        text = text[: -len("/v1")]
-    return text
+    path = parts.path.rstrip("/")
+    if path.endswith(CHAT_SUFFIX):
+        path = path[: -len(CHAT_SUFFIX)].rstrip("/")
+    elif not path:
+        path = DEFAULT_PATH
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def endpoint_identity(base_url: str) -> str:
+    """A base URL as earlier versions stored it (a trailing ``/v1`` dropped): what the reply cache is keyed by,
+    so replies cached before the base-URL rule changed are still found."""
+    parts = urlsplit(base_url)
+    path = parts.path.rstrip("/")
+    if path.endswith(DEFAULT_PATH):
+        path = path[: -len(DEFAULT_PATH)]
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 @dataclass(frozen=True)
@@ -38,7 +59,18 @@ class Endpoint:
     extra_body: dict = field(default_factory=dict)  # provider-specific fields merged into each request
 
     def url(self, path: str) -> str:
-        return f"{self.base_url}/v1/{path}"
+        """``{base}/{path}``, the base URL's query string (if any) kept at the end."""
+        base, _, query = self.base_url.partition("?")
+        return f"{base}/{path}" + (f"?{query}" if query else "")
+
+    @property
+    def chat_url(self) -> str:
+        """Where this role's chat requests go (``--dry-run`` prints it)."""
+        return self.url("chat/completions")
+
+    @property
+    def cache_identity(self) -> str:
+        return endpoint_identity(self.base_url)
 
 
 def resolve_base_url(role: str, specific: str | None, general: str | None, flags: str) -> str:

@@ -1,27 +1,22 @@
-"""How fast one endpoint is asked, and how a failed request is retried.
+"""How fast one endpoint is asked, and how long to wait before asking again.
 
 ``EndpointPacer`` caps the requests in flight per endpoint, serves them by
-priority, halves its allowance on a 429 and wins it back on successes.
-``PacedRetry`` is urllib3's ``Retry`` (backoff, jitter, ``Retry-After``) that
-also reports each retry, so the pacer hears of 429s and the client counts retries.
+priority, halves its allowance when the endpoint shows it is overloaded (a
+429, or a reply that did not come within the timeout) and wins it back on
+successes. ``retry_after_seconds`` reads a ``Retry-After`` header.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
-
-from urllib3.exceptions import InvalidHeader
-from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
+from email.utils import parsedate_to_datetime
 
 RECOVER_AFTER_SUCCESSES = 4  # successes needed to widen a throttled endpoint by one
 
 
 class EndpointPacer:
-    """Caps requests in flight for one endpoint; adapts to 429s; serves by priority.
+    """Caps requests in flight for one endpoint; adapts to overload; serves by priority.
 
     Lower priority numbers go first, so calls on a run's critical path (question
     generation) are not queued behind work that can wait (answers, verdicts).
@@ -58,50 +53,33 @@ class EndpointPacer:
             self._cond.notify_all()
 
     def throttled(self) -> None:
-        """A 429 arrived: halve the allowance (never below one)."""
+        """The endpoint is overloaded (a 429, or a read timeout): halve the allowance (never below one).
+
+        A timeout counts like a 429 because a server that queues requests (llama.cpp with
+        one slot, a busy vLLM) goes on working on a request the client gave up on: sending
+        the same number again only lengthens the queue and throws more of its work away.
+        """
         with self._cond:
             self.limit = max(1, self.limit // 2)
             self._successes = 0
 
 
-class PacedRetry(Retry):
-    """urllib3's Retry that tells the endpoint's pacer about 429s, counts retries, and waits by ``wait``.
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (a number, or an HTTP date); None when absent or unreadable.
 
-    ``wait(seconds)`` is the client's cancel-aware pause: urllib3's own sleep is
-    a ``time.sleep`` that Ctrl-C cannot cut short, so a backoff or a long
-    ``Retry-After`` in a worker thread would hold the whole run up.
+    ``Retry-After: 0`` (or a date already past) means now. An unreadable value ("soon")
+    counts as no header, so the usual backoff applies.
     """
-
-    def __init__(
-        self,
-        *args: Any,
-        on_retry: Callable[[int | None], None] | None = None,
-        wait: Callable[[float], None] = time.sleep,
-        **kwargs: Any,
-    ):
-        super().__init__(*args, **kwargs)
-        self.on_retry = on_retry
-        self.wait = wait
-
-    def new(self, **kwargs: Any) -> PacedRetry:
-        fresh = super().new(**kwargs)
-        fresh.on_retry, fresh.wait = self.on_retry, self.wait
-        return fresh
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if self.on_retry is not None:
-            self.on_retry(response.status if response is not None else None)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
-
-    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        """Wait before the next attempt: the server's ``Retry-After`` when it gave one, else the backoff."""
-        retry_after = self._retry_after(response) if self.respect_retry_after_header and response else None
-        self.wait(self.get_backoff_time() if retry_after is None else retry_after)
-
-    def _retry_after(self, response: BaseHTTPResponse) -> float | None:
-        # "Retry-After: 0" (or a date already past) means now; urllib3 would back off instead.
-        # An unreadable value ("soon") counts as no header, where urllib3 would fail the run.
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
         try:
-            return self.get_retry_after(response)
-        except InvalidHeader:
+            seconds = parsedate_to_datetime(text).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)

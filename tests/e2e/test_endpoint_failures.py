@@ -107,7 +107,7 @@ def test_rejected_key_of_one_role_names_that_role(tmp_path, monkeypatch, capsys)
     assert len(server.chat_calls("ans")) == 1
     assert len(server.chat_calls("judge")) == 0
     line = error_line(capsys.readouterr())
-    assert line.startswith(f"error: answering: {server.root_url} refused the key (HTTP 401")
+    assert line.startswith(f"error: answering: {server.base_url} refused the key (HTTP 401")
     assert "--api-key-answering" in line
 
 
@@ -284,7 +284,7 @@ def test_retries_exhausted_mid_run_keep_the_journal_and_a_rerun_finishes_the_sam
         first = run_cli(*args)
         assert first.returncode == 1
         line = error_line(first)
-        assert line.startswith(f"error: generation: {server.root_url} still answered HTTP 503 after 2 retries")
+        assert line.startswith(f"error: generation: {server.base_url} still answered HTTP 503 after 2 retries")
         assert RESUME_HINT in first.stderr
         assert len([c for c in server.chat_calls() if c.cell == ("logic", 2, 1)]) == 3  # 1 try + 2 retries
         assert not (out / "runs.jsonl").exists()

@@ -150,9 +150,9 @@ def test_report_holds_the_run_metadata_scores_tables_and_previews(tmp_path, monk
         "| Difficulties | 1 to 2 (cycle 1) |",
         "| Questions per cell | 1 |",
         "| Reasoning types | logic, math |",
-        f"| Generation | `gen` at {server.root_url} |",
-        f"| Answering | `ans` at {server.root_url} |",
-        f"| Evaluation | `judge` at {server.root_url} |",
+        f"| Generation | `gen` at {server.base_url} |",
+        f"| Answering | `ans` at {server.base_url} |",
+        f"| Evaluation | `judge` at {server.base_url} |",
         "| EMA alpha | 0.5 |",
     ):
         assert row in report, row

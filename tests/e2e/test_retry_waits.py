@@ -26,7 +26,7 @@ def once_rate_limited(retry_after: str, served: threading.Event):
 
 
 def ask(client: LLMClient, server: ScriptedServer, outcome: list) -> None:
-    endpoint = Endpoint(role="answering", base_url=server.root_url, model="ans")
+    endpoint = Endpoint(role="answering", base_url=server.base_url, model="ans")
     try:
         outcome.append(client.chat(endpoint, [{"role": "user", "content": "hi"}], 0.0, 10).text)
     except Cancelled as exc:

@@ -148,7 +148,7 @@ def test_run_record_fields_and_round_robin_order(scripted, tmp_path):
     assert record["num_questions_per_cell"] == 2
     assert record["reasoning_types"] == ["logic", "math"]
     for role in ("generation", "answering", "evaluation"):
-        assert record[f"endpoint_{role}"] == scripted.root_url  # stored without /v1
+        assert record[f"endpoint_{role}"] == scripted.base_url  # the real base URL, /v1 included
     assert (record["model_generation"], record["model_answering"], record["model_evaluation"]) == (
         "gen",
         "ans",

@@ -174,7 +174,7 @@ def test_majority_panel_with_one_url_per_judge(tmp_path):
     record = last_record(tmp_path)
     assert [e["question"] for e in record["examples"]] == QUESTIONS
     assert record["model_evaluation"] == "j1,j2,j3" and record["judge_aggregation"] == "majority"
-    assert record["endpoint_evaluation"].split(",") == [first.base_url[:-3], second.base_url[:-3]]
+    assert record["endpoint_evaluation"].split(",") == [first.base_url, second.base_url]
     assert [e["score"] for e in record["examples"]] == SCORES["majority"]
     assert record["run_mean_score"] == pytest.approx(4 / 6)
     check_verdicts(record)

@@ -219,7 +219,7 @@ def test_dry_run_prints_the_plan_and_sends_and_writes_nothing(tmp_path, capsys):
         assert sim.request_count == 0
     assert list(tmp_path.iterdir()) == []  # neither the output folder nor the cache folder
     text = flat(capsys.readouterr().out)
-    root = sim.base_url[: -len("/v1")]
+    root = f"{sim.base_url}/chat/completions"  # each role's final chat URL
     assert (
         f"Would start run 1 in {out}: difficulties 1-3, 3 reasoning types (a, b, c), 2 question(s) per cell."
     ) in text
