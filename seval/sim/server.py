@@ -5,7 +5,9 @@ models and embeddings routes with the simulated models of ``seval.sim.models``,
 so the tools can be tried and tested offline. Optional faults, latency, a
 required key, flawed references and judge errors exercise a client's error
 handling; faults are transient by construction (a given body faults at most
-``MAX_FAULTS_PER_BODY`` times in a row).
+``MAX_FAULTS_PER_BODY`` times in a row). ``quirks`` (``seval.sim.quirks``) switch on the
+shapes real servers send: reasoning fields, lists of parts, string errors, refused
+parameters, no usage, one request at a time, a path other than ``/v1``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from seval.sim.items import (  # re-exported: tests and other modules import them from here
@@ -43,12 +46,10 @@ from seval.sim.models import (
     solver_reply,
     unit,
 )
+from seval.sim.quirks import QUIRKS, Quirks, parse_quirks
 
 MAX_FAULTS_PER_BODY = 2  # a body faults at most this many times in a row: faults stay transient
 FAULT_KINDS = ("rate_limit", "unavailable", "invalid_json", "no_choices")
-CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
-MODELS_PATHS = ("/v1/models", "/models")
-EMBED_PATHS = ("/v1/embeddings", "/embeddings")
 
 __all__ = [
     "SimServer",
@@ -67,16 +68,8 @@ __all__ = [
 # --- HTTP payloads --------------------------------------------------------------------
 
 
-def _error(status: int, message: str, code: str, kind: str = "invalid_request_error") -> tuple[int, dict]:
-    return status, {"error": {"message": message, "type": kind, "param": None, "code": code}}
-
-
 def _no_headers(result: tuple[int, dict]) -> tuple[int, dict, dict]:
     return result[0], {}, result[1]
-
-
-def _model_not_found(model: str) -> tuple[int, dict]:
-    return _error(404, f"The model `{model}` does not exist", "model_not_found")
 
 
 def _models_payload() -> dict:
@@ -95,37 +88,37 @@ def _models_payload() -> dict:
     }
 
 
-def _completion_payload(call: SimCall, content: str) -> dict:
-    prompt_tokens = estimate_tokens(call.full_text)
-    completion_tokens = estimate_tokens(content)
-    return {
+def _completion_payload(call: SimCall, content: str, max_tokens: object, quirks: Quirks) -> dict:
+    shaped = quirks.shape(content, max_tokens if isinstance(max_tokens, int) else None, call.unit("think"))
+    payload = {
         "id": "chatcmpl-sim-" + call.hex("id")[:24],
         "object": "chat.completion",
         "created": 0,  # constant: replies must be byte-identical whenever they are asked
         "model": call.model,
         "system_fingerprint": FINGERPRINT,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
+        "choices": [{"index": 0, "message": shaped.message, "finish_reason": shaped.finish_reason}],
     }
+    usage = quirks.usage(estimate_tokens(call.full_text), shaped)
+    if usage is not None:
+        payload["usage"] = usage
+    return payload
 
 
-def _fault_response(fault: str, path: str) -> tuple[int, dict, bytes]:
+def _fault_response(fault: str, chat: bool, quirks: Quirks) -> tuple[int, dict, bytes]:
     """(status, headers, body) of one simulated fault."""
     if fault == "rate_limit":
-        status, payload = _error(429, "Rate limit reached (simulated fault)", "rate_limit_exceeded", "rate_limit_error")
+        status, payload = quirks.error(
+            429, "Rate limit reached (simulated fault)", "rate_limit_exceeded", "rate_limit_error"
+        )
         return status, {"Retry-After": "0"}, json.dumps(payload).encode()
     if fault == "unavailable":
-        status, payload = _error(
+        status, payload = quirks.error(
             503, "The server is overloaded (simulated fault)", "service_unavailable", "server_error"
         )
         return status, {}, json.dumps(payload).encode()
     if fault == "invalid_json":
         return 200, {}, b'{"id": "chatcmpl-sim-fault", "object": "chat.completion", "choices": ['
-    missing = "choices" if path in CHAT_PATHS else "data"
+    missing = "choices" if chat else "data"
     body = {
         "id": "sim-fault",
         "object": "simulated.fault",
@@ -152,8 +145,11 @@ class SimServer:
         flawed_rate: float = 0.0,
         judge_error_rate: float = 0.0,
         on_request=None,
+        quirks: str | Iterable[str] | None = None,
     ) -> None:
         self.host, self.port, self.seed = host, port, seed
+        self.quirks = Quirks(parse_quirks(quirks))  # ValueError for an unknown quirk, before anything starts
+        self._serial = threading.Lock()  # held for a whole request with the `serial` quirk
         # Called with the running request count before each reply: tests use it to
         # interrupt a client at an exact moment, with no sleeps or polling.
         self.on_request = on_request
@@ -175,9 +171,9 @@ class SimServer:
 
     @property
     def base_url(self) -> str:
-        """e.g. ``http://127.0.0.1:54321/v1`` (the bound port once started)."""
+        """e.g. ``http://127.0.0.1:54321/v1`` (the bound port once started; ``/v1beta/openai`` with ``path-prefix``)."""
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
-        return f"http://{host}:{self.port}/v1"
+        return f"http://{host}:{self.port}{self.quirks.prefix}"
 
     def start(self) -> SimServer:
         """Bind (port 0 picks a free port) and serve in a daemon thread."""
@@ -226,23 +222,40 @@ class SimServer:
             count = self._request_count
         if self.on_request is not None:
             self.on_request(count)
-        if self.latency > 0:
-            time.sleep(self.latency)  # simulated server-side latency
-        path = path.split("?", 1)[0].rstrip("/") or "/"
-        status, headers, payload = self._route(method, path, authorization, body)
+        # One request at a time with `serial`: the others wait their turn, as on a one-slot llama.cpp server
+        # (which goes on with a request whose client has given up).
+        with self._serial if "serial" in self.quirks else contextlib.nullcontext():
+            if self.latency > 0:
+                time.sleep(self.latency)  # simulated server-side latency
+            path = path.split("?", 1)[0].rstrip("/") or "/"
+            status, headers, payload = self._route(method, path, authorization, body)
         if isinstance(payload, bytes):
             return status, headers, payload
         return status, headers, json.dumps(payload).encode("utf-8")
 
+    def _error(self, status: int, message: str, code: str, kind: str = "invalid_request_error") -> tuple[int, dict]:
+        return self.quirks.error(status, message, code, kind)
+
+    def _model_not_found(self, model: str) -> tuple[int, dict]:
+        return self._error(404, f"The model `{model}` does not exist", "model_not_found")
+
+    def _paths(self, name: str) -> tuple[str, ...]:
+        """Where a route is served: under ``/v1`` and at the root, or only under the ``path-prefix`` quirk's prefix."""
+        prefixes = (self.quirks.prefix,) if "path-prefix" in self.quirks else ("/v1", "")
+        return tuple(f"{prefix}/{name}" for prefix in prefixes)
+
     def _route(self, method: str, path: str, authorization: str | None, body: bytes):
+        chat_paths, models_paths, embed_paths = (
+            self._paths(name) for name in ("chat/completions", "models", "embeddings")
+        )
         if self.require_key is not None and authorization != f"Bearer {self.require_key}":
-            return _no_headers(_error(401, "Incorrect API key provided", "invalid_api_key"))
-        if path in MODELS_PATHS and method == "GET":
+            return _no_headers(self._error(401, "Incorrect API key provided", "invalid_api_key"))
+        if path in models_paths and method == "GET":
             return 200, {}, _models_payload()
-        if path not in CHAT_PATHS + EMBED_PATHS:
-            return _no_headers(_error(404, f"Unknown route {method} {path}", "unknown_url"))
+        if path not in chat_paths + embed_paths:
+            return _no_headers(self._error(404, f"Unknown route {method} {path}", "unknown_url"))
         if method != "POST":
-            return _no_headers(_error(405, f"Use POST for {path}", "method_not_allowed"))
+            return _no_headers(self._error(405, f"Use POST for {path}", "method_not_allowed"))
         try:
             request = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -252,10 +265,10 @@ class SimServer:
                 self.requests.append(request)
         fault = self._fault_for(path, body)
         if fault:
-            return _fault_response(fault, path)
+            return _fault_response(fault, path in chat_paths, self.quirks)
         if not isinstance(request, dict):
-            return _no_headers(_error(400, "We could not parse the JSON body of your request.", "invalid_json"))
-        handler = self._chat if path in CHAT_PATHS else self._embeddings
+            return _no_headers(self._error(400, "We could not parse the JSON body of your request.", "invalid_json"))
+        handler = self._chat if path in chat_paths else self._embeddings
         return _no_headers(handler(request))
 
     def _fault_for(self, path: str, body: bytes) -> str | None:
@@ -273,16 +286,19 @@ class SimServer:
     def _chat(self, request: dict) -> tuple[int, dict]:
         model, messages = request.get("model"), request.get("messages")
         if not isinstance(model, str) or not model:
-            return _error(400, "You must provide a model parameter.", "missing_model")
+            return self._error(400, "You must provide a model parameter.", "missing_model")
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
-            return _error(400, "'messages' must be a non-empty array of message objects.", "invalid_messages")
+            return self._error(400, "'messages' must be a non-empty array of message objects.", "invalid_messages")
         if request.get("stream"):
-            return _error(400, "The simulated endpoint does not support streaming.", "stream_unsupported")
+            return self._error(400, "The simulated endpoint does not support streaming.", "stream_unsupported")
         role = model_role(model)
         if role is None:
-            return _model_not_found(model)
+            return self._model_not_found(model)
         if role == "embed":
-            return _error(400, f"`{model}` is an embedding model, not a chat model.", "wrong_model_kind")
+            return self._error(400, f"`{model}` is an embedding model, not a chat model.", "wrong_model_kind")
+        refused = self.quirks.refuse(request)
+        if refused is not None:
+            return refused
         call = SimCall(self.seed, model, messages)
         if role == "generator":
             content = generator_reply(call, self.flawed_rate)
@@ -290,19 +306,20 @@ class SimServer:
             content = solver_reply(call)  # a judge with nothing to grade is being asked to solve
         else:
             content = judge_reply(call, self.judge_error_rate)
-        return 200, _completion_payload(call, content)
+        max_tokens = request.get("max_completion_tokens", request.get("max_tokens"))
+        return 200, _completion_payload(call, content, max_tokens, self.quirks)
 
     def _embeddings(self, request: dict) -> tuple[int, dict]:
         model, raw = request.get("model"), request.get("input")
         if not isinstance(model, str) or not model:
-            return _error(400, "You must provide a model parameter.", "missing_model")
+            return self._error(400, "You must provide a model parameter.", "missing_model")
         if model_role(model) is None:
-            return _model_not_found(model)
+            return self._model_not_found(model)
         if model != EMBED_MODEL:
-            return _error(400, f"`{model}` does not support embeddings; use {EMBED_MODEL}.", "wrong_model_kind")
+            return self._error(400, f"`{model}` does not support embeddings; use {EMBED_MODEL}.", "wrong_model_kind")
         texts = [raw] if isinstance(raw, str) else raw
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-            return _error(400, "'input' must be a string or a non-empty array of strings.", "invalid_input")
+            return self._error(400, "'input' must be a string or a non-empty array of strings.", "invalid_input")
         tokens = sum(estimate_tokens(t) for t in texts)
         return 200, {
             "object": "list",
@@ -413,7 +430,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--judge-error-rate", type=float, default=0.0, help="probability that a simulated judge flips its verdict"
     )
+    parser.add_argument(
+        "--quirks",
+        default=None,
+        metavar="LIST",
+        help=f"comma-separated shapes of real servers to reproduce: {', '.join(QUIRKS)}",
+    )
     args = parser.parse_args(argv)
+    try:
+        quirks = parse_quirks(args.quirks)
+    except ValueError as exc:
+        parser.error(f"--quirks: {exc}")
     server = SimServer(
         host=args.host,
         port=args.port,
@@ -423,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         require_key=args.require_key,
         flawed_rate=args.flawed_rate,
         judge_error_rate=args.judge_error_rate,
+        quirks=quirks,
     )
     try:
         server.start()
@@ -430,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     try:  # the announcement is inside: a Ctrl-C right after it must still end cleanly
-        print(f"Simulated OpenAI-compatible endpoint (no real model) at {server.base_url}", flush=True)
+        shown = f" with quirks {', '.join(sorted(quirks))}" if quirks else ""
+        print(f"Simulated OpenAI-compatible endpoint (no real model) at {server.base_url}{shown}", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
