@@ -17,6 +17,7 @@ from seval.benchmark.records import (
     EmaSet,
     Example,
     ExampleTags,
+    GradedAnswer,
     QuestionChecks,
     RunDescription,
     RunFinished,
@@ -24,18 +25,22 @@ from seval.benchmark.records import (
     RunRecord,
     replay_key,
 )
-from seval.benchmark.scoring import ScoredItem, commit_difficulty, commit_run, run_mean
+from seval.benchmark.scoring import ScoredItem, commit_difficulty, commit_run, counts_in_scores, run_mean
 from seval.benchmark.settings import ROLES
 from seval.benchmark.store import append_run, save_state
 from seval.records import TokenUsage, add_usage
 
 
 def scored_items(journal: RunJournal, keys: list[CellKey]) -> list[ScoredItem]:
-    """Scores of the given cells, leaving out questions excluded from scoring."""
+    """Scores of the given cells, leaving out questions excluded from scoring (and, with
+    ``exclude_truncated``, answers cut by their token limit)."""
+    exclude_truncated = journal.plan.exclude_truncated
     return [
         ScoredItem(key[1], key[0], journal.items[key].score)
         for key in keys
-        if not journal.questions[key].excluded_reason
+        if counts_in_scores(
+            bool(journal.questions[key].excluded_reason), journal.items[key].truncated, exclude_truncated
+        )
     ]
 
 
@@ -56,17 +61,14 @@ def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_a
     for key in keys:
         question, item = journal.questions[key], journal.items[key]
         checks = question.model_dump(include=set(QuestionChecks.model_fields))
+        graded = item.model_dump(include=set(GradedAnswer.model_fields))
         examples.append(
             Example(
                 question=question.question,
-                **checks,
                 tags=ExampleTags(reasoning_type=key[1], difficulty=key[0], question_index=key[2]),
-                answer=item.answer,
-                score=item.score,
-                rationale=item.rationale,
+                **checks,
+                **graded,
                 created_at=item.created_at,
-                judge_error=item.judge_error,
-                judge_verdicts=item.judge_verdicts,
                 excluded=bool(question.excluded_reason),
             )
         )
@@ -78,6 +80,8 @@ def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_a
         ema_by_reasoning_type=emas_after.ema_by_reasoning_type,
         judge_errors=sum(1 for e in examples if e.judge_error),
         excluded=sum(1 for e in examples if e.excluded),
+        truncated=sum(1 for e in examples if e.truncated),
+        empty_answers=sum(1 for e in examples if e.empty),
         usage_by_role=_usage_by_role(journal, keys),
         examples=examples,
     )

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 NO_VERDICT = "no readable verdict in the judge's reply, even when asked once more"
 CONTRADICTORY_VERDICTS = "contradictory verdicts in the judge's reply, even when asked once more"
 ERRORS = {verdict.NO_VERDICT: NO_VERDICT, verdict.CONTRADICTORY: CONTRADICTORY_VERDICTS}
+CUT_HINT = "its reply was cut by its token limit (finish_reason 'length'): raise --max-tokens-evaluation"
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class PanelResult:
             return None
         if len(self.verdicts) == 1:
             return failed[0].error or NO_VERDICT
-        return f"{NO_VERDICT} ({', '.join(judged.model for judged in failed)})"
+        cut = f"; {CUT_HINT}" if any(judged.truncated for judged in failed) else ""
+        return f"{NO_VERDICT} ({', '.join(judged.model for judged in failed)}){cut}"
 
 
 AGGREGATIONS = ("majority", "mean", "unanimous")
@@ -93,7 +95,7 @@ class JudgePanel:
         endpoint = judge.endpoint
         reply = self.client.chat(endpoint, messages, judge.temperature, judge.max_tokens, priority)
         usage = add_usage(reply.usage)
-        replies = [reply.text]
+        replies, thoughts = [reply.text], [reply.reasoning]
         parsed = read_score_verdict(reply.text)
         if isinstance(parsed, str):
             log.warning("%s gave %s; asking once more", endpoint.model, parsed)
@@ -101,10 +103,15 @@ class JudgePanel:
             retry = self.client.chat(endpoint, retry_messages, judge.temperature, judge.max_tokens, priority)
             usage = add_usage(usage, retry.usage)
             replies.append(retry.text)
+            thoughts.append(retry.reasoning)
             parsed = read_score_verdict(retry.text)
+            reply = retry
         reply_text = "\n\n---\n\n".join(replies)
+        reasoning = "\n\n---\n\n".join(thought for thought in thoughts if thought) or None
+        ending = {"reasoning": reasoning, "finish_reason": reply.finish_reason, "truncated": reply.truncated}
         if isinstance(parsed, str):
-            return JudgeVerdict(model=endpoint.model, score=None, reply=reply_text, error=ERRORS[parsed]), usage
+            error = f"{ERRORS[parsed]}: {CUT_HINT}" if reply.truncated else ERRORS[parsed]
+            return JudgeVerdict(model=endpoint.model, score=None, reply=reply_text, error=error, **ending), usage
         return JudgeVerdict(
-            model=endpoint.model, score=parsed.score, rationale=parsed.rationale, reply=reply_text
+            model=endpoint.model, score=parsed.score, rationale=parsed.rationale, reply=reply_text, **ending
         ), usage

@@ -83,6 +83,7 @@ def _plan_for(settings: RunSettings, state: BenchmarkState, run_id: int) -> RunP
         **{f"endpoint_{role}": urls[role] for role in ROLES},
         **{f"model_{role}": models[role] for role in ROLES},
         judge_aggregation=settings.judge_aggregation,
+        exclude_truncated=settings.exclude_truncated,
     )
     if settings.replay_items:
         return _replay_plan(settings, common)

@@ -10,6 +10,7 @@ unfit after the last try is kept, flagged, and left out of every score.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,9 +31,14 @@ from seval.errors import EndpointError
 from seval.records import TokenUsage, add_usage
 
 MAX_EXTRA_TRIES = 2
+log = logging.getLogger(__name__)
+
 NOT_VERIFIED = "unverified: the evaluation model's own solution disagreed with the reference answer"
 NO_REFERENCE = "unverified: the generator gave no reference answer to check"
 NO_VALIDATION_VERDICT = "unverified: no readable verdict on the evaluation model's own solution"
+NO_SOLUTION = (
+    "unverified: the evaluation model's own solution was empty (cut by its token limit? raise --max-tokens-evaluation)"
+)
 
 
 @dataclass(frozen=True)
@@ -74,9 +80,11 @@ class QuestionMaker:
         usage, validation_usage = TokenUsage(), TokenUsage()
         for attempt in range(1, MAX_EXTRA_TRIES + 2):
             last_try = attempt == MAX_EXTRA_TRIES + 1
-            question, reference, spent = self._generate(reasoning_type, difficulty, same_cell, other_cells, rejected)
-            usage = add_usage(usage, spent)
-            checks = QuestionChecks(reference_answer=reference, attempts=attempt)
+            question, reference, reply = self._generate(reasoning_type, difficulty, same_cell, other_cells, rejected)
+            usage = add_usage(usage, reply.usage)
+            checks = QuestionChecks(
+                reference_answer=reference, attempts=attempt, generation_finish_reason=reply.finish_reason
+            )
             reason = self._novelty(question, other_cells + same_cell, checks)
             if reason and not last_try:
                 rejected.append((question, reason))
@@ -103,11 +111,23 @@ class QuestionMaker:
         else:
             question, reference = clean_generated_question(reply.text), None
         if not question:
+            why = (
+                f" (its reply was cut by its token limit, finish_reason {reply.finish_reason!r}: raise "
+                f"--max-tokens-generation, now {role.max_tokens})"
+                if reply.truncated
+                else ""
+            )
             raise EndpointError(
                 f"generation: {role.endpoint.model} returned an empty question for {reasoning_type} at "
-                f"difficulty {difficulty}; rerun the same command to try again"
+                f"difficulty {difficulty}{why}; rerun the same command to try again"
             )
-        return question, reference, add_usage(reply.usage)
+        if reply.truncated:
+            log.warning(
+                "generation: a %s question at difficulty %d was cut by the token limit; raise --max-tokens-generation",
+                reasoning_type,
+                difficulty,
+            )
+        return question, reference, reply
 
     def _novelty(self, question: str, earlier: list[str], checks: QuestionChecks) -> str | None:
         """Store the closest earlier question; the reason to turn this one down, if it is too close."""
@@ -128,8 +148,11 @@ class QuestionMaker:
         solution = self.client.chat(
             solver.endpoint, build_answer_prompt(question), solver.temperature, solver.max_tokens, self.priority
         )
+        checks.validation_answer, checks.validation_finish_reason = solution.text, solution.finish_reason
+        if not solution.text.strip():  # nothing to compare with the reference: not a disagreement
+            checks.validation = "unverified"
+            return NO_SOLUTION, add_usage(solution.usage)
         graded = self.panel.grade(reasoning_type, difficulty, question, solution.text, reference, self.priority)
-        checks.validation_answer = solution.text
         checks.validation = "verified" if is_correct(graded.score) else "unverified"
         usage = add_usage(solution.usage, graded.usage)
         if checks.validation == "verified":

@@ -56,13 +56,20 @@ class ExampleTags(Record):
 
 
 class JudgeVerdict(Record):
-    """One judge's verdict on one answer; ``score`` None when it gave no readable verdict."""
+    """One judge's verdict on one answer; ``score`` None when it gave no readable verdict.
+
+    ``reply`` is the judge's final content; its reasoning, if it sent any, is kept apart.
+    ``finish_reason`` is that of its last reply (``truncated``: cut by its token limit).
+    """
 
     model: str
     score: float | None
     rationale: str = ""
     reply: str = ""
     error: str | None = None
+    reasoning: str | None = None
+    finish_reason: str | None = None
+    truncated: bool = False
 
 
 class QuestionChecks(Record):
@@ -75,19 +82,45 @@ class QuestionChecks(Record):
     similar_to: str | None = None
     attempts: int = 1
     excluded_reason: str | None = None  # set: the question is left out of every score and EMA
+    generation_finish_reason: str | None = None  # of the generation call that wrote the question used
+    validation_finish_reason: str | None = None  # of the evaluation model's own solution, when validated
 
 
-class Example(QuestionChecks):
-    """One judged question in a run record."""
+class GradedAnswer(Record):
+    """One model's answer to a question and how it was graded.
 
-    question: str
-    tags: ExampleTags
+    The same fields make a journal's ``ItemStep`` and a record's ``Example``, and
+    are what a list of per-model answers to one question will repeat.
+    ``answer`` is the final answer without reasoning (what the judge saw);
+    ``reasoning`` what the model thought first, never shown to a judge;
+    ``truncated`` when the answer was cut by its token limit. An empty answer is
+    not sent to the judge: it scores 0 and is counted apart from wrong answers.
+    """
+
     answer: str
-    score: float = Field(ge=0.0, le=1.0)
+    reasoning: str | None = None
+    finish_reason: str | None = None
+    truncated: bool = False
+    score: float
     rationale: str = ""
-    created_at: str
     judge_error: str | None = None
     judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.answer.strip()
+
+
+class _ExampleHead(Record):
+    question: str
+    tags: ExampleTags
+
+
+class Example(GradedAnswer, QuestionChecks, _ExampleHead):
+    """One judged question in a run record: the question, what was checked about it, the graded answer."""
+
+    score: float = Field(ge=0.0, le=1.0)
+    created_at: str
     excluded: bool = False
 
 
@@ -115,6 +148,8 @@ class RunDescription(Record):
     novelty_threshold: float | None = None
     replay: bool = False
     replay_source: str | None = None
+    exclude_truncated: bool = False  # answers cut by their token limit are left out of the scores
+    adaptations: list[str] = Field(default_factory=list)  # parameters a model refused, and what was sent instead
 
 
 def replay_key(run: RunDescription) -> str:
@@ -130,6 +165,8 @@ class RunRecord(RunDescription):
     ema_score: Unit | None
     judge_errors: int = 0
     excluded: int = 0
+    truncated: int = 0  # answers cut by their token limit (left out of the scores with exclude_truncated)
+    empty_answers: int = 0  # answers that were empty once reasoning was set apart: scored 0, never judged
     usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
     ema_by_reasoning_type: dict[str, Unit] = Field(default_factory=dict)  # state's type EMAs after this run
     examples: list[Example]
@@ -157,18 +194,16 @@ class QuestionStep(QuestionChecks):
     validation_usage: TokenUsage = Field(default_factory=TokenUsage)  # evaluation-role tokens spent validating
 
 
-class ItemStep(Record):
-    """An answered and judged question."""
-
+class _ItemHead(Record):
     kind: Literal["item"] = "item"
     reasoning_type: str
     difficulty: int
     question_index: int
-    answer: str
-    score: float
-    rationale: str = ""
-    judge_error: str | None = None
-    judge_verdicts: list[JudgeVerdict] = Field(default_factory=list)
+
+
+class ItemStep(GradedAnswer, _ItemHead):
+    """An answered and judged question."""
+
     created_at: str
     answer_usage: TokenUsage = Field(default_factory=TokenUsage)
     judge_usage: TokenUsage = Field(default_factory=TokenUsage)

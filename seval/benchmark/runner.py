@@ -34,15 +34,24 @@ from seval.benchmark.records import BenchmarkState, ItemStep, QuestionStep, RunR
 from seval.benchmark.scoring import cell_means, commit_difficulty, difficulty_mean
 from seval.benchmark.settings import RunSettings
 from seval.benchmark.store import save_state
-from seval.client.core import LLMClient
+from seval.client.core import ChatReply, LLMClient
 from seval.engine import Engine
 from seval.errors import Cancelled
 from seval.progress import RunProgress
-from seval.records import add_usage
+from seval.records import TokenUsage, add_usage
 
 log = logging.getLogger(__name__)
 
 GENERATION_PRIORITY = 0  # generations are the critical path; item calls use their difficulty (1..10)
+EMPTY_ANSWER = "the final answer was empty: scored 0 without asking the judge"
+
+
+def empty_rationale(answer: ChatReply) -> str:
+    """Why an empty answer was not judged, with the flag that helps when its token limit cut it."""
+    if answer.truncated:
+        reason = answer.finish_reason
+        return f"{EMPTY_ANSWER} (cut by its token limit, finish_reason {reason!r}: raise --max-tokens-answering)"
+    return EMPTY_ANSWER
 
 
 @dataclass(frozen=True)
@@ -147,23 +156,30 @@ class BenchmarkRun:
             role.endpoint, build_answer_prompt(step.question), role.temperature, role.max_tokens, priority=difficulty
         )
         self.engine.check()
-        graded = self.panel.grade(
-            reasoning_type, difficulty, step.question, answer.text, step.reference_answer, priority=difficulty
-        )
-        first = graded.verdicts[0]
+        if answer.text.strip():  # the final answer alone: the model's reasoning never reaches the judge
+            graded = self.panel.grade(
+                reasoning_type, difficulty, step.question, answer.text, step.reference_answer, priority=difficulty
+            )
+            score, rationale, verdicts = graded.score, graded.verdicts[0].rationale, graded.verdicts
+            judge_error, judge_usage = graded.judge_error, graded.usage
+        else:  # nothing to grade: 0, counted as empty rather than wrong, and no judge call spent on it
+            score, rationale, verdicts, judge_error, judge_usage = 0.0, empty_rationale(answer), [], None, TokenUsage()
         self.journal.record(
             ItemStep(
                 reasoning_type=reasoning_type,
                 difficulty=difficulty,
                 question_index=index,
                 answer=answer.text,
-                score=graded.score,
-                rationale=first.rationale,
-                judge_error=graded.judge_error,
-                judge_verdicts=graded.verdicts,
+                reasoning=answer.reasoning,
+                finish_reason=answer.finish_reason,
+                truncated=answer.truncated,
+                score=score,
+                rationale=rationale,
+                judge_error=judge_error,
+                judge_verdicts=verdicts,
                 created_at=now_iso(),
                 answer_usage=add_usage(answer.usage),
-                judge_usage=graded.usage,
+                judge_usage=judge_usage,
             )
         )
         if self.progress is not None:
@@ -190,10 +206,19 @@ class BenchmarkRun:
         with self._futures_lock:
             items = list(self._item_futures)
         self.engine.wait_for(items)
+        self.note_adaptations()
         self.engine.raise_failure()
         if self.engine.stopping:
             raise Cancelled()
         return self.state
+
+    def note_adaptations(self) -> None:
+        """Keep what the client adapted to (parameters a model refused) in the run's plan, for the record and report;
+        in the journal, so a resumed run still reports what an earlier session adapted to."""
+        learned = [note for note in self.client.adaptation_notes if note not in self.plan.adaptations]
+        if learned:
+            self.plan = self.plan.model_copy(update={"adaptations": [*self.plan.adaptations, *learned]})
+            self.journal.amend(self.plan)
 
     def commit(self, difficulty: int, keys: list[CellKey]) -> None:
         scored = scored_items(self.journal, keys)

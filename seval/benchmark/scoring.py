@@ -29,6 +29,12 @@ class ScoredItem(NamedTuple):
     score: float
 
 
+def counts_in_scores(excluded: bool, truncated: bool, exclude_truncated: bool) -> bool:
+    """Whether an answer counts in means and EMAs: its question was not left out as unfit, and it was
+    not cut by its token limit while ``--exclude-truncated`` is on."""
+    return not excluded and not (truncated and exclude_truncated)
+
+
 def is_correct(score: float) -> bool:
     """Whether a score counts as a correct answer: a binary verdict of 1, or more than half of a panel."""
     return score > 0.5

@@ -14,10 +14,10 @@ ROLES = ("generation", "answering", "evaluation")
 
 @dataclass(frozen=True)
 class RoleSettings:
-    """Where a role's requests go and how they are sampled."""
+    """Where a role's requests go and how they are sampled (``temperature`` None: left out of requests)."""
 
     endpoint: Endpoint
-    temperature: float
+    temperature: float | None
     max_tokens: int
 
 
@@ -41,6 +41,7 @@ class RunSettings:
     policy: QuestionPolicy = field(default_factory=QuestionPolicy)
     replay_items: tuple[DatasetItem, ...] = ()
     replay_source: str | None = None
+    exclude_truncated: bool = False
 
     @property
     def panel(self) -> tuple[RoleSettings, ...]:

@@ -32,7 +32,14 @@ from seval.benchmark.runner import run_benchmark
 from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
 from seval.benchmark.store import RUNS_FILE, STATE_FILE, journal_path, load_runs
 from seval.cli.benchmark_config import build_settings, validate_flags
-from seval.cli.common import OneLineParser, add_client_flags, build_client, parse_prices, run_main
+from seval.cli.common import (
+    OneLineParser,
+    add_client_flags,
+    build_client,
+    parse_prices,
+    parse_temperature,
+    run_main,
+)
 from seval.client.core import LLMClient
 from seval.compare.build import accuracy_cells, build_comparison
 from seval.compare.folders import COMPARISON_FILE, COMPARISON_REPORT, scores_of_folders
@@ -86,9 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
         temperature, max_tokens = SAMPLING_DEFAULTS[role]
         parser.add_argument(
             f"--temperature-{role}",
-            type=float,
+            type=parse_temperature,
             default=temperature,
-            help=f"sampling temperature for {role} (default {temperature})",
+            metavar="T",
+            help=f"sampling temperature for {role}, 0-2, or none to send none (default {temperature})",
         )
         parser.add_argument(
             f"--max-tokens-{role}", type=int, default=max_tokens, help=f"max_tokens for {role} (default {max_tokens})"
@@ -152,6 +160,11 @@ def _add_trust_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="have the evaluation model solve each question first; regenerate questions whose "
         "reference answer does not hold up, and leave still-unverified ones out of all scores",
+    )
+    parser.add_argument(
+        "--exclude-truncated",
+        action="store_true",
+        help="leave answers cut by their token limit out of the scores (counted and shown, as excluded questions)",
     )
     parser.add_argument(
         "--judge-aggregation",

@@ -39,9 +39,7 @@ def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
     if duplicates:
         raise UsageError(f"--reasoning-types lists {', '.join(duplicates)} more than once")
     check_range("the number of --reasoning-types", len(types), 1, MAX_REASONING_TYPES)
-    for role in ROLES:
-        if getattr(args, f"temperature_{role}") < 0:
-            raise UsageError(f"--temperature-{role} must not be negative")
+    for role in ROLES:  # temperatures are checked as they are parsed (parse_temperature)
         check_range(f"--max-tokens-{role}", getattr(args, f"max_tokens_{role}"), 1, MAX_TOKENS)
     validate_client_flags(args)
     return types
@@ -169,4 +167,5 @@ def build_settings(
         policy=question_policy(args, client, roles["generation"].endpoint.base_url, bool(demo_url)),
         replay_items=replay_items,
         replay_source=str(args.replay.resolve()) if args.replay else None,
+        exclude_truncated=args.exclude_truncated,
     )

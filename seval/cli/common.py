@@ -7,6 +7,7 @@ the client is built from flags, and how an error is shown (``run_main``).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import threading
 from collections.abc import Callable
@@ -70,6 +71,25 @@ def add_client_flags(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="reuse identical requests' replies from this folder (off by default)",
     )
+
+
+MAX_TEMPERATURE = 2.0  # the OpenAI API's range, which every compatible server follows
+
+
+def parse_temperature(text: str) -> float | None:
+    """A ``--temperature`` value: a number from 0 to 2, or ``none`` to leave temperature out of requests
+    (for models that take only their default, such as OpenAI's reasoning models)."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_TEMPERATURE:  # NaN fails too
+        raise argparse.ArgumentTypeError(
+            f"must be a number from 0 to {MAX_TEMPERATURE:g}, or none to leave it out (got {text!r})"
+        )
+    return value
 
 
 def validate_client_flags(args: argparse.Namespace) -> None:

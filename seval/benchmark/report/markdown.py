@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seval.benchmark.records import BenchmarkState, EmaSet, RunRecord, replay_key
+from seval.benchmark.records import BenchmarkState, EmaSet, Example, RunRecord, replay_key
+from seval.benchmark.report.endings import NOT_REPORTED, adaptation_lines, ending_lines, endings, usage_cell
 from seval.benchmark.report.trust import trust_lines
-from seval.benchmark.scoring import ScoredItem, cell_means, difficulty_mean, is_correct, type_mean
+from seval.benchmark.scoring import ScoredItem, cell_means, counts_in_scores, difficulty_mean, is_correct, type_mean
 from seval.io.atomic import write_text_atomic
 from seval.markdown import cell, inline
+from seval.records import TokenUsage
 
 PREVIEW_CHARS = 600
 PREVIEWS_PER_RUN = 12
@@ -36,9 +38,14 @@ def report_path(out_dir: Path, run_id: int) -> Path:
     return out_dir / f"report_run_{run_id:04d}.md"
 
 
+def counts(record: RunRecord, example: Example) -> bool:
+    """Whether an example counts in the run's scores (``scoring.counts_in_scores``)."""
+    return counts_in_scores(example.excluded, example.truncated, record.exclude_truncated)
+
+
 def _scored(record: RunRecord) -> list[ScoredItem]:
-    """The run's scores, without questions left out of scoring."""
-    return [ScoredItem(e.tags.reasoning_type, e.tags.difficulty, e.score) for e in record.examples if not e.excluded]
+    """The run's scores, without questions left out of scoring (nor, with --exclude-truncated, cut answers)."""
+    return [ScoredItem(e.tags.reasoning_type, e.tags.difficulty, e.score) for e in record.examples if counts(record, e)]
 
 
 def format_score(value: float | None) -> str:
@@ -100,14 +107,35 @@ def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int,
 Prices = dict[str, tuple[float, float]]  # role -> USD per million (prompt, completion) tokens
 
 
-def usage_rows(record: RunRecord, prices: Prices) -> list[tuple[str, int, int, int, float | None]]:
-    """(role, prompt, completion, total tokens, cost or None) per role, as the endpoints reported usage."""
-    rows = []
-    for role, usage in record.usage_by_role.items():
-        price = prices.get(role)
-        cost = None if price is None else (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
-        rows.append((role, usage.prompt_tokens, usage.completion_tokens, usage.total_tokens, cost))
-    return rows
+def role_cost(usage: TokenUsage, price: tuple[float, float] | None) -> float | None:
+    """USD for a role's tokens; None without a price, or when an endpoint did not report every call's usage."""
+    if price is None or not usage.reported:
+        return None
+    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
+
+
+def cost_cell(usage: TokenUsage, price: tuple[float, float] | None) -> str:
+    """A role's cost as shown: the figure, or why none is claimed."""
+    cost = role_cost(usage, price)
+    if cost is not None:
+        return f"{cost:.4f}"
+    if price is None:
+        return "no price given"
+    return f"none claimed: usage {NOT_REPORTED}"
+
+
+def usage_rows(record: RunRecord, prices: Prices) -> list[tuple[str, str, str, str, str]]:
+    """(role, prompt, completion, total tokens, cost) per role, as cells: what the endpoints reported."""
+    return [
+        (
+            role,
+            usage_cell(usage, usage.prompt_tokens),
+            usage_cell(usage, usage.completion_tokens),
+            usage_cell(usage, usage.total_tokens),
+            cost_cell(usage, prices.get(role)),
+        )
+        for role, usage in record.usage_by_role.items()
+    ]
 
 
 def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
@@ -119,16 +147,28 @@ def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
         "|---|---:|---:|---:|" + ("---:|" if prices else ""),
     ]
     for role, prompt, completion, total, cost in rows:
-        cost_cell = "" if not prices else (f" {cost:.4f} |" if cost is not None else " no price given |")
-        lines.append(f"| {role} | {prompt} | {completion} | {total} |{cost_cell}")
+        lines.append(f"| {role} | {prompt} | {completion} | {total} |" + (f" {cost} |" if prices else ""))
     lines.append("")
+    unreported = {role: usage.calls_without_usage for role, usage in record.usage_by_role.items() if not usage.reported}
     lines.append(
-        "Token counts are the `usage` the endpoints reported (0 where an endpoint reports none); "
-        "replies served from the cache repeat the usage recorded when they were first made."
+        "Token counts are the `usage` the endpoints reported; replies served from the cache repeat the usage "
+        "recorded when they were first made."
+        + (
+            " Calls whose endpoint reported no usage: "
+            + ", ".join(f"{role} {count}" for role, count in unreported.items())
+            + " (their tokens are unknown, so no cost is claimed for those roles)."
+            if unreported
+            else ""
+        )
     )
     if prices:
-        known = [cost for *_, cost in rows if cost is not None]
-        lines.append(f"Cost from the prices given with --price: **{sum(known):.4f} USD** for the roles priced.")
+        costs = [role_cost(usage, prices.get(role)) for role, usage in record.usage_by_role.items()]
+        spent = sum(cost for cost in costs if cost is not None)
+        unpriced = [role for role in unreported if role in prices]
+        lines.append(
+            f"Cost from the prices given with --price: **{spent:.4f} USD** for the roles priced"
+            + (f" (none claimed for {', '.join(unpriced)}: usage {NOT_REPORTED})." if unpriced else ".")
+        )
     else:
         lines.append("No cost is claimed: give --price ROLE=IN,OUT (USD per million tokens) for a cost line.")
     return lines + [""]
@@ -140,7 +180,7 @@ def draw_charts(out_dir: Path, record: RunRecord, runs: list[RunRecord]) -> list
 
     stem = f"report_run_{record.run_id:04d}"
     cells: dict[str, dict[int, tuple[int, int]]] = {kind: {} for kind in record.reasoning_types}
-    for example in (e for e in record.examples if not e.excluded):
+    for example in (e for e in record.examples if counts(record, e)):
         per_type = cells.setdefault(example.tags.reasoning_type, {})
         correct, items = per_type.get(example.tags.difficulty, (0, 0))
         per_type[example.tags.difficulty] = (correct + int(is_correct(example.score)), items + 1)
@@ -209,10 +249,12 @@ def render_report(
         "## Scores",
         "",
         f"- Run mean score: **{format_score(record.run_mean_score)}** ({correct} of {len(scored)} scored answers "
-        f"judged correct; {record.excluded} question(s) left out)",
+        f"judged correct; {record.excluded} question(s) left out"
+        + (f"; {endings(record).truncated} cut answer(s) left out)" if record.exclude_truncated else ")"),
         f"- Overall EMA after this run: **{format_score(record.ema_score)}**"
         + (" (replay line, kept apart from generated runs)" if record.replay else f" (after run {record.run_id})"),
         f"- {_judge_error_line(record)}",
+        *ending_lines(record),
         "",
         "Each score is the binary verdict of the evaluation model on the answering model's answer to a question "
         "the generation model wrote. Means per type and per difficulty are means of cell means "
@@ -238,7 +280,7 @@ def render_report(
         f"| {level} | {n} | {str(ok)} | {format_score(mean)} | {format_score(ema)} |"
         for level, n, ok, mean, ema in difficulty_rows(record, state)
     ]
-    lines += [""] + trust_lines(record)
+    lines += [""] + trust_lines(record) + adaptation_lines(record)
     if chart_files:
         lines += ["", "## Charts", ""]
         for caption, name in chart_files:

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from seval.benchmark.records import MAX_DIFFICULTY, BenchmarkState, RunRecord
+from seval.benchmark.report.endings import ending_rows, endings
 from seval.benchmark.report.markdown import Prices, difficulty_rows, format_score, is_simulated, type_rows, usage_rows
 
 
@@ -18,7 +19,13 @@ def print_run_summary(console: Console, record: RunRecord, state: BenchmarkState
     overall.add_row("Run mean score", format_score(record.run_mean_score))
     overall.add_row("Overall EMA" + (" (replay line)" if record.replay else ""), format_score(record.ema_score))
     overall.add_row("Answers with an unreadable verdict", str(record.judge_errors))
-    overall.add_row("Left out of scores", str(record.excluded))
+    for label, value in ending_rows(record):
+        overall.add_row(label, value)
+    found = endings(record)
+    left_out = f"{record.excluded} question(s)" + (
+        f", {found.truncated} cut answer(s)" if record.exclude_truncated else ""
+    )
+    overall.add_row("Left out of scores", left_out if record.excluded or record.exclude_truncated else "0")
     if not record.replay:  # a replay does not move the benchmark's difficulty
         overall.add_row(
             "Next difficulty",
@@ -45,6 +52,8 @@ def print_run_summary(console: Console, record: RunRecord, state: BenchmarkState
     for column in ("Role", "Prompt", "Completion", "Total") + (("Cost (USD)",) if prices else ()):
         tokens.add_column(column, justify="left" if column == "Role" else "right")
     for role, prompt, completion, total, cost in usage_rows(record, prices or {}):
-        extra = (("-" if cost is None else f"{cost:.4f}"),) if prices else ()
-        tokens.add_row(role, str(prompt), str(completion), str(total), *extra)
+        shown = "-" if prices and role not in prices else cost  # the report spells "no price given" out
+        tokens.add_row(role, prompt, completion, total, *((shown,) if prices else ()))
     console.print(tokens)
+    for note in record.adaptations:
+        console.print(f"Adapted: {note}", style="yellow")
