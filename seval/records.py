@@ -50,6 +50,13 @@ class TokenUsage(Record):
         """Every call counted here came with its usage."""
         return self.calls_without_usage == 0
 
+    def cost(self, price: tuple[float, float] | None) -> float | None:
+        """USD at ``price`` (per million prompt, completion tokens); None without a price, and None when some
+        call's usage was not reported: its tokens are unknown, so no cost is claimed."""
+        if price is None or not self.reported:
+            return None
+        return (self.prompt_tokens * price[0] + self.completion_tokens * price[1]) / 1e6
+
 
 NOT_REPORTED = TokenUsage(calls_without_usage=1)  # one call whose endpoint said nothing about usage
 

@@ -10,7 +10,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from seval.cli.common import OneLineParser, add_client_flags, build_client, fail, run_main, validate_client_flags
+from seval.cli.common import (
+    OneLineParser,
+    add_client_flags,
+    build_client,
+    fail,
+    parse_extra_body,
+    parse_prices,
+    parse_temperature,
+    run_main,
+    validate_client_flags,
+)
 from seval.cli.numbers import MAX_SEQUENCE_LENGTH, MAX_TOKENS, MAX_WORKERS, check_range
 from seval.console import configure_logging
 from seval.errors import UsageError
@@ -36,10 +46,13 @@ from seval.sequential.runner import (
     DEMO_DIR,
     DEMO_MODELS,
     DEMO_OUTPUT,
+    JUDGE_MAX_TOKENS,
+    JUDGE_TEMPERATURE,
     sequentialEval,
 )
 
 log = logging.getLogger(__name__)
+ROLES = ("client", "judge")
 MAX_SHOTS = 50  # more examples than that is not few-shot, and would not fit most context windows
 
 
@@ -73,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--client-base-url",
         "--client-api-base-url",
         dest="client_base_url",
-        help="client endpoint, with or without /v1 (default: CLIENT_API_BASE_URL, then OPENAI_BASE_URL, "
+        help="client base URL (no path: /v1 is added; default: CLIENT_API_BASE_URL, then OPENAI_BASE_URL, "
         f"else {DEFAULT_BASE_URL})",
     )
     parser.add_argument(
@@ -109,15 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sequence-ids", help="comma-separated sequence ids to evaluate")
     parser.add_argument("--types", help="comma-separated task types to evaluate")
     parser.add_argument("--seed", type=int, default=0, help="seed of the --num-sequences draw and the demo (default 0)")
-    parser.add_argument(
-        "--temperature",
-        type=float,
-        default=DEFAULT_TEMPERATURE,
-        help=f"client sampling temperature (default {DEFAULT_TEMPERATURE})",
-    )
-    parser.add_argument(
-        "--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help=f"client max_tokens (default {DEFAULT_MAX_TOKENS})"
-    )
+    _add_role_flags(parser)
     parser.add_argument(
         "--seq-len",
         type=int,
@@ -137,6 +142,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_role_flags(parser: argparse.ArgumentParser) -> None:
+    """Sampling and extra fields per role, as the benchmark's; EvaLearn's settings by default."""
+    defaults = {"client": (DEFAULT_TEMPERATURE, DEFAULT_MAX_TOKENS), "judge": (JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS)}
+    for role, (temperature, max_tokens) in defaults.items():
+        # The client's flags keep their earlier names (--temperature, --max-tokens) as aliases.
+        parser.add_argument(
+            f"--temperature-{role}",
+            *(("--temperature",) if role == "client" else ()),
+            dest="temperature" if role == "client" else "temperature_judge",
+            type=parse_temperature,
+            default=temperature,
+            metavar="T",
+            help=f"{role} sampling temperature, 0-2, or none to send none (default {temperature})",
+        )
+        parser.add_argument(
+            f"--max-tokens-{role}",
+            *(("--max-tokens",) if role == "client" else ()),
+            dest="max_tokens" if role == "client" else "max_tokens_judge",
+            type=int,
+            default=max_tokens,
+            help=f"{role} max_tokens (default {max_tokens}; raise it for reasoning models)",
+        )
+        parser.add_argument(
+            f"--extra-body-{role}",
+            metavar="JSON",
+            help=f"JSON object merged into each {role} request (e.g. top_p, seed, reasoning_effort)",
+        )
+    parser.add_argument(
+        "--price",
+        action="append",
+        metavar="ROLE=IN,OUT",
+        help="USD per million prompt,completion tokens for client or judge, to print a cost line (repeatable)",
+    )
+
+
 def _split(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
 
@@ -147,13 +187,16 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--demo uses its own example set; drop --input and --seq")
     if not args.demo and (args.input is None or args.output is None):
         raise UsageError("--input and --output are required (or use --demo to try the tool on a simulated endpoint)")
-    ranges = (("workers", MAX_WORKERS), ("seq_len", MAX_SEQUENCE_LENGTH), ("max_tokens", MAX_TOKENS))
-    for name, high in ranges:
-        check_range(f"--{name.replace('_', '-')}", getattr(args, name), 1, high)
+    ranges = (
+        ("workers", "--workers", MAX_WORKERS),
+        ("seq_len", "--seq-len", MAX_SEQUENCE_LENGTH),
+        ("max_tokens", "--max-tokens-client", MAX_TOKENS),
+        ("max_tokens_judge", "--max-tokens-judge", MAX_TOKENS),
+    )
+    for name, flag, high in ranges:
+        check_range(flag, getattr(args, name), 1, high)
     if args.num_sequences is not None and args.num_sequences < 1:
         raise UsageError(f"--num-sequences must be at least 1 (got {args.num_sequences})")
-    if args.temperature < 0:
-        raise UsageError("--temperature must not be negative")
     few_shot = args.paradigm in ("few-shot", ALL)
     for flag, value in (("--shots", args.shots), ("--few-shot-seed", args.few_shot_seed)):
         if value is not None and not few_shot:
@@ -163,8 +206,10 @@ def _validate(args: argparse.Namespace) -> None:
     validate_client_flags(args)
 
 
-def _evaluate(args: argparse.Namespace, console: Console, paradigm: str, output: Path, inputs, urls, models):
-    """One paradigm's evaluation as the flags describe it; returns its EvalOutcome."""
+def _evaluate(
+    args: argparse.Namespace, console: Console, paradigm: str, output: Path, inputs, urls, models, roles: dict
+):
+    """One paradigm's evaluation as the flags describe it (``roles``: extra bodies and prices); its EvalOutcome."""
     return sequentialEval(
         inputs[0],
         inputs[1],
@@ -191,12 +236,21 @@ def _evaluate(args: argparse.Namespace, console: Console, paradigm: str, output:
         client=lambda: build_client(args, threading.Event()),
         console=console,
         env_keys=not args.demo,
+        judge_temperature=args.temperature_judge,
+        judge_max_tokens=args.max_tokens_judge,
+        client_extra_body=roles["client"],
+        judge_extra_body=roles["judge"],
+        prices=roles["prices"],
     )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run the evaluation the flags describe; returns the exit code."""
     _validate(args)
+    roles: dict = {
+        role: parse_extra_body(f"--extra-body-{role}", getattr(args, f"extra_body_{role}")) for role in ROLES
+    }
+    roles["prices"] = parse_prices(args.price, ROLES)
     configure_logging(None, args.log_level)
     server, inputs = None, (args.input, args.seq)
     urls = (args.client_base_url, args.judge_base_url)
@@ -213,16 +267,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
     # Each paradigm its own file (a rerun into another's is refused); the demo's feedback keeps results.json.
     separate = args.paradigm == ALL or (args.output is None and args.paradigm != DEFAULT_PARADIGM)
     outputs = {p: paradigm_output(output, p) if separate else output for p in paradigms}
-    stopped, length = [], 0
+    stopped, length, cut = [], 0, 0
     try:
         for paradigm in paradigms:
             if len(paradigms) > 1:
                 console.rule(f"--paradigm {paradigm} -> {outputs[paradigm]}")
-            outcome = _evaluate(args, console, paradigm, outputs[paradigm], inputs, urls, models)
+            outcome = _evaluate(args, console, paradigm, outputs[paradigm], inputs, urls, models, roles)
             if outcome.items:
-                report = write_sequential_report(outcome, with_charts=not args.no_charts)
+                report = write_sequential_report(outcome, with_charts=not args.no_charts, prices=roles["prices"])
                 console.print(f"Report: {report}")
             stopped += outcome.stopped
+            cut += outcome.stopped_truncated
             length = max([length, *(len(seq["question_ids"]) for seq in outcome.sequences)])
     finally:
         if server is not None:
@@ -232,8 +287,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         print_comparison(console, rows, simulated=args.demo, path=write_comparison(rows, output, simulated=args.demo))
     if stopped:
         shown = ", ".join(f"sequence {s} position {p}" for s, p in stopped[:5])
+        why = f"; {cut} of them cut by the token limit (raise --max-tokens-client)" if cut else ""
         return fail(
-            f"{len(stopped)} answers stayed empty ({shown})",
+            f"{len(stopped)} answers stayed empty ({shown}){why}",
             1,
             "Rerun the same command to ask again, or pass --no-check-empty to grade empty answers as given.",
         )

@@ -36,6 +36,11 @@ ItemKey = tuple  # (sequence_id, position_in_sequence)
 ProblemId = int | str
 
 
+# Left out of the EvaLearn list when None: the judge's first reply (only when it was asked again), the
+# examples shown (few-shot and demonstration) and the reasoning fields (only for models that reason).
+OPTIONAL_OUTPUT = ("judge_first_reply", "examples_shown", "reasoning", "judge_reasoning")
+
+
 class SequentialItem(Record):
     """One answered and judged position; unknown (problem) fields are kept as extras."""
 
@@ -52,11 +57,21 @@ class SequentialItem(Record):
     judge_first_reply: str | None = None
     client_model: str
     judge_model: str
-    # How the student was sampled; a resume with other settings is refused (None: written before these existed).
+    # How the student and the judge were sampled; a resume with other settings is refused. A field absent
+    # from a record was written before it existed; a temperature of null was left out of the requests.
     client_temperature: float | None = None
     client_max_tokens: int | None = None
+    judge_temperature: float | None = None
+    judge_max_tokens: int | None = None
     client_usage: TokenUsage = Field(default_factory=TokenUsage)
     judge_usage: TokenUsage = Field(default_factory=TokenUsage)
+    # How the student's reply ended: ``gpt4res`` is its final answer without reasoning (what the judge
+    # and the later history see); its reasoning is kept here; ``truncated`` when its token limit cut it.
+    reasoning: str | None = None
+    finish_reason: str | None = None
+    truncated: bool = False
+    judge_reasoning: str | None = None
+    judge_finish_reason: str | None = None
     # What produced the record: records written before paradigms existed were feedback runs.
     paradigm: str = "feedback"
     # The field whose text the judge graded by (rubric_zh, rubric_en, rubric, or canonical_answer).
@@ -76,7 +91,7 @@ class SequentialItem(Record):
     def output_dict(self) -> dict:
         """The flat EvaLearn item: the problem's fields first, then the evaluation's."""
         ours = self.model_dump(mode="json", include=set(type(self).model_fields))
-        for optional in ("judge_first_reply", "examples_shown"):  # present only when they say something
+        for optional in OPTIONAL_OUTPUT:  # present only when they say something
             if ours.get(optional) is None:
                 ours.pop(optional, None)
         extras = {name: value for name, value in (self.model_extra or {}).items() if name not in ours}
@@ -283,7 +298,7 @@ class ResultStore:
         """Refuse to continue answers sampled otherwise: one results file is one way of asking."""
         for name, now in sampling.items():
             then = getattr(item, name, None)
-            if then is not None and then != now:
+            if name in item.model_fields_set and then != now:
                 raise UsageError(
                     f"{self.journal} holds answers made with {name} {then!r} (now {now!r}); rerun with the "
                     "settings it was started with or choose another --output"
@@ -367,3 +382,5 @@ class EvalOutcome:
     journal_path: Path
     invalid_sequences: int = 0
     stopped: list[tuple] = field(default_factory=list)
+    stopped_truncated: int = 0  # of the stopped answers, those its token limit cut
+    adaptations: list[str] = field(default_factory=list)  # parameters a model refused, and what was sent instead

@@ -14,6 +14,7 @@ from seval.io.atomic import write_text_atomic
 from seval.markdown import cell, inline
 from seval.metrics.core import slope
 from seval.sequential.records import EvalOutcome
+from seval.sequential.summary import ending_lines
 
 
 def report_path_for(results_path: Path) -> Path:
@@ -34,7 +35,12 @@ def position_curves(outcome: EvalOutcome) -> dict[str, np.ndarray]:
     return {kind: correct[kind] / counts[kind] for kind in correct}
 
 
-def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str | None) -> str:
+def render(
+    outcome: EvalOutcome,
+    curves: dict[str, np.ndarray],
+    chart_name: str | None,
+    prices: dict[str, tuple[float, float]] | None = None,
+) -> str:
     """The report's markdown."""
     slopes = {kind: slope(curve) for kind, curve in curves.items()}
     items = outcome.items
@@ -60,6 +66,8 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
         *[f"- Student `{inline(client)}`, judge `{inline(judge)}`" for client, judge in models],
         *[f"- Paradigm: `{paradigm}`" for paradigm in sorted({item.paradigm for item in items})],
         f"- Results: `{outcome.results_path.name}`",
+        *[f"- {line}" for line in ending_lines(items, prices)],
+        *[f"- Adapted: {inline(note)}" for note in outcome.adaptations],
         "",
         "A position counts as solved when the judge's `answer_score` is above 0 (EvaLearn's rule). "
         "The slope is the least-squares slope of a type's accuracy against position: accuracy gained "
@@ -90,7 +98,9 @@ def render(outcome: EvalOutcome, curves: dict[str, np.ndarray], chart_name: str 
     return "\n".join(lines) + "\n"
 
 
-def write_sequential_report(outcome: EvalOutcome, with_charts: bool = True) -> Path:
+def write_sequential_report(
+    outcome: EvalOutcome, with_charts: bool = True, prices: dict[str, tuple[float, float]] | None = None
+) -> Path:
     """Write the markdown report (and its chart) beside the results; return the report's path."""
     path = report_path_for(outcome.results_path)
     curves = position_curves(outcome)
@@ -106,5 +116,5 @@ def write_sequential_report(outcome: EvalOutcome, with_charts: bool = True) -> P
             "Accuracy by position in the sequence",
         )
         chart_name = chart.name
-    write_text_atomic(path, render(outcome, curves, chart_name))
+    write_text_atomic(path, render(outcome, curves, chart_name, prices))
     return path

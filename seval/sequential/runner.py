@@ -65,6 +65,7 @@ DEFAULT_MAX_TOKENS = 4096  # fits every common server; raise it for reasoning mo
 JUDGE_TEMPERATURE = 0.2
 JUDGE_MAX_TOKENS = 2048
 JUDGE_ERROR_NO_VERDICT = "no readable answer_score verdict in the judge's reply, even when asked once more"
+JUDGE_CUT_HINT = "its reply was cut by its token limit (finish_reason 'length'): raise --max-tokens-judge"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"  # packaged, so an installed sequential-eval --demo works
 DEMO_OUTPUT = Path("out_benchmark") / "sequential_demo" / "results.json"
 DEMO_MODELS = ("sim-solver", "sim-judge")
@@ -73,18 +74,43 @@ URL_ENV = {"client": "CLIENT_API_BASE_URL", "judge": "JUDGE_API_BASE_URL"}  # Ev
 
 
 class EmptyAnswer(Exception):
-    """The student's answer was empty even when asked twice (check_empty on)."""
+    """The student's answer was empty even when asked twice (check_empty on).
+
+    ``truncated``: its token limit cut it (a reasoning model that spent the budget thinking).
+    """
+
+    def __init__(self, truncated: bool = False):
+        super().__init__("empty answer")
+        self.truncated = truncated
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The student's final answer (stripped, without its reasoning), how its reply ended, and the tokens spent."""
+
+    text: str
+    reasoning: str | None
+    finish_reason: str | None
+    truncated: bool
+    usage: TokenUsage
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The judge's grading of one answer; ``first_reply`` is kept only when it had to be asked again."""
+    """The judge's grading of one answer; ``first_reply`` is kept only when it had to be asked again.
+
+    ``reply`` is the judge's final content (its reasoning, if any, is ``reasoning``);
+    ``finish_reason`` that of its last reply.
+    """
 
     score: int | float
     reply: str
     first_reply: str | None
     unreadable: bool
     usage: TokenUsage
+    finish_reason: str | None = None
+    reasoning: str | None = None
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,37 +118,50 @@ class Annotator:
     """Everything a sequence needs to ask and grade: the ``annotator`` of the seed's API.
 
     ``client`` is the shared LLMClient; ``student`` and ``judge`` are the two
-    endpoints (role, base URL, model, key); ``temperature``/``max_tokens``
-    sample the student, the judge uses JUDGE_TEMPERATURE/JUDGE_MAX_TOKENS;
-    ``check_empty`` re-asks an empty answer once and, if it stays empty,
-    stops the sequence there instead of grading it.
+    endpoints (role, base URL, model, key, extra body fields);
+    ``temperature``/``max_tokens`` sample the student and
+    ``judge_temperature``/``judge_max_tokens`` the judge (a temperature of None
+    is left out of requests); ``check_empty`` re-asks an empty answer once and,
+    if it stays empty, stops the sequence there instead of grading it. The
+    student's reasoning (``reasoning_content``, ``<think>``...) is kept in the
+    record, never shown to the judge nor in the student's later history.
     """
 
     client: LLMClient
     student: Endpoint
     judge: Endpoint
-    temperature: float = DEFAULT_TEMPERATURE
+    temperature: float | None = DEFAULT_TEMPERATURE
     max_tokens: int = DEFAULT_MAX_TOKENS
     check_empty: bool = True
+    judge_temperature: float | None = JUDGE_TEMPERATURE
+    judge_max_tokens: int = JUDGE_MAX_TOKENS
 
-    def answer(self, messages: list[dict]) -> tuple[str, TokenUsage]:
-        """The student's (stripped) answer and the tokens it took."""
+    def answer(self, messages: list[dict]) -> Answer:
+        """The student's final answer (stripped), how it ended, and the tokens it took."""
         replies = [self._ask(self.student, messages, self.temperature, self.max_tokens)]
         if self.check_empty and not replies[0].text.strip():
-            log.warning("client: %s returned an empty answer; asking once more", self.student.model)
+            cut = " (cut by its token limit: raise --max-tokens-client)" if replies[0].truncated else ""
+            log.warning("client: %s returned an empty answer%s; asking once more", self.student.model, cut)
             replies.append(self._ask(self.student, messages, self.temperature, self.max_tokens))
-        return replies[-1].text.strip(), add_usage(*[reply.usage for reply in replies])
+        last = replies[-1]
+        usage = add_usage(*[reply.usage for reply in replies])
+        return Answer(last.text.strip(), last.reasoning, last.finish_reason, last.truncated, usage)
 
     def grade(self, criteria: str, question: str, answer: str) -> Verdict:
         """EvaLearn's 0/1 verdict, asking once more when the reply holds none; never a silent 0."""
         messages = build_judge_messages(criteria, question, answer)
-        first = self._ask(self.judge, messages, JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS)
+        first = self._ask(self.judge, messages, self.judge_temperature, self.judge_max_tokens)
         score, parsed = parse_answer_score(first.text.strip())
         if parsed:
-            return Verdict(score, first.text.strip(), None, False, add_usage(first.usage))
+            return Verdict(
+                score, first.text.strip(), None, False, add_usage(first.usage), *_ending(first), first.truncated
+            )
         log.warning("judge reply held no answer_score verdict; asking once more")
         retry = self._ask(
-            self.judge, build_judge_retry_messages(messages, first.text.strip()), JUDGE_TEMPERATURE, JUDGE_MAX_TOKENS
+            self.judge,
+            build_judge_retry_messages(messages, first.text.strip()),
+            self.judge_temperature,
+            self.judge_max_tokens,
         )
         score, parsed = parse_answer_score(retry.text.strip())
         return Verdict(
@@ -131,10 +170,16 @@ class Annotator:
             first.text.strip(),
             not parsed,
             add_usage(first.usage, retry.usage),
+            *_ending(retry),
+            retry.truncated,
         )
 
-    def _ask(self, endpoint: Endpoint, messages: list[dict], temperature: float, max_tokens: int) -> ChatReply:
+    def _ask(self, endpoint: Endpoint, messages: list[dict], temperature: float | None, max_tokens: int) -> ChatReply:
         return self.client.chat(endpoint, messages, temperature, max_tokens)
+
+
+def _ending(reply: ChatReply) -> tuple[str | None, str | None]:
+    return reply.finish_reason, reply.reasoning
 
 
 def evaluate_position(
@@ -153,28 +198,38 @@ def evaluate_position(
     setup = setup or Setup()
     started = time.monotonic()
     shown = setup.shown(sequence, position, problem, earlier)
-    answer, client_usage = annotator.answer(shown.messages)
-    if annotator.check_empty and not answer:
-        raise EmptyAnswer()
+    answer = annotator.answer(shown.messages)
+    if annotator.check_empty and not answer.text:
+        raise EmptyAnswer(answer.truncated)
     field = setup.rubric_field(problem)
-    verdict = annotator.grade(criteria_text(problem, field), flatten_prompt(problem["prompt"]), answer)
+    verdict = annotator.grade(criteria_text(problem, field), flatten_prompt(problem["prompt"]), answer.text)
+    judge_error = None
+    if verdict.unreadable:
+        judge_error = f"{JUDGE_ERROR_NO_VERDICT}: {JUDGE_CUT_HINT}" if verdict.truncated else JUDGE_ERROR_NO_VERDICT
     return SequentialItem.model_validate(
         {
             **problem,
             "sequence_id": sequence["sequence_id"],
             "position_in_sequence": position,
-            "gpt4res": answer,
+            "gpt4res": answer.text,
             "gpt4judge": verdict.reply,
             "answer_score": verdict.score,
             "processing_time": round(time.monotonic() - started, 3),
-            "judge_error": JUDGE_ERROR_NO_VERDICT if verdict.unreadable else None,
+            "judge_error": judge_error,
             "judge_first_reply": verdict.first_reply,
             "client_model": annotator.student.model,
             "judge_model": annotator.judge.model,
             "client_temperature": annotator.temperature,
             "client_max_tokens": annotator.max_tokens,
-            "client_usage": client_usage,
+            "judge_temperature": annotator.judge_temperature,
+            "judge_max_tokens": annotator.judge_max_tokens,
+            "client_usage": answer.usage,
             "judge_usage": verdict.usage,
+            "reasoning": answer.reasoning,
+            "finish_reason": answer.finish_reason,
+            "truncated": answer.truncated,
+            "judge_reasoning": verdict.reasoning,
+            "judge_finish_reason": verdict.finish_reason,
             "paradigm": setup.paradigm,
             "rubric_field": field,
             "examples_shown": shown.examples,
@@ -202,25 +257,27 @@ def evaluate_sequence(
     engine's stop check). Returns ``{sequence_id, type, questions, metrics,
     complete, stopped_at}`` and, with ``save_results``, also writes it to
     ``output_dir/sequence_<id>_results.json``. ``stopped_at`` is the position
-    whose answer stayed empty (check_empty), else None. ``setup`` chooses the
+    whose answer stayed empty (check_empty), else None; ``stopped_truncated``
+    whether that answer was cut by its token limit. ``setup`` chooses the
     paradigm (default feedback; zero-shot runs positions apart, see ``sequentialEval``).
     """
     setup = setup or Setup(problems=problems_dict)
     items = list(done or [])
-    stopped_at = None
+    stopped_at, stopped_cut = None, False
     for position in range(len(items) + 1, len(sequence["question_ids"]) + 1):
         if check is not None:
             check()
         problem = problems_dict[sequence["question_ids"][position - 1]]
         try:
             item = evaluate_position(annotator, sequence, position, problem, items, setup)
-        except EmptyAnswer:
-            stopped_at = position
+        except EmptyAnswer as empty:
+            stopped_at, stopped_cut = position, empty.truncated
             break
         if on_item is not None:
             on_item(item)
         items.append(item)
     result = _sequence_result(sequence, items, stopped_at)
+    result["stopped_truncated"] = stopped_cut
     if save_results:
         write_json_atomic(Path(output_dir) / f"sequence_{sequence['sequence_id']}_results.json", result)
     return result
@@ -261,8 +318,9 @@ def _run_chains(
     prefixes: dict,
     workers: int,
     setup: Setup | None = None,
-) -> list[tuple]:
-    """Run every unfinished sequence as one chain on the engine; returns the stopped ones.
+) -> tuple[list[tuple], int]:
+    """Run every unfinished sequence as one chain on the engine; returns the stopped ones (and how many of
+    those stopped at an answer its token limit cut).
 
     Each sequence is one task on the engine's queue, so ``workers`` threads
     pull whole sequences and the wall time is about ceil(sequences / workers)
@@ -271,7 +329,8 @@ def _run_chains(
     engine = Engine(workers=workers, cancel_event=annotator.client.cancel_event)
     total = sum(len(seq["question_ids"]) for seq in pending)
     done = sum(len(prefixes[seq["sequence_id"]]) for seq in pending)
-    stopped = []
+    stopped: list[tuple] = []
+    cut = [0]  # sequences stopped at an empty answer that its token limit cut
     with RunProgress(annotator.client, total, "positions", console=stderr_console(), done=done) as progress:
 
         def chain(seq: dict) -> None:
@@ -292,6 +351,7 @@ def _run_chains(
             )
             if result["stopped_at"] is not None:
                 stopped.append((seq["sequence_id"], result["stopped_at"]))
+                cut[0] += int(result["stopped_truncated"])
             store.checkpoint()
             log.info(
                 "sequence %s (%s): %d/%d correct%s",
@@ -314,7 +374,7 @@ def _run_chains(
             raise Cancelled()
     finally:  # every chain is done by now; release the threads (API callers run many evaluations)
         engine.close()
-    return stopped
+    return stopped, cut[0]
 
 
 def _stop_on_interrupt(engine: Engine, store: ResultStore) -> None:
@@ -346,7 +406,14 @@ def _load_store(output: Path, inputs: tuple) -> ResultStore:
 
 
 def _endpoints(
-    client_model, judge_model, client_base_url, judge_base_url, client_api_key, judge_api_key, env_keys: bool = True
+    client_model,
+    judge_model,
+    client_base_url,
+    judge_base_url,
+    client_api_key,
+    judge_api_key,
+    env_keys: bool = True,
+    extra_bodies: tuple[dict | None, dict | None] = (None, None),
 ):
     """The client and judge endpoints, with the runner's URL rules and keys from flags or environment.
 
@@ -355,9 +422,9 @@ def _endpoints(
     """
     general = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     endpoints = []
-    for role, model, url, key, flag in (
-        ("client", client_model, client_base_url, client_api_key, "--client"),
-        ("judge", judge_model, judge_base_url, judge_api_key, "--judge"),
+    for role, model, url, key, flag, extra in (
+        ("client", client_model, client_base_url, client_api_key, "--client", extra_bodies[0]),
+        ("judge", judge_model, judge_base_url, judge_api_key, "--judge", extra_bodies[1]),
     ):
         url = url or os.environ.get(URL_ENV[role])
         endpoints.append(
@@ -367,6 +434,7 @@ def _endpoints(
                 base_url=resolve_base_url(role, url, general, f"{flag}-base-url"),
                 api_key=resolve_key(key, None, KEY_ENV[role] if env_keys else ()),
                 key_hint=f"{flag}-api-key, {KEY_ENV[role][0]} or OPENAI_API_KEY",
+                extra_body=dict(extra or {}),
             )
         )
     return endpoints
@@ -395,6 +463,34 @@ def _pending(store: ResultStore, sequences: list[dict], models: tuple[str, str],
     return pending, prefixes
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """How each role is sampled (a temperature of None is left out of requests)."""
+
+    temperature: float | None = DEFAULT_TEMPERATURE
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    judge_temperature: float | None = JUDGE_TEMPERATURE
+    judge_max_tokens: int = JUDGE_MAX_TOKENS
+
+    def as_recorded(self) -> dict:
+        """The item fields that record it: a resume with other values is refused."""
+        return {
+            "client_temperature": self.temperature,
+            "client_max_tokens": self.max_tokens,
+            "judge_temperature": self.judge_temperature,
+            "judge_max_tokens": self.judge_max_tokens,
+        }
+
+
+@dataclass
+class Pending:
+    """What a run left: answers that stayed empty (and how many its token limit cut), and what was adapted to."""
+
+    stopped: list[tuple]
+    stopped_truncated: int = 0
+    adaptations: tuple[str, ...] = ()
+
+
 def _evaluate_pending(
     store: ResultStore,
     sequences: list[dict],
@@ -404,22 +500,29 @@ def _evaluate_pending(
     client,
     *,
     workers: int | None,
-    temperature: float,
-    max_tokens: int,
+    sampling: Sampling,
     check_empty: bool,
     setup: Setup,
-) -> list[tuple]:
-    """Run what ``store`` has not finished of the selected sequences; returns the (sequence, position) left empty."""
-    sampling = {"client_temperature": temperature, "client_max_tokens": max_tokens}
-    pending, prefixes = _pending(store, sequences, (student.model, judge.model), sampling, setup)
-    stopped: list[tuple] = []
+) -> Pending:
+    """Run what ``store`` has not finished of the selected sequences; what was left empty, cut, adapted to."""
+    pending, prefixes = _pending(store, sequences, (student.model, judge.model), sampling.as_recorded(), setup)
+    left = Pending([])
     try:
         if pending:
             check_output_folder(store.output.parent)
             check_writable([store.output, store.journal, report_path_for(store.output), store.output.parent / LOG_FILE])
             check_free_space(store.output.parent)
             made = client() if callable(client) else client
-            annotator = Annotator(made or LLMClient(), student, judge, temperature, max_tokens, check_empty)
+            annotator = Annotator(
+                made or LLMClient(),
+                student,
+                judge,
+                sampling.temperature,
+                sampling.max_tokens,
+                check_empty,
+                sampling.judge_temperature,
+                sampling.judge_max_tokens,
+            )
             store.open()
             workers = workers or DEFAULT_WORKERS
             with log_to_file(store.output.parent / LOG_FILE):
@@ -432,13 +535,20 @@ def _evaluate_pending(
                     - len(pending),
                     workers,
                 )
-                if setup.chained:
-                    stopped = _run_chains(pending, problems, annotator, store, prefixes, workers, setup)
-                else:
-                    stopped = _run_positions(pending, problems, annotator, store, workers, setup, sequences)
+                try:
+                    if setup.chained:
+                        left.stopped, left.stopped_truncated = _run_chains(
+                            pending, problems, annotator, store, prefixes, workers, setup
+                        )
+                    else:
+                        left.stopped, left.stopped_truncated = _run_positions(
+                            pending, problems, annotator, store, workers, setup, sequences
+                        )
+                finally:
+                    left.adaptations = tuple(annotator.client.adaptation_notes)
     finally:  # after a failure too, so the list shows every journaled position (and mends a stale one)
         store.write_json()
-    return stopped
+    return left
 
 
 def _one_url(role: str, reference_name: str | None, project_name: str | None) -> str | None:
@@ -477,6 +587,11 @@ def sequentialEval(
     client=None,
     console: Console | None = None,
     env_keys: bool = True,
+    judge_temperature=JUDGE_TEMPERATURE,
+    judge_max_tokens=JUDGE_MAX_TOKENS,
+    client_extra_body: dict | None = None,
+    judge_extra_body: dict | None = None,
+    prices: dict[str, tuple[float, float]] | None = None,
 ) -> EvalOutcome:
     """Evaluate every selected sequence (resuming earlier work in ``output_json_path``).
 
@@ -494,6 +609,10 @@ def sequentialEval(
     ``client``: an LLMClient, or a function making one (called only when there
     is work, so bad input writes nothing, not even a cache folder).
     ``env_keys=False`` ignores key variables (the demo sends no key anywhere).
+    ``temperature``/``max_tokens`` sample the student, ``judge_temperature``/``judge_max_tokens``
+    the judge (EvaLearn's 0.2, 4096 and 0.2, 2048 by default; a temperature of None is left out
+    of requests); ``client_extra_body``/``judge_extra_body`` are fields merged into each request of
+    that role; ``prices`` (role -> USD per million prompt, completion tokens) add a cost line.
     """
     if rubric_lang not in RUBRIC_LANGS:
         raise UsageError(f"--rubric-lang must be one of {', '.join(RUBRIC_LANGS)} (got {rubric_lang!r})")
@@ -507,6 +626,7 @@ def sequentialEval(
         client_api_key,
         judge_api_key,
         env_keys,
+        (client_extra_body, judge_extra_body),
     )
     selection = {
         "num_sequences": num_sequences,
@@ -519,7 +639,7 @@ def sequentialEval(
     setup.check(sequences, input_json_path)
     store = _load_store(Path(output_json_path), (input_json_path, seq_json_path))
     try:  # the store holds the journal's lock from here to the end
-        stopped = _evaluate_pending(
+        left = _evaluate_pending(
             store,
             sequences,
             problems,
@@ -527,8 +647,7 @@ def sequentialEval(
             judge,
             client,
             workers=worker_nums,
-            temperature=temperature,
-            max_tokens=max_tokens,
+            sampling=Sampling(temperature, max_tokens, judge_temperature, judge_max_tokens),
             check_empty=check_empty,
             setup=setup,
         )
@@ -543,9 +662,11 @@ def sequentialEval(
         store.json_path or store.journal,
         store.journal,
         invalid,
-        stopped,
+        left.stopped,
+        left.stopped_truncated,
+        list(left.adaptations),
     )
-    print_sequential_summary(console or Console(), outcome)
+    print_sequential_summary(console or Console(), outcome, prices)
     return outcome
 
 
@@ -557,15 +678,19 @@ def _run_positions(
     workers: int,
     setup: Setup,
     sequences: list[dict],
-) -> list[tuple]:
-    """Every unfinished position as its own task (positions that do not depend on each other)."""
+) -> tuple[list[tuple], int]:
+    """Every unfinished position as its own task (positions that do not depend on each other); the answers
+    that stayed empty, and how many of them their token limit cut."""
+    cut: list[tuple] = []
 
     def ask(sequence: dict, position: int) -> SequentialItem | None:
         problem = problems[sequence["question_ids"][position - 1]]
         try:
             return evaluate_position(annotator, sequence, position, problem, [], setup)
-        except EmptyAnswer:
+        except EmptyAnswer as empty:
+            if empty.truncated:
+                cut.append((sequence["sequence_id"], position))
             return None
 
     total = sum(len(seq["question_ids"]) for seq in sequences)
-    return run_positions(pending, ask, store, annotator.client, workers, total, _stop_on_interrupt)
+    return run_positions(pending, ask, store, annotator.client, workers, total, _stop_on_interrupt), len(cut)

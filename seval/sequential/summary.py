@@ -5,12 +5,58 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from seval.records import add_usage
-from seval.sequential.records import EvalOutcome, accuracy_by_position
+from seval.records import TokenUsage, add_usage
+from seval.sequential.records import EvalOutcome, SequentialItem, accuracy_by_position
+
+ROLES = ("client", "judge")
+NOT_REPORTED = "not reported by the endpoint"
 
 
-def print_sequential_summary(console: Console, outcome: EvalOutcome) -> None:
-    """The short end-of-run summary: accuracy by position, totals, the integrity check, files.
+def _tokens(role: str, usage: TokenUsage) -> str:
+    if usage.reported:
+        return f"{role} {usage.prompt_tokens} in / {usage.completion_tokens} out"
+    if not (usage.prompt_tokens or usage.completion_tokens):
+        return f"{role} {NOT_REPORTED}"
+    return (
+        f"{role} at least {usage.prompt_tokens} in / {usage.completion_tokens} out "
+        f"({usage.calls_without_usage} calls without usage)"
+    )
+
+
+def ending_lines(items: list[SequentialItem], prices: dict[str, tuple[float, float]] | None = None) -> list[str]:
+    """Lines on how the replies ended, the tokens and their cost: shared by the console and the report."""
+    lines = []
+    cut = [item for item in items if item.truncated]
+    if cut:
+        mean = sum(item.answer_score for item in cut) / len(cut)
+        lines.append(
+            f"Answers cut by their token limit: {len(cut)} of {len(items)} (mean score {mean:.3f}); "
+            "raise --max-tokens-client"
+        )
+    judge_errors = sum(1 for item in items if item.judge_error)
+    empty = sum(1 for item in items if not item.gpt4res)
+    if judge_errors or empty:
+        lines.append(f"Judge replies without a verdict (scored 0): {judge_errors}; empty answers graded: {empty}")
+    judge_cut = sum(1 for item in items if item.judge_error and item.judge_finish_reason == "length")
+    if judge_cut:
+        lines.append(f"Verdicts missing because the judge's reply was cut: {judge_cut}; raise --max-tokens-judge")
+    usage = {role: add_usage(*[getattr(item, f"{role}_usage") for item in items]) for role in ROLES}
+    lines.append("Tokens: " + "; ".join(_tokens(role, usage[role]) for role in ROLES))
+    if prices:
+        costs = {role: usage[role].cost(prices.get(role)) for role in ROLES if role in prices}
+        shown = [
+            f"{role} {cost:.4f} USD" if cost is not None else f"{role} none claimed (usage {NOT_REPORTED})"
+            for role, cost in costs.items()
+        ]
+        lines.append("Cost at the --price given: " + "; ".join(shown))
+    return lines
+
+
+def print_sequential_summary(
+    console: Console, outcome: EvalOutcome, prices: dict[str, tuple[float, float]] | None = None
+) -> None:
+    """The short end-of-run summary: accuracy by position, totals, how replies ended, tokens (and cost with
+    ``prices``), the integrity check, files.
 
     The full metrics are EvaLearn's metric script's job.
     """
@@ -30,15 +76,10 @@ def print_sequential_summary(console: Console, outcome: EvalOutcome) -> None:
     )
     if outcome.invalid_sequences:
         console.print(f"Skipped as invalid: {outcome.invalid_sequences} sequences (see the warnings above)")
-    judge_errors = sum(1 for item in items if item.judge_error)
-    empty = sum(1 for item in items if not item.gpt4res)
-    if judge_errors or empty:
-        console.print(f"Judge replies without a verdict (scored 0): {judge_errors}; empty answers graded: {empty}")
-    client, judge = (add_usage(*[getattr(item, f"{role}_usage") for item in items]) for role in ("client", "judge"))
-    console.print(
-        f"Tokens: client {client.prompt_tokens} in / {client.completion_tokens} out; "
-        f"judge {judge.prompt_tokens} in / {judge.completion_tokens} out"
-    )
+    for line in ending_lines(items, prices):
+        console.print(line)
+    for note in outcome.adaptations:
+        console.print(f"Adapted: {note}", style="yellow")
     _print_integrity(console, outcome)
     journal = "" if outcome.journal_path == outcome.results_path else f" (journal {outcome.journal_path})"
     console.print(f"Results: {outcome.results_path}{journal}")

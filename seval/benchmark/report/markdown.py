@@ -107,16 +107,9 @@ def difficulty_rows(record: RunRecord, state: BenchmarkState) -> list[tuple[int,
 Prices = dict[str, tuple[float, float]]  # role -> USD per million (prompt, completion) tokens
 
 
-def role_cost(usage: TokenUsage, price: tuple[float, float] | None) -> float | None:
-    """USD for a role's tokens; None without a price, or when an endpoint did not report every call's usage."""
-    if price is None or not usage.reported:
-        return None
-    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
-
-
 def cost_cell(usage: TokenUsage, price: tuple[float, float] | None) -> str:
     """A role's cost as shown: the figure, or why none is claimed."""
-    cost = role_cost(usage, price)
+    cost = usage.cost(price)
     if cost is not None:
         return f"{cost:.4f}"
     if price is None:
@@ -162,7 +155,7 @@ def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
         )
     )
     if prices:
-        costs = [role_cost(usage, prices.get(role)) for role, usage in record.usage_by_role.items()]
+        costs = [usage.cost(prices.get(role)) for role, usage in record.usage_by_role.items()]
         spent = sum(cost for cost in costs if cost is not None)
         unpriced = [role for role in unreported if role in prices]
         lines.append(
