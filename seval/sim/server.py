@@ -156,6 +156,8 @@ class SimServer:
         self.latency, self.fault_rate, self.require_key = latency, fault_rate, require_key
         self.flawed_rate, self.judge_error_rate = flawed_rate, judge_error_rate
         self.requests: list[dict] = []
+        self.peak_in_flight = 0  # most requests being answered at once (1 with the `serial` quirk)
+        self._in_flight = 0
         self._request_count = 0
         self._arrivals: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -225,10 +227,17 @@ class SimServer:
         # One request at a time with `serial`: the others wait their turn, as on a one-slot llama.cpp server
         # (which goes on with a request whose client has given up).
         with self._serial if "serial" in self.quirks else contextlib.nullcontext():
-            if self.latency > 0:
-                time.sleep(self.latency)  # simulated server-side latency
-            path = path.split("?", 1)[0].rstrip("/") or "/"
-            status, headers, payload = self._route(method, path, authorization, body)
+            with self._lock:
+                self._in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+            try:
+                if self.latency > 0:
+                    time.sleep(self.latency)  # simulated server-side latency
+                path = path.split("?", 1)[0].rstrip("/") or "/"
+                status, headers, payload = self._route(method, path, authorization, body)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
         if isinstance(payload, bytes):
             return status, headers, payload
         return status, headers, json.dumps(payload).encode("utf-8")

@@ -26,7 +26,7 @@ class Endings:
     truncated_mean: float | None  # mean score of the cut answers, whether or not they count
     empty: int
     empty_truncated: int
-    wrong: int  # judged, not correct, not empty
+    wrong: int  # judged incorrect: not empty, with a readable verdict
     judge_cut: int  # verdicts missing because the judge's reply was cut by its token limit
     generation_cut: int  # questions whose generation was cut by its token limit
     exclude_truncated: bool
@@ -41,7 +41,7 @@ def endings(record: RunRecord) -> Endings:
         truncated_mean=fmean(e.score for e in cut) if cut else None,
         empty=sum(1 for e in usable if e.empty),
         empty_truncated=sum(1 for e in usable if e.empty and e.truncated),
-        wrong=sum(1 for e in usable if not e.empty and not is_correct(e.score)),
+        wrong=sum(1 for e in usable if not e.empty and not e.judge_error and not is_correct(e.score)),
         judge_cut=sum(1 for e in usable for v in e.judge_verdicts if v.score is None and v.truncated),
         generation_cut=sum(1 for e in record.examples if e.generation_finish_reason == "length"),
         exclude_truncated=record.exclude_truncated,
