@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from typing import Any
 from seval.client.adapt import ParameterAdapter
 from seval.client.cache import ResponseCache, request_fingerprint
 from seval.client.endpoints import Endpoint
-from seval.client.pacing import EndpointPacer, retry_after_seconds
+from seval.client.pacing import FAST_SHARE_OF_TIMEOUT, EndpointPacer, retry_after_seconds
 from seval.client.replies import ChatReply, error_body, is_key_problem, parse_chat_reply, parse_embeddings
 from seval.client.transport import (
     DROPPED,
@@ -240,8 +241,8 @@ class LLMClient:
         Raises the errors retrying cannot mend (a key, a model, a request to fix).
         """
         pacer = self._pacer(endpoint.base_url)
-        pacer.acquire(priority)
-        ok = False
+        pacer.acquire(priority, self.cancel_event)
+        ok, started = False, time.monotonic()
         try:
             if self.cancel_event.is_set():  # stopped while queued for a slot: send nothing new
                 raise Cancelled()
@@ -253,8 +254,8 @@ class LLMClient:
                     "POST", endpoint.url(path), self._headers(endpoint), self.retry.timeout_s, sent
                 )
             except TransportFailure as failure:
-                if failure.kind == TIMEOUT:
-                    pacer.throttled()
+                if failure.kind == TIMEOUT:  # the server is likely still on it: held for one more timeout
+                    pacer.timed_out(self.retry.timeout_s)
                 return self._failed_transport(endpoint, failure)
             if response.status_code == 200:
                 try:
@@ -267,7 +268,7 @@ class LLMClient:
                 pacer.throttled()
             return self._refused(endpoint, response, sent)
         finally:
-            pacer.release(ok)
+            pacer.release(ok, fast=time.monotonic() - started < FAST_SHARE_OF_TIMEOUT * self.retry.timeout_s)
 
     def _failed_transport(self, endpoint: Endpoint, failure: TransportFailure) -> _Retryable:
         """A retryable description of a failure without a reply; raises for those retrying cannot mend."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -12,6 +13,7 @@ from seval.client.core import BACKOFF_MAX_S, RetryPolicy
 from seval.client.endpoints import Endpoint, endpoint_identity, normalize_base_url
 from seval.client.pacing import EndpointPacer, retry_after_seconds
 from seval.client.replies import ChatReply, ErrorBody
+from seval.errors import Cancelled
 from seval.records import TokenUsage
 
 # -- the base-URL rule --------------------------------------------------------------------------
@@ -145,14 +147,42 @@ def test_retry_after_values(header, seconds):
     assert retry_after_seconds(header) == seconds
 
 
-def test_a_timeout_halves_the_allowance_like_a_429_and_successes_win_it_back():
+def test_a_timeout_halves_the_allowance_like_a_429_and_fast_successes_win_it_back():
     pacer = EndpointPacer(8)
-    pacer.throttled()
+    pacer.acquire(1)
+    pacer.timed_out(0.0)
+    pacer.release(False)
+    assert pacer.limit == 4
+    for _ in range(4):
+        pacer.acquire(1)
+        pacer.release(True, fast=False)  # replies that took most of the timeout: the server is queueing
     assert pacer.limit == 4
     for _ in range(4):
         pacer.acquire(1)
         pacer.release(True)
     assert pacer.limit == 5
+
+
+def test_a_timed_out_request_keeps_its_slot_while_the_server_works_on_it_and_a_cancel_ends_the_wait():
+    pacer = EndpointPacer(2)
+    pacer.acquire(1)
+    pacer.timed_out(3600.0)  # the server is still on it: its slot stays taken
+    pacer.release(False)
+    assert pacer.limit == 1
+    cancel, outcome = threading.Event(), []
+
+    def wait_for_a_slot() -> None:
+        try:
+            pacer.acquire(1, cancel)
+            outcome.append("slot")
+        except Cancelled:
+            outcome.append("cancelled")
+
+    waiter = threading.Thread(target=wait_for_a_slot, daemon=True)
+    waiter.start()
+    cancel.set()  # what Ctrl-C does
+    waiter.join(10)
+    assert outcome == ["cancelled"]
 
 
 # -- cache entries ------------------------------------------------------------------------------
