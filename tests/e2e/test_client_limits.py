@@ -18,6 +18,7 @@ import threading
 import pytest
 from scripted_endpoint import ScriptedServer, chat_payload
 
+from seval.client.cache import ResponseCache
 from seval.client.core import LLMClient, RetryPolicy
 from seval.client.endpoints import Endpoint
 from seval.errors import AuthError, BadRequestError, EndpointError, TransportError
@@ -254,3 +255,20 @@ def test_a_read_timeout_halves_the_endpoints_allowance_as_a_429_does():
         release.set()
     assert reply.text == "Final answer: A"
     assert asking._pacer(server.base_url).limit == 4
+
+
+# -- the reply cache ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ['{"usage": {}}', "[1]", '{"text": null, "usage": null}'])
+def test_a_damaged_cache_entry_is_asked_again_and_replaced_not_a_crash(tmp_path, damage):
+    with ScriptedServer() as server:
+        asking = LLMClient(RetryPolicy(max_retries=0), cache=ResponseCache(tmp_path))
+        assert call(asking, server.base_url).text == "Final answer: A"
+        (entry,) = tmp_path.rglob("*.json")
+        entry.write_text(damage, encoding="utf-8")
+        again = call(asking, server.base_url)
+        assert again.text == "Final answer: A" and not again.cached
+        assert len(server.chat_calls()) == 2
+        third = call(asking, server.base_url)  # the entry was replaced: served from the cache now
+        assert third.text == "Final answer: A" and third.cached and len(server.chat_calls()) == 2
