@@ -207,3 +207,20 @@ def test_a_run_interrupted_under_the_old_base_url_form_resumes(tmp_path):
     record = json.loads((out / "runs.jsonl").read_text().splitlines()[1])
     assert (record["run_id"], record["endpoint_answering"]) == (2, root)
     assert json.loads((out / "state.json").read_text())["run_count"] == state["run_count"] + 1
+
+
+@pytest.mark.parametrize(
+    "first, then, named",
+    [
+        ((), ("--temperature-judge", "0.5"), "judge_temperature 0.2 (now 0.5)"),
+        ((), ("--max-tokens-judge", "999"), "judge_max_tokens 2048 (now 999)"),
+        (("--temperature-client", "none"), (), "client_temperature None (now 0.2)"),
+    ],
+    ids=["judge-temperature", "judge-max-tokens", "none-then-a-number"],
+)
+def test_a_sequential_resume_with_other_judge_sampling_or_none_is_refused(tmp_path, first, then, named):
+    with SimServer() as sim:
+        assert sequential(sim.base_url, tmp_path / "s", *first).returncode == 0
+        refused = sequential(sim.base_url, tmp_path / "s", *then)
+        assert refused.returncode == 2
+    assert named in error_line(refused) and "choose another --output" in error_line(refused)
