@@ -8,7 +8,8 @@ What it reports:
 
 * accuracy per difficulty and per reasoning type, with Wilson 95% intervals
   (an example is correct when its score is above 0.5, as in the runner's report;
-  examples marked ``excluded`` are left out of everything);
+  examples marked ``excluded`` are left out of everything, as are ``truncated`` ones of a run
+  with ``exclude_truncated``);
 * the EMA trajectory over runs (each run's ``ema_score``), with runs marked
   ``replay`` listed apart from generated runs;
 * per reasoning type, a logistic fit of correctness against difficulty and
@@ -88,7 +89,8 @@ class RunnerView:
                         st["unscored_examples"] += 1
                         continue
                     st["examples"] += 1
-                    if ex.get("excluded") is True:
+                    cut_and_left_out = ex.get("truncated") is True and value.get("exclude_truncated") is True
+                    if ex.get("excluded") is True or cut_and_left_out:  # as the run's own scores left them out
                         st["excluded_examples"] += 1
                         continue
                     score = _number(ex.get("score"))

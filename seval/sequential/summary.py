@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from seval.client.replies import TRUNCATION_REASONS
 from seval.records import TokenUsage, add_usage
 from seval.sequential.records import EvalOutcome, SequentialItem, accuracy_by_position
 
@@ -37,7 +38,7 @@ def ending_lines(items: list[SequentialItem], prices: dict[str, tuple[float, flo
     empty = sum(1 for item in items if not item.gpt4res)
     if judge_errors or empty:
         lines.append(f"Judge replies without a verdict (scored 0): {judge_errors}; empty answers graded: {empty}")
-    judge_cut = sum(1 for item in items if item.judge_error and item.judge_finish_reason == "length")
+    judge_cut = sum(1 for item in items if item.judge_error and item.judge_finish_reason in TRUNCATION_REASONS)
     if judge_cut:
         lines.append(f"Verdicts missing because the judge's reply was cut: {judge_cut}; raise --max-tokens-judge")
     usage = {role: add_usage(*[getattr(item, f"{role}_usage") for item in items]) for role in ROLES}

@@ -418,6 +418,22 @@ def write_runs(path):
     return str(path)
 
 
+def test_runner_view_leaves_out_cut_answers_of_a_run_made_with_exclude_truncated(tmp_path):
+    from seval.metrics.runner_view import RunnerView
+
+    examples = [_example("ded", 4, 1.0), _example("ded", 4, 0.0, truncated=True)]
+    lines = [
+        _run(1, examples, ema=0.5, exclude_truncated=True),  # the run left the cut answer out of its scores
+        _run(2, examples, ema=0.5),  # this one scored it as given
+    ]
+    path = tmp_path / "runs.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    rep = RunnerView(str(path)).report(reps=0)["runner_evaluation"]
+    (level,) = rep["by_difficulty"]
+    assert (level["n"], level["correct"]) == (3, 2)
+    assert rep["data_quality"]["excluded_examples"] == 1
+
+
 def test_runner_view_figures(tmp_path):
     from seval.metrics.runner_view import RunnerView
 

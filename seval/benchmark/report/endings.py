@@ -12,6 +12,7 @@ from statistics import fmean
 
 from seval.benchmark.records import RunRecord
 from seval.benchmark.scoring import is_correct
+from seval.client.replies import TRUNCATION_REASONS
 from seval.records import TokenUsage
 
 NOT_REPORTED = "not reported by the endpoint"
@@ -43,7 +44,7 @@ def endings(record: RunRecord) -> Endings:
         empty_truncated=sum(1 for e in usable if e.empty and e.truncated),
         wrong=sum(1 for e in usable if not e.empty and not e.judge_error and not is_correct(e.score)),
         judge_cut=sum(1 for e in usable for v in e.judge_verdicts if v.score is None and v.truncated),
-        generation_cut=sum(1 for e in record.examples if e.generation_finish_reason == "length"),
+        generation_cut=sum(1 for e in record.examples if e.generation_finish_reason in TRUNCATION_REASONS),
         exclude_truncated=record.exclude_truncated,
     )
 
