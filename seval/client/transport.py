@@ -208,8 +208,11 @@ def _read_capped(reply: urllib3.BaseHTTPResponse) -> bytes:
     chunks, size = [], 0
     try:
         length = reply.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > MAX_REPLY_BYTES and not reply.headers.get("Content-Encoding"):
-            raise TransportFailure(TOO_LARGE, f"Content-Length {length}")
+        plain = not reply.headers.get("Content-Encoding")
+        if plain and length and length.isdigit():  # the usual reply: its size is known before it is read
+            if int(length) > MAX_REPLY_BYTES:
+                raise TransportFailure(TOO_LARGE, f"Content-Length {length}")
+            return reply.read()
         while chunk := reply.read(READ_CHUNK, decode_content=True):
             size += len(chunk)
             if size > MAX_REPLY_BYTES:

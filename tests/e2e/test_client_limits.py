@@ -134,9 +134,13 @@ def test_timeout_is_a_deadline_for_the_whole_reply_not_for_each_read():
     assert "could not reach" not in message
 
 
-def test_a_reply_larger_than_16_mib_once_decoded_is_a_failed_request_not_a_memory_error():
-    bomb = gzip.compress(b" " * (17 * 1024 * 1024))  # about 17 KB on the wire
-    with ScriptedServer(override=always(200, bomb, {"Content-Encoding": "gzip"})) as server:
+@pytest.mark.parametrize("encoded", [True, False], ids=["gzip-bomb", "plain"])
+def test_a_reply_larger_than_16_mib_once_decoded_is_a_failed_request_not_a_memory_error(encoded):
+    body = b" " * (17 * 1024 * 1024)
+    if encoded:
+        body = gzip.compress(body)  # about 17 KB on the wire
+    headers = {"Content-Encoding": "gzip"} if encoded else {}
+    with ScriptedServer(override=always(200, body, headers)) as server:
         failure = call(client(retries=1), server.base_url)
         assert len(server.chat_calls()) == 2
     assert isinstance(failure, TransportError)
