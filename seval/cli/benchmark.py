@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--base-url",
-        help="OpenAI-compatible endpoint for all roles (with or without /v1); default: environment OPENAI_BASE_URL",
+        help="OpenAI-compatible base URL for all roles (no path: /v1 is added; a .../chat/completions URL is cut back; "
+        "any other path is used as given); default: environment OPENAI_BASE_URL",
     )
     for role in ROLES:
         parser.add_argument(
