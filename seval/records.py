@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -19,9 +19,26 @@ Text = Annotated[str, BeforeValidator(_number_as_text)]
 
 
 class Record(BaseModel):
-    """Base of every on-disk record: unknown fields are kept, not dropped."""
+    """Base of every on-disk record: unknown fields are kept, not dropped.
+
+    ``optional_fields`` name fields that belong to a feature a record may not
+    use (several answering models, token usage an endpoint did not report):
+    at their default they are left out of the file, so the records of runs
+    that do not use the feature stay what they were for every reader.
+    """
 
     model_config = ConfigDict(extra="allow")
+    optional_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unused(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.optional_fields and isinstance(data, dict):
+            fields = type(self).model_fields
+            for name in self.optional_fields:
+                if name in data and getattr(self, name) == fields[name].get_default(call_default_factory=True):
+                    del data[name]
+        return data
 
 
 class TokenUsage(Record):
@@ -37,13 +54,7 @@ class TokenUsage(Record):
     total_tokens: int = Field(0, ge=0)
     calls_without_usage: int = Field(0, ge=0)
 
-    @model_serializer(mode="wrap")
-    def _drop_zero_unreported(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # Written only when some call lacked usage: records of endpoints that report it stay as they were.
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("calls_without_usage"):
-            data.pop("calls_without_usage", None)
-        return data
+    optional_fields = frozenset({"calls_without_usage"})  # written only when some call lacked usage
 
     @property
     def reported(self) -> bool:

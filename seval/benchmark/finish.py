@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from statistics import fmean
 
 from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.planning import now_iso, record_order
@@ -18,6 +19,8 @@ from seval.benchmark.records import (
     Example,
     ExampleTags,
     GradedAnswer,
+    ItemStep,
+    ModelAnswer,
     QuestionChecks,
     RunDescription,
     RunFinished,
@@ -31,75 +34,138 @@ from seval.benchmark.store import append_run, save_state
 from seval.records import TokenUsage, add_usage
 
 
-def scored_items(journal: RunJournal, keys: list[CellKey]) -> list[ScoredItem]:
-    """Scores of the given cells, leaving out questions excluded from scoring (and, with
-    ``exclude_truncated``, answers cut by their token limit)."""
-    exclude_truncated = journal.plan.exclude_truncated
-    return [
-        ScoredItem(key[1], key[0], journal.items[key].score)
-        for key in keys
-        if counts_in_scores(
-            bool(journal.questions[key].excluded_reason), journal.items[key].truncated, exclude_truncated
-        )
+def model_score(journal: RunJournal, cell: CellKey, model: str) -> float | None:
+    """A model's score on a cell: the mean of its samples' scores, None when none counts (the question was
+    left out as unfit, or, with ``exclude_truncated``, every sample was cut by its token limit)."""
+    excluded = bool(journal.questions[cell].excluded_reason)
+    counted = [
+        item.score
+        for item in journal.answers_of(cell)[model]
+        if counts_in_scores(excluded, item.truncated, journal.plan.exclude_truncated)
     ]
+    return fmean(counted) if counted else None
 
 
-def _usage_by_role(journal: RunJournal, keys: list[CellKey]) -> dict[str, TokenUsage]:
+def scored_items(journal: RunJournal, cells: list[CellKey], model: str | None = None) -> list[ScoredItem]:
+    """One model's scores (the first named by default) of the given cells that count in means and EMAs."""
+    model = model or journal.plan.answering_models[0]
+    scored = ((cell, model_score(journal, cell, model)) for cell in cells)
+    return [ScoredItem(cell[1], cell[0], score) for cell, score in scored if score is not None]
+
+
+def _usage_by_role(journal: RunJournal, cells: list[CellKey]) -> dict[str, TokenUsage]:
     usage = {role: TokenUsage() for role in ROLES}
-    for key in keys:
-        question, item = journal.questions[key], journal.items[key]
+    for cell in cells:
+        question = journal.questions[cell]
+        items = [item for samples in journal.answers_of(cell).values() for item in samples]
         usage["generation"] = add_usage(usage["generation"], question.usage)
-        usage["answering"] = add_usage(usage["answering"], item.answer_usage)
-        usage["evaluation"] = add_usage(add_usage(usage["evaluation"], item.judge_usage), question.validation_usage)
+        usage["answering"] = add_usage(usage["answering"], *[item.answer_usage for item in items])
+        judged = [item.judge_usage for item in items]
+        usage["evaluation"] = add_usage(usage["evaluation"], *judged, question.validation_usage)
     return usage
 
 
+def _usage_by_model(journal: RunJournal, cells: list[CellKey]) -> dict[str, TokenUsage]:
+    """Answering tokens per model, when the run has several (else empty: the role's figure says it)."""
+    if len(journal.plan.answering_models) == 1:
+        return {}
+    return {
+        model: add_usage(*[item.answer_usage for cell in cells for item in journal.answers_of(cell)[model]])
+        for model in journal.plan.answering_models
+    }
+
+
+def _graded(samples: list[ItemStep]) -> dict:
+    """The graded-answer fields of a model's samples: the first sample's, with the mean score."""
+    first = samples[0].model_dump(include=set(GradedAnswer.model_fields))
+    return {**first, "score": fmean(item.score for item in samples)}
+
+
+def _model_answers(journal: RunJournal, cell: CellKey) -> list[ModelAnswer]:
+    """One entry per answering model when the run has several models or samples (else none)."""
+    plan = journal.plan
+    if len(plan.answering_models) == 1 and plan.samples == 1:
+        return []
+    answers = []
+    for model, samples in journal.answers_of(cell).items():
+        every = [GradedAnswer(**item.model_dump(include=set(GradedAnswer.model_fields))) for item in samples]
+        answers.append(
+            ModelAnswer(
+                **_graded(samples),
+                model=model,
+                samples=every if plan.samples > 1 else [],
+                usage=add_usage(*[item.answer_usage for item in samples]),
+            )
+        )
+    return answers
+
+
 def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_at: str) -> RunRecord:
-    """The run record, examples in record order, derived from the journal."""
-    keys = record_order(plan)
+    """The run record, examples in record order, derived from the journal.
+
+    An example's own answer fields are the first answering model's (its first
+    sample's, with the mean score); ``answers`` holds every model's when there
+    are several models or samples.
+    """
+    cells = record_order(plan)
+    first = plan.answering_models[0]
     examples = []
-    for key in keys:
-        question, item = journal.questions[key], journal.items[key]
+    for cell in cells:
+        question, samples = journal.questions[cell], journal.answers_of(cell)[first]
         checks = question.model_dump(include=set(QuestionChecks.model_fields))
-        graded = item.model_dump(include=set(GradedAnswer.model_fields))
         examples.append(
             Example(
                 question=question.question,
-                tags=ExampleTags(reasoning_type=key[1], difficulty=key[0], question_index=key[2]),
+                tags=ExampleTags(reasoning_type=cell[1], difficulty=cell[0], question_index=cell[2]),
                 **checks,
-                **graded,
-                created_at=item.created_at,
+                **_graded(samples),
+                created_at=samples[0].created_at,
                 excluded=bool(question.excluded_reason),
+                answers=_model_answers(journal, cell),
             )
         )
     return RunRecord(
         **plan.model_dump(include=set(RunDescription.model_fields)),
         ended_at=ended_at,
-        run_mean_score=run_mean(scored_items(journal, keys)),
+        run_mean_score=run_mean(scored_items(journal, cells)),
         ema_score=emas_after.ema,
         ema_by_reasoning_type=emas_after.ema_by_reasoning_type,
         judge_errors=sum(1 for e in examples if e.judge_error),
         excluded=sum(1 for e in examples if e.excluded),
         truncated=sum(1 for e in examples if e.truncated),
         empty_answers=sum(1 for e in examples if e.empty),
-        usage_by_role=_usage_by_role(journal, keys),
+        usage_by_role=_usage_by_role(journal, cells),
+        usage_by_model=_usage_by_model(journal, cells),
         examples=examples,
     )
 
 
+def _replay_emas(emas: EmaSet, scored: list[ScoredItem], alpha: float) -> EmaSet:
+    """A replay line's EMAs after this replay: every difficulty, then the run."""
+    for difficulty in sorted({item.difficulty for item in scored}):
+        emas = commit_difficulty(emas, difficulty, [i for i in scored if i.difficulty == difficulty], alpha)
+    return commit_run(emas, scored, alpha)
+
+
 def _state_after(state: BenchmarkState, plan: RunPlan, journal: RunJournal) -> tuple[BenchmarkState, EmaSet]:
-    """The state once this run counts, and the EMAs the run record reports."""
-    scored = scored_items(journal, record_order(plan))
+    """The state once this run counts, and the EMAs the run record reports (the first answering model's)."""
+    cells, models = record_order(plan), plan.answering_models
     if not plan.replay:
-        after = commit_run(state, scored, plan.alpha)
+        after = commit_run(state, scored_items(journal, cells), plan.alpha)
+        if len(models) > 1:  # each model's line; its difficulties were committed as they finished
+            lines = {
+                m: commit_run(state.models.get(m, EmaSet()), scored_items(journal, cells, m), plan.alpha)
+                for m in models
+            }
+            after = after.model_copy(update={"models": {**state.models, **lines}})
         return after, after
     # A replay's EMAs live apart, per source and answering model; the benchmark's own do not move.
-    emas = state.replay_emas.get(replay_key(plan), EmaSet())
-    for difficulty in sorted({item.difficulty for item in scored}):
-        emas = commit_difficulty(emas, difficulty, [i for i in scored if i.difficulty == difficulty], plan.alpha)
-    emas = commit_run(emas, scored, plan.alpha)
-    replays = {**state.replay_emas, replay_key(plan): emas}
-    return state.model_copy(update={"replay_emas": replays, "run_count": state.run_count + 1}), emas
+    replays = dict(state.replay_emas)
+    for model in models:
+        key = replay_key(plan, model)
+        replays[key] = _replay_emas(replays.get(key, EmaSet()), scored_items(journal, cells, model), plan.alpha)
+    after = state.model_copy(update={"replay_emas": replays, "run_count": state.run_count + 1})
+    return after, replays[replay_key(plan)]
 
 
 def finish_run(

@@ -39,7 +39,7 @@ class RunPreview:
     state: BenchmarkState  # with a new cycle already applied, when one starts
     runs: list[RunRecord]
     resumed: bool
-    items_done: int
+    items_done: int  # answered-and-judged items (one per cell, answering model and sample)
     warnings: tuple[str, ...]
     events: tuple = ()  # the interrupted run's journal as read, so resuming does not read it again
 
@@ -60,14 +60,21 @@ def record_order(plan: RunPlan) -> list[CellKey]:
     ]
 
 
+def planned_items(plan: RunPlan) -> int:
+    """How many answered-and-judged items the plan makes: each cell, by each answering model, each sample."""
+    return len(record_order(plan)) * len(plan.answering_models) * plan.samples
+
+
 def _models(settings: RunSettings) -> dict[str, str]:
     models = {role: settings.roles[role].endpoint.model for role in ROLES}
+    models["answering"] = ",".join(answerer.endpoint.model for answerer in settings.answering)
     models["evaluation"] = ",".join(judge.endpoint.model for judge in settings.panel)
     return models
 
 
 def _endpoints(settings: RunSettings) -> dict[str, str]:
     urls = {role: settings.roles[role].endpoint.base_url for role in ROLES}
+    urls["answering"] = ",".join(dict.fromkeys(answerer.endpoint.base_url for answerer in settings.answering))
     urls["evaluation"] = ",".join(dict.fromkeys(judge.endpoint.base_url for judge in settings.panel))
     return urls
 
@@ -84,6 +91,7 @@ def _plan_for(settings: RunSettings, state: BenchmarkState, run_id: int) -> RunP
         **{f"model_{role}": models[role] for role in ROLES},
         judge_aggregation=settings.judge_aggregation,
         exclude_truncated=settings.exclude_truncated,
+        samples=settings.samples,
     )
     if settings.replay_items:
         return _replay_plan(settings, common)
@@ -185,8 +193,15 @@ def preview_run(settings: RunSettings) -> RunPreview:
     check_records(out_dir, state, runs)
     check_journals(out_dir, state, runs, events)
     if events and not any(isinstance(event, RunFinished) for event in events):
-        done = len({(e.difficulty, e.reasoning_type, e.question_index) for e in events if isinstance(e, ItemStep)})
         plan = resumed_plan(settings, events)
+        first = plan.answering_models[0]
+        done = len(
+            {
+                (e.difficulty, e.reasoning_type, e.question_index, e.model or first, e.sample)
+                for e in events
+                if isinstance(e, ItemStep)
+            }
+        )
         if plan.cycle > state.cycle:  # the new cycle's plan was journaled, its state not yet saved
             state = state.model_copy(update={"current_difficulty": plan.difficulty_start, "cycle": plan.cycle})
         return RunPreview(plan, state, runs, True, done, warnings, tuple(events))

@@ -44,6 +44,10 @@ class BenchmarkState(EmaSet):
     current_difficulty: int = Field(1, ge=1, le=MAX_DIFFICULTY + 1)
     cycle: int = Field(1, ge=1)
     replay_emas: dict[str, EmaSet] = Field(default_factory=dict)
+    # With several answering models, each model's EMAs (the top-level ones are the first model's).
+    models: dict[str, EmaSet] = Field(default_factory=dict)
+
+    optional_fields = frozenset({"models"})
 
 
 # -- run records -------------------------------------------------------------
@@ -111,6 +115,20 @@ class GradedAnswer(Record):
         return not self.answer.strip()
 
 
+class ModelAnswer(GradedAnswer):
+    """One answering model's graded answer to a question, in a run with several models or samples.
+
+    With several samples, ``samples`` holds each one; ``score`` is their mean and
+    the other fields are the first sample's.
+    """
+
+    model: str
+    samples: list[GradedAnswer] = Field(default_factory=list)
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+
+    optional_fields = frozenset({"samples"})
+
+
 class _ExampleHead(Record):
     question: str
     tags: ExampleTags
@@ -122,6 +140,11 @@ class Example(GradedAnswer, QuestionChecks, _ExampleHead):
     score: float = Field(ge=0.0, le=1.0)
     created_at: str
     excluded: bool = False
+    # With several answering models (or samples): one entry per model, in the order named. The fields
+    # above stay the first model's, so a reader of single-model records sees what it always saw.
+    answers: list[ModelAnswer] = Field(default_factory=list)
+
+    optional_fields = frozenset({"answers"})
 
 
 class RunDescription(Record):
@@ -150,11 +173,20 @@ class RunDescription(Record):
     replay_source: str | None = None
     exclude_truncated: bool = False  # answers cut by their token limit are left out of the scores
     adaptations: list[str] = Field(default_factory=list)  # parameters a model refused, and what was sent instead
+    samples: int = Field(1, ge=1)  # answers per model and question (--samples)
+
+    optional_fields = frozenset({"samples"})
+
+    @property
+    def answering_models(self) -> list[str]:
+        """The answering models in the order named (``model_answering`` lists them comma-separated)."""
+        return self.model_answering.split(",")
 
 
-def replay_key(run: RunDescription) -> str:
-    """Whose moving averages a replay updates (``replay_emas``): the same questions answered by the same model."""
-    return f"{run.replay_source} :: {run.model_answering}"
+def replay_key(run: RunDescription, model: str | None = None) -> str:
+    """Whose moving averages a replay updates (``replay_emas``): the same questions answered by the same model
+    (``model``; the run's first answering model by default)."""
+    return f"{run.replay_source} :: {model or run.answering_models[0]}"
 
 
 class RunRecord(RunDescription):
@@ -170,6 +202,9 @@ class RunRecord(RunDescription):
     usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
     ema_by_reasoning_type: dict[str, Unit] = Field(default_factory=dict)  # state's type EMAs after this run
     examples: list[Example]
+    usage_by_model: dict[str, TokenUsage] = Field(default_factory=dict)  # answering tokens per model (several)
+
+    optional_fields = frozenset({"samples", "usage_by_model"})
 
 
 # -- journal -----------------------------------------------------------------
@@ -202,8 +237,13 @@ class _ItemHead(Record):
 
 
 class ItemStep(GradedAnswer, _ItemHead):
-    """An answered and judged question."""
+    """One model's answered and judged question (one sample of it, with ``--samples``).
 
+    ``model`` is None in journals written before several answering models existed: the plan's model.
+    """
+
+    model: str | None = None
+    sample: int = Field(1, ge=1)
     created_at: str
     answer_usage: TokenUsage = Field(default_factory=TokenUsage)
     judge_usage: TokenUsage = Field(default_factory=TokenUsage)

@@ -27,12 +27,12 @@ from dataclasses import dataclass, replace
 from seval.benchmark.finish import finish_run, scored_items
 from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.panel import JudgePanel
-from seval.benchmark.planning import RunPreview, now_iso, preview_run, record_order, start_or_resume
+from seval.benchmark.planning import RunPreview, now_iso, planned_items, preview_run, record_order, start_or_resume
 from seval.benchmark.prompts import build_answer_prompt
 from seval.benchmark.questions import QuestionMaker
-from seval.benchmark.records import BenchmarkState, ItemStep, QuestionStep, RunRecord
+from seval.benchmark.records import BenchmarkState, EmaSet, ItemStep, QuestionStep, RunRecord
 from seval.benchmark.scoring import cell_means, commit_difficulty, difficulty_mean
-from seval.benchmark.settings import RunSettings
+from seval.benchmark.settings import RoleSettings, RunSettings
 from seval.benchmark.store import save_state
 from seval.client.core import ChatReply, LLMClient
 from seval.engine import Engine
@@ -52,6 +52,12 @@ def empty_rationale(answer: ChatReply) -> str:
         reason = answer.finish_reason
         return f"{EMPTY_ANSWER} (cut by its token limit, finish_reason {reason!r}: raise --max-tokens-answering)"
     return EMPTY_ANSWER
+
+
+def sample_seed(role: RoleSettings, sample: int) -> int:
+    """The sampling seed of sample ``sample`` (1-based): the role's own ``seed`` (``--extra-body``) counted on."""
+    base = role.endpoint.extra_body.get("seed", 0)
+    return (base if isinstance(base, int) else 0) + sample - 1
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,8 @@ class BenchmarkRun:
         )
         self._item_futures: list[Future] = []
         self._futures_lock = threading.Lock()
+        # The plan's answering models, each with its endpoint and sampling (a resumed run keeps its plan's models).
+        self.answerers = {answerer.endpoint.model: answerer for answerer in settings.answering}
 
     # -- chains and steps -----------------------------------------------------
     def type_chain(self, reasoning_type: str) -> None:
@@ -126,11 +134,13 @@ class BenchmarkRun:
             asked_this_run.extend(same_cell)
 
     def submit_item(self, key: CellKey, step: QuestionStep) -> None:
-        if key in self.journal.items:
-            return
-        future = self.engine.submit(self.answer_and_judge, key, step)
-        with self._futures_lock:
-            self._item_futures.append(future)
+        """Hand every answer the cell still needs (each answering model, each sample) to the pool."""
+        for cell, model, sample in self.journal.wanted(key):
+            if (cell, model, sample) in self.journal.items:
+                continue
+            future = self.engine.submit(self.answer_and_judge, key, step, self.answerers[model], sample)
+            with self._futures_lock:
+                self._item_futures.append(future)
 
     def generate(self, key: CellKey, same_cell: list[str], other_cells: list[str]) -> QuestionStep:
         difficulty, reasoning_type, index = key
@@ -149,11 +159,16 @@ class BenchmarkRun:
         self.journal.record(step)
         return step
 
-    def answer_and_judge(self, key: CellKey, step: QuestionStep) -> None:
+    def answer_and_judge(self, key: CellKey, step: QuestionStep, role: RoleSettings, sample: int = 1) -> None:
+        """One answering model's answer to a question (one sample of it), graded by the panel, then journaled."""
         difficulty, reasoning_type, index = key
-        role = self.settings.roles["answering"]
         answer = self.client.chat(
-            role.endpoint, build_answer_prompt(step.question), role.temperature, role.max_tokens, priority=difficulty
+            role.endpoint,
+            build_answer_prompt(step.question),
+            role.temperature,
+            role.max_tokens,
+            priority=difficulty,
+            seed=sample_seed(role, sample) if self.plan.samples > 1 else None,
         )
         self.engine.check()
         if answer.text.strip():  # the final answer alone: the model's reasoning never reaches the judge
@@ -169,6 +184,8 @@ class BenchmarkRun:
                 reasoning_type=reasoning_type,
                 difficulty=difficulty,
                 question_index=index,
+                model=role.endpoint.model,
+                sample=sample,
                 answer=answer.text,
                 reasoning=answer.reasoning,
                 finish_reason=answer.finish_reason,
@@ -223,6 +240,15 @@ class BenchmarkRun:
     def commit(self, difficulty: int, keys: list[CellKey]) -> None:
         scored = scored_items(self.journal, keys)
         self.state = commit_difficulty(self.state, difficulty, scored, self.plan.alpha)
+        models = self.plan.answering_models
+        if len(models) > 1:  # each model's line moves with its own scores
+            lines = {
+                m: commit_difficulty(
+                    self.state.models.get(m, EmaSet()), difficulty, scored_items(self.journal, keys, m), self.plan.alpha
+                )
+                for m in models
+            }
+            self.state = self.state.model_copy(update={"models": {**self.state.models, **lines}})
         save_state(self.settings.out_dir, self.state)
         ema = self.state.ema_by_difficulty.get(str(difficulty))
         if scored:  # the mean of cell means, as the EMA and the report use
@@ -253,17 +279,17 @@ def run_benchmark(
     if journal is None:
         return RunOutcome(status="complete", state=state)
     plan = journal.plan
-    total = len(record_order(plan))
+    total = planned_items(plan)
     if resumed:
         log.warning(
             "resuming interrupted run %d (difficulties %d-%d, %d of %d items already done)",
             plan.run_id,
             plan.difficulty_start,
             plan.difficulty_end,
-            len(journal.items),
+            journal.items_done(),
             total,
         )
-    with RunProgress(client, total, f"run {plan.run_id}", done=len(journal.items)) as progress:
+    with RunProgress(client, total, f"run {plan.run_id}", done=journal.items_done()) as progress:
         progress.set_status(
             "replay" if plan.replay else f"difficulty {max(state.current_difficulty, plan.difficulty_start)}"
         )

@@ -27,6 +27,9 @@ class RunSettings:
 
     ``judges`` is the evaluation panel (one or more); ``roles["evaluation"]``
     is its first judge, which also solves questions when validating.
+    ``answerers`` are the answering models (one or more, each with its own
+    endpoint); ``roles["answering"]`` is the first. ``samples`` answers each
+    model gives to each question.
     """
 
     roles: dict[str, RoleSettings]
@@ -42,7 +45,13 @@ class RunSettings:
     replay_items: tuple[DatasetItem, ...] = ()
     replay_source: str | None = None
     exclude_truncated: bool = False
+    answerers: tuple[RoleSettings, ...] = ()
+    samples: int = 1
 
     @property
     def panel(self) -> tuple[RoleSettings, ...]:
         return self.judges or (self.roles["evaluation"],)
+
+    @property
+    def answering(self) -> tuple[RoleSettings, ...]:
+        return self.answerers or (self.roles["answering"],)

@@ -17,19 +17,18 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 
 from seval.benchmark.dataset import export_dataset
 from seval.benchmark.panel import AGGREGATIONS
-from seval.benchmark.planning import RunPreview, preview_run, record_order
+from seval.benchmark.planning import RunPreview, preview_run
 from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
-from seval.benchmark.report.markdown import SIMULATED_NOTE, report_path, write_report
+from seval.benchmark.report.markdown import SIMULATED_NOTE, comparison_path, report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
 from seval.benchmark.runner import run_benchmark
-from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
+from seval.benchmark.settings import ROLES, RunSettings
 from seval.benchmark.store import RUNS_FILE, STATE_FILE, journal_path, load_runs
 from seval.cli.benchmark_config import build_settings, validate_flags
 from seval.cli.common import (
@@ -40,10 +39,12 @@ from seval.cli.common import (
     parse_temperature,
     run_main,
 )
+from seval.cli.dry_run import dry_run
 from seval.client.core import LLMClient
 from seval.compare.build import accuracy_cells, build_comparison
 from seval.compare.folders import COMPARISON_FILE, COMPARISON_REPORT, scores_of_folders
 from seval.compare.report import comparison_lines, draw_comparison_charts, print_comparison
+from seval.compare.run import comparison_of_run, self_preference_notes
 from seval.console import configure_logging
 from seval.engine import Engine
 from seval.errors import Cancelled, UsageError
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate questions with one model, answer them with a second, judge them with a third; "
         "track scores as moving averages across runs.",
     )
+    parser.config_tables = {"answering-models": "answering_models"}
+    parser.set_defaults(answering_models=None)
     parser.add_argument(
         "--base-url",
         help="OpenAI-compatible base URL for all roles (no path: /v1 is added; a .../chat/completions URL is cut back; "
@@ -88,7 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(
             f"--model-{role}",
             help=f"model for {role} (required unless --demo)"
-            + ("; a comma-separated list is a panel of judges" if role == "evaluation" else ""),
+            + ("; a comma-separated list is a panel of judges" if role == "evaluation" else "")
+            + (
+                "; a comma-separated list answers every question with each model and compares them"
+                if role == "answering"
+                else ""
+            ),
         )
     for role in ROLES:
         temperature, max_tokens = SAMPLING_DEFAULTS[role]
@@ -168,6 +176,13 @@ def _add_trust_flags(parser: argparse.ArgumentParser) -> None:
         help="leave answers cut by their token limit out of the scores (counted and shown, as excluded questions)",
     )
     parser.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        help="answers per model and question, each judged; a question's score is their mean, and the report adds "
+        "pass@1, pass@k and agreement (default 1)",
+    )
+    parser.add_argument(
         "--judge-aggregation",
         default="majority",
         choices=AGGREGATIONS,
@@ -206,46 +221,6 @@ def _add_trust_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def dry_run(settings: RunSettings, preview: RunPreview, console: Console, demo: bool) -> int:
-    """Print what the next invocation would do (``preview``); send nothing, write nothing."""
-    for warning in preview.warnings:
-        console.print(f"warning: {warning}")
-    if preview.plan is None:
-        console.print(f"All 10 difficulty levels are done in {settings.out_dir}; nothing to run (see --new-cycle).")
-        return 0
-    plan = preview.plan
-    items = len(record_order(plan)) - preview.items_done
-    verb = "resume interrupted" if preview.resumed else ("start replay" if plan.replay else "start")
-    console.print(
-        f"Would {verb} run {plan.run_id} in {settings.out_dir}: difficulties "
-        f"{plan.difficulty_start}-{plan.difficulty_end}, {len(plan.reasoning_types)} reasoning types "
-        f"({', '.join(plan.reasoning_types)}), {plan.num_questions_per_cell} question(s) per cell."
-    )
-    console.print(f"Items to do: {items}" + (f" ({preview.items_done} already done)" if preview.resumed else ""))
-    where = (lambda role: "the simulated endpoint") if demo else (lambda role: role.endpoint.chat_url)
-    judges = settings.panel
-    tries = "" if plan.replay else " (each novelty or validation retry adds one)"
-    rows: list[tuple[str, int, Sequence[RoleSettings], str]] = [
-        ("generation", 0 if plan.replay else items, [settings.roles["generation"]], tries),
-        ("answering", items, [settings.roles["answering"]], ""),
-    ]
-    if plan.validate_questions:
-        rows.append(
-            (
-                "validation",
-                items * (1 + len(judges)),
-                list(judges),
-                f" ({items} solutions by the first judge + {len(judges)} judge(s) x {items} verdicts)",
-            )
-        )
-    rows.append(("evaluation", items * len(judges), judges, f" ({len(judges)} judge(s) x {items} answers)"))
-    for name, calls, roles, note in rows:
-        models = ", ".join(f"{role.endpoint.model} at {where(role)}" for role in roles)
-        console.print(f"  {name}: {calls} calls to {models}{note}")
-    console.print("Plus one more evaluation call for each verdict that has to be asked for again. Nothing was sent.")
-    return 0
-
-
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run, resume or replay one benchmark run as the flags say (or export, or show the plan); the exit code."""
     types = validate_flags(args)
@@ -270,6 +245,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         cancel = threading.Event()
         client = build_client(args, cancel)
         settings = build_settings(args, out_dir, types, server.base_url if server else None, client)
+        _warn_self_preference(settings, console)
         with contextlib.ExitStack() as held:
             preview = _preview_holding_the_folder(settings, held)
             configure_logging(out_dir / LOG_FILE, args.log_level)
@@ -343,6 +319,17 @@ def compare_folders(folders: list[Path], out_dir: Path, console: Console, charts
     return 0
 
 
+def _warn_self_preference(settings: RunSettings, console: Console) -> None:
+    """Say at the start, not only in the report, when a judge grades its own answers or questions."""
+    notes = self_preference_notes(
+        [judge.endpoint.model for judge in settings.panel],
+        [answerer.endpoint.model for answerer in settings.answering],
+        settings.roles["generation"].endpoint.model,
+    )
+    for note in notes:
+        console.print(f"warning: {note}", style="yellow")
+
+
 def _start_demo_endpoint(args: argparse.Namespace):
     from seval.sim.server import SimServer  # only the demo needs the simulator
 
@@ -389,6 +376,10 @@ def _execute(
         return 0
     assert outcome.record is not None, "a finished run carries its record"
     print_run_summary(console, outcome.record, outcome.state, prices)
+    comparison = comparison_of_run(outcome.record, prices)
+    if comparison is not None:
+        print_comparison(console, comparison)
+        console.print(f"Comparison: {comparison_path(out_dir, outcome.record.run_id)}")
     if client.cache is not None:
         hits, misses = client.cache.hits, client.cache.misses
         console.print("Cache: " + ", ".join(f"{role} {hits[role]} hit / {misses[role]} miss" for role in ROLES))

@@ -12,8 +12,9 @@ from seval.benchmark.dataset import load_replay_items
 from seval.benchmark.novelty import embedding_similarities, tfidf_similarities
 from seval.benchmark.questions import QuestionPolicy
 from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
+from seval.cli.answerers import answerers, answering_models
 from seval.cli.common import parse_extra_body, validate_client_flags
-from seval.cli.numbers import MAX_QUESTIONS_PER_CELL, MAX_REASONING_TYPES, MAX_TOKENS, check_range
+from seval.cli.numbers import MAX_QUESTIONS_PER_CELL, MAX_REASONING_TYPES, MAX_SAMPLES, MAX_TOKENS, check_range
 from seval.client.core import LLMClient
 from seval.client.endpoints import Endpoint, normalize_base_url, resolve_base_url, resolve_key
 from seval.errors import UsageError
@@ -27,6 +28,7 @@ def validate_flags(args: argparse.Namespace) -> tuple[str, ...]:
     check_range("--num-questions", args.num_questions, 1, MAX_QUESTIONS_PER_CELL)
     check_range("--alpha", args.alpha, 0, 1, above_low=True)
     check_range("--novelty-threshold", args.novelty_threshold, 0, 1, above_low=True)
+    check_range("--samples", args.samples, 1, MAX_SAMPLES)
     if args.validate and args.no_reference_answers:
         raise UsageError(
             "--validate checks each question's reference answer; it cannot be used with "
@@ -83,11 +85,14 @@ REPLAY_GENERATOR = RoleSettings(Endpoint(role="generation", base_url="", model="
 
 def role_settings(
     args: argparse.Namespace, demo_url: str | None
-) -> tuple[dict[str, RoleSettings], tuple[RoleSettings, ...]]:
-    """Settings of the three roles, and the evaluation panel (one judge or several)."""
+) -> tuple[dict[str, RoleSettings], tuple[RoleSettings, ...], tuple[RoleSettings, ...]]:
+    """Settings of the three roles, the evaluation panel (one judge or several) and the answering models
+    (one or several; ``roles["answering"]`` is the first)."""
     roles: dict[str, RoleSettings] = {}
+    models = answering_models(args.model_answering) or ([DEMO_MODELS["answering"]] if demo_url else [])
     for role in ("generation", "answering"):
-        model = getattr(args, f"model_{role}") or (DEMO_MODELS[role] if demo_url else None)
+        model = (models[0] if models else None) if role == "answering" else args.model_generation
+        model = model or (DEMO_MODELS[role] if demo_url else None)
         if role == "generation" and args.replay:
             roles[role] = REPLAY_GENERATOR
             continue
@@ -96,7 +101,7 @@ def role_settings(
         roles[role] = _role(args, role, model, _base_url(args, role, demo_url), bool(demo_url))
     judges = _panel(args, demo_url)
     roles["evaluation"] = judges[0]
-    return roles, judges
+    return roles, judges, answerers(args, roles["answering"], models, bool(demo_url))
 
 
 def _panel(args: argparse.Namespace, demo_url: str | None) -> tuple[RoleSettings, ...]:
@@ -150,7 +155,7 @@ def build_settings(
     client: LLMClient | None = None,
 ) -> RunSettings:
     """Everything a run needs from the flags (the client only for embedding-based novelty)."""
-    roles, judges = role_settings(args, demo_url)
+    roles, judges, answering = role_settings(args, demo_url)
     if args.base_url_embedding and not demo_url:
         resolve_base_url("embedding", args.base_url_embedding, None, "--base-url-embedding")
     replay_items = tuple(load_replay_items(args.replay)) if args.replay else ()
@@ -168,4 +173,6 @@ def build_settings(
         replay_items=replay_items,
         replay_source=str(args.replay.resolve()) if args.replay else None,
         exclude_truncated=args.exclude_truncated,
+        answerers=answering,
+        samples=args.samples,
     )

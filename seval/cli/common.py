@@ -33,6 +33,7 @@ class OneLineParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, exit_code: int = 2, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.exit_code = exit_code
+        self.config_tables: dict[str, str] = {}  # --config tables the tool reads itself: table name -> dest
 
     def error(self, message: str) -> NoReturn:
         if self.exit_code == 2:
@@ -124,20 +125,25 @@ def fail(message: object, code: int, hint: str | None = None, prefix: str = "err
 
 
 def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str, tuple[float, float]]:
-    """``ROLE=IN,OUT`` (USD per million prompt / completion tokens) for each entry."""
+    """``ROLE=IN,OUT`` (USD per million prompt / completion tokens) for each entry.
+
+    ``answering:MODEL=IN,OUT`` prices one answering model of several (the
+    others take ``answering=``'s price).
+    """
     prices = {}
     for entry in entries or []:
         role, _, numbers = entry.partition("=")
         parts = numbers.split(",")
+        base, _, model = role.partition(":")
         try:
-            if role not in roles or len(parts) != 2:
+            if base not in roles or len(parts) != 2 or (":" in role and (base != "answering" or not model)):
                 raise ValueError
             price_in, price_out = float(parts[0]), float(parts[1])
             if not (0 <= price_in <= MAX_PRICE and 0 <= price_out <= MAX_PRICE):  # NaN fails both
                 raise ValueError
         except ValueError:
             raise UsageError(
-                f"--price {entry!r}: expected ROLE=IN,OUT with ROLE one of {', '.join(roles)} "
+                f"--price {entry!r}: expected ROLE=IN,OUT with ROLE one of {', '.join(roles)} (or answering:MODEL) "
                 "and prices in USD per million tokens"
             ) from None
         prices[role] = (price_in, price_out)

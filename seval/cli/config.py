@@ -1,8 +1,10 @@
 """``--config FILE.toml``: flag defaults from a file, checked exactly as the flags themselves.
 
 A key is a long flag name without its dashes (``model-answering``, or
-``model_answering`` in TOML's own style); nothing else is accepted, so a key
-that is not a flag of the tool is one error line, not silently ignored.
+``model_answering`` in TOML's own style), or a table the tool names in its
+parser's ``config_tables`` (the benchmark's per-model ``[answering-models.NAME]``);
+nothing else is accepted, so a key that is not a flag of the tool is one error
+line, not silently ignored.
 """
 
 from __future__ import annotations
@@ -53,8 +55,14 @@ def _load_toml(path: Path) -> dict[str, Any]:
 def read_config(parser: argparse.ArgumentParser, path: Path) -> dict[str, Any]:
     """The parser defaults a config file sets, by argparse dest; UsageError for an unknown key or a bad value."""
     flags = _long_flags(parser)
+    tables: dict[str, str] = getattr(parser, "config_tables", {})  # table name -> dest, read by the tool itself
     values: dict[str, Any] = {}
     for key, value in _load_toml(path).items():
+        if key.replace("_", "-") in tables:
+            if not isinstance(value, dict):
+                raise UsageError(f"config file {path}: {key} must be a table ([{key}.NAME] sections)")
+            values[tables[key.replace("_", "-")]] = value
+            continue
         action = flags.get(key.replace("_", "-"))
         if action is None:
             raise UsageError(f"config file {path}: unknown key {key!r} (keys are the long flag names)")

@@ -170,10 +170,13 @@ class LLMClient:
         temperature: float | None,
         max_tokens: int,
         priority: int = 1,
+        seed: int | None = None,
     ) -> ChatReply:
         """Send one chat request; its final answer, reasoning, finish reason and usage.
 
         ``temperature`` None leaves it out of the request (the model's default).
+        ``seed`` asks for that sampling seed (OpenAI's ``seed``): repeated samples of one
+        question are distinct requests, reproducible where the server honours it.
         Raises AuthError, ModelNotFoundError, BadRequestError or TransportError;
         Cancelled when the run is stopping before the request was sent.
         """
@@ -182,6 +185,8 @@ class LLMClient:
             body["temperature"] = temperature
         body["max_tokens"] = max_tokens
         body.update(endpoint.extra_body)
+        if seed is not None:
+            body["seed"] = seed
         if self.cache is None:
             return self._exchange(endpoint, body, priority, "chat/completions", parse_chat_reply)
         key = request_fingerprint(endpoint.cache_identity, endpoint.model, body)

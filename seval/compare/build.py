@@ -154,9 +154,12 @@ def pair_sentence(pair: PairDifference) -> str:
     interval = f" [{100 * low:.0f}, {100 * high:.0f}]" if low is not None and high is not None else ""
     p = pair.holm_p if pair.holm_p is not None else pair.mcnemar_p
     test = f", p = {p:.3g}" if p is not None else ""
-    verb = "ties with" if round(points) == 0 else "beats"
-    size = "" if verb == "ties with" else f" by {abs(points):.0f} points"
-    return f"{leader} {verb} {other}{size}{interval}{test}, on {pair.n} shared questions"
+    if round(points) == 0:
+        return f"{leader} ties with {other}{interval}{test}, on {pair.n} shared questions"
+    clear = low is not None and low > 0 and (p is None or p < 0.05)  # the interval excludes 0, the test agrees
+    verb = "beats" if clear else "is ahead of"
+    noise = "" if clear else ": the difference may be noise"
+    return f"{leader} {verb} {other} by {abs(points):.0f} points{interval}{test}, on {pair.n} shared questions{noise}"
 
 
 def accuracy_cells(scores: Scores) -> dict[str, dict[int, tuple[int, int]]]:

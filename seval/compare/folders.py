@@ -10,24 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seval.benchmark.records import RunRecord
 from seval.benchmark.store import RUNS_FILE, load_runs
-from seval.compare.build import QuestionScore, Scores
+from seval.compare.build import Scores
+from seval.compare.run import question_scores
 from seval.errors import DataError
 
 COMPARISON_FILE = "comparison.json"
 COMPARISON_REPORT = "comparison.md"
-
-
-def _answers_of(record: RunRecord) -> list[tuple[str, str, QuestionScore]]:
-    """(model, question, score) for every scored answer of a run record."""
-    found = []
-    for example in record.examples:
-        if example.excluded:
-            continue
-        score = QuestionScore(example.tags.reasoning_type, example.tags.difficulty, (example.score,))
-        found.append((record.model_answering, example.question, score))
-    return found
 
 
 def scores_of_folders(folders: list[Path]) -> tuple[list[str], Scores, list[str]]:
@@ -46,7 +35,8 @@ def scores_of_folders(folders: list[Path]) -> tuple[list[str], Scores, list[str]
             notes.append(warning)
         named_here: dict[str, str] = {}
         for record in runs:
-            for model, question, score in _answers_of(record):
+            for model, example, score in question_scores(record):
+                question = example.question
                 name = named_here.get(model)
                 if name is None:
                     name = named_here[model] = model if model not in scores else f"{model} ({folder})"

@@ -46,7 +46,9 @@ def comparison_lines(comparison: Comparison, chart_files: list[tuple[str, str]] 
             _d50(model),
         ]
         row += [_fmt(model.pass_at_1), _fmt(model.pass_at_k), _fmt(model.agreement)] if samples else []
-        row += [_fmt(model.cost_per_correct_usd, 4)] if priced else []
+        row += (
+            [f"{model.cost_per_correct_usd:.4g}" if model.cost_per_correct_usd is not None else "-"] if priced else []
+        )
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", *[f"- {inline(pair_sentence(pair))}." for pair in comparison.pairs], "", _method(comparison), ""]
     for caption, name in chart_files or []:
@@ -112,3 +114,42 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     console.print(table)
     for pair in comparison.pairs:
         console.print(f"{pair_sentence(pair)}.")
+
+
+def run_comparison_lines(
+    record_run_id: int,
+    comparison: Comparison,
+    judges: dict[str, dict[str, float | None]],
+    chart_files: list[tuple[str, str]] | None = None,
+) -> list[str]:
+    """The section a run with several answering models (or samples) opens its report with.
+
+    ``judges``: each model's accuracy under each judge of a panel (empty with one judge).
+    """
+    lines = comparison_lines(comparison, chart_files)
+    lines += [
+        f"The full comparison, with every pair by difficulty and by reasoning type, is in "
+        f"`comparison_run_{record_run_id:04d}.json`.",
+        "",
+    ]
+    if comparison.notes:
+        lines += ["**Self-preference.** " + " ".join(f"{inline(note).capitalize()}." for note in comparison.notes), ""]
+    if len(next(iter(judges.values()), {})) > 1:
+        names = list(next(iter(judges.values())))
+        lines += [
+            "### Accuracy under each judge",
+            "",
+            "| Model | " + " | ".join(f"`{cell(j)}`" for j in names) + " |",
+            "|---|" + "---:|" * len(names),
+        ]
+        lines += [
+            f"| `{cell(model)}` | " + " | ".join(_fmt(row.get(j)) for j in names) + " |"
+            for model, row in judges.items()
+        ]
+        lines += [
+            "",
+            "Each judge's verdict alone (a missing verdict counts as wrong): a model that only one judge "
+            "favours is worth a second look.",
+            "",
+        ]
+    return lines

@@ -93,11 +93,15 @@ def _rng(*parts: object) -> random.Random:
 
 
 class SimCall:
-    """One chat request's identity: seed + model + canonical messages."""
+    """One chat request's identity: seed + model + canonical messages (+ the request's own ``seed``, as
+    OpenAI's sampling seed: the same question asked with another seed is another sample)."""
 
-    def __init__(self, seed: int, model: str, messages: list) -> None:
+    def __init__(self, seed: int, model: str, messages: list, request_seed: object = None) -> None:
         self.model = model
-        self._key = (seed, model, json.dumps(messages, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+        canonical = json.dumps(messages, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        self._key: tuple = (seed, model, canonical)
+        if isinstance(request_seed, int) and not isinstance(request_seed, bool):
+            self._key += (request_seed,)
         self.texts = [_message_text(m) for m in messages]
         self.roles = [m.get("role", "") for m in messages]
 

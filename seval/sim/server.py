@@ -308,7 +308,7 @@ class SimServer:
         refused = self.quirks.refuse(request)
         if refused is not None:
             return refused
-        call = SimCall(self.seed, model, messages)
+        call = SimCall(self.seed, model, messages, request.get("seed"))
         if role == "generator":
             content = generator_reply(call, self.flawed_rate)
         elif role == "solver" or "<answer>" not in call.full_text:

@@ -12,6 +12,9 @@ from seval.benchmark.records import BenchmarkState, EmaSet, Example, RunRecord, 
 from seval.benchmark.report.endings import NOT_REPORTED, adaptation_lines, ending_lines, endings, usage_cell
 from seval.benchmark.report.trust import trust_lines
 from seval.benchmark.scoring import ScoredItem, cell_means, counts_in_scores, difficulty_mean, is_correct, type_mean
+from seval.compare.build import accuracy_cells
+from seval.compare.report import draw_comparison_charts, run_comparison_lines
+from seval.compare.run import accuracy_by_judge, comparison_of_run, price_for, scores_of_record
 from seval.io.atomic import write_text_atomic
 from seval.markdown import cell, inline
 from seval.records import TokenUsage
@@ -117,18 +120,40 @@ def cost_cell(usage: TokenUsage, price: tuple[float, float] | None) -> str:
     return f"none claimed: usage {NOT_REPORTED}"
 
 
+def role_cost(record: RunRecord, role: str, prices: Prices) -> float | None:
+    """What a role cost at ``prices``; with several answering models, the sum of theirs (each at its own price)."""
+    if role == "answering" and record.usage_by_model:
+        costs = [usage.cost(price_for(prices, model)) for model, usage in record.usage_by_model.items()]
+        return None if any(cost is None for cost in costs) else sum(c for c in costs if c is not None)
+    return record.usage_by_role[role].cost(prices.get(role))
+
+
 def usage_rows(record: RunRecord, prices: Prices) -> list[tuple[str, str, str, str, str]]:
-    """(role, prompt, completion, total tokens, cost) per role, as cells: what the endpoints reported."""
-    return [
-        (
-            role,
-            usage_cell(usage, usage.prompt_tokens),
-            usage_cell(usage, usage.completion_tokens),
-            usage_cell(usage, usage.total_tokens),
-            cost_cell(usage, prices.get(role)),
-        )
-        for role, usage in record.usage_by_role.items()
-    ]
+    """(role, prompt, completion, total tokens, cost) per role (and per answering model when there are several),
+    as cells: what the endpoints reported."""
+    rows = []
+    for role, usage in record.usage_by_role.items():
+        cost = role_cost(record, role, prices)
+        shown = f"{cost:.4f}" if cost is not None else cost_cell(usage, prices.get(role))
+        rows.append((role, *_token_cells(usage), shown))
+        if role == "answering":
+            rows += [
+                (
+                    f"answering: {cell(model)}",
+                    *_token_cells(model_usage),
+                    cost_cell(model_usage, price_for(prices, model)),
+                )
+                for model, model_usage in record.usage_by_model.items()
+            ]
+    return rows
+
+
+def _token_cells(usage: TokenUsage) -> tuple[str, str, str]:
+    return (
+        usage_cell(usage, usage.prompt_tokens),
+        usage_cell(usage, usage.completion_tokens),
+        usage_cell(usage, usage.total_tokens),
+    )
 
 
 def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
@@ -155,7 +180,7 @@ def _usage_lines(record: RunRecord, prices: Prices) -> list[str]:
         )
     )
     if prices:
-        costs = [usage.cost(prices.get(role)) for role, usage in record.usage_by_role.items()]
+        costs = [role_cost(record, role, prices) for role in record.usage_by_role]
         spent = sum(cost for cost in costs if cost is not None)
         unpriced = [role for role in unreported if role in prices]
         lines.append(
@@ -217,14 +242,16 @@ def render_report(
     state: BenchmarkState,
     prices: Prices | None = None,
     chart_files: list[tuple[str, str]] | None = None,
+    comparison: list[str] | None = None,
 ) -> str:
-    """The markdown report of one run."""
+    """The markdown report of one run; ``comparison`` (lines) opens it when several models answered."""
     scored = _scored(record)
     correct = sum(is_correct(item.score) for item in scored)
     lines = [
         f"# Benchmark run {record.run_id:04d}",
         "",
         *([SIMULATED_NOTE, ""] if is_simulated(record) else []),
+        *(comparison or []),
         "## Run",
         "",
         "| | |",
@@ -241,6 +268,15 @@ def render_report(
         "",
         "## Scores",
         "",
+        *(
+            [
+                f"The scores, EMAs and previews below are those of the first answering model named, "
+                f"`{cell(record.answering_models[0])}`; the leaderboard above compares them all.",
+                "",
+            ]
+            if len(record.answering_models) > 1
+            else []
+        ),
         f"- Run mean score: **{format_score(record.run_mean_score)}** ({correct} of {len(scored)} scored answers "
         f"judged correct; {record.excluded} question(s) left out"
         + (f"; {endings(record).truncated} cut answer(s) left out)" if record.exclude_truncated else ")"),
@@ -353,5 +389,25 @@ def write_report(
     """Write ``report_run_NNNN.md`` (and its charts, unless ``with_charts`` is False); return its path."""
     path = report_path(out_dir, record.run_id)
     chart_files = draw_charts(out_dir, record, runs or [record]) if with_charts else None
-    write_text_atomic(path, render_report(record, state, prices, chart_files))
+    write_text_atomic(
+        path, render_report(record, state, prices, chart_files, _comparison(out_dir, record, prices, with_charts))
+    )
     return path
+
+
+def comparison_path(out_dir: Path, run_id: int) -> Path:
+    return out_dir / f"comparison_run_{run_id:04d}.json"
+
+
+def _comparison(out_dir: Path, record: RunRecord, prices: Prices | None, with_charts: bool) -> list[str] | None:
+    """With several answering models (or samples): write ``comparison_run_NNNN.json``; the report's opening lines."""
+    comparison = comparison_of_run(record, prices)
+    if comparison is None:
+        return None
+    write_text_atomic(comparison_path(out_dir, record.run_id), comparison.model_dump_json(indent=2) + "\n")
+    chart_files = None
+    if with_charts:
+        _, scores = scores_of_record(record)
+        stem = f"report_run_{record.run_id:04d}_compare"
+        chart_files = draw_comparison_charts(out_dir, stem, comparison, accuracy_cells(scores))
+    return run_comparison_lines(record.run_id, comparison, accuracy_by_judge(record), chart_files)
