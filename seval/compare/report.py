@@ -50,6 +50,9 @@ def comparison_lines(comparison: Comparison, chart_files: list[tuple[str, str]] 
             [f"{model.cost_per_correct_usd:.4g}" if model.cost_per_correct_usd is not None else "-"] if priced else []
         )
         lines.append("| " + " | ".join(row) + " |")
+    unplaced = [f"D50 of `{cell(m.model)}`: {inline(m.d50_note)}." for m in comparison.models if m.d50 is None]
+    if unplaced:
+        lines += ["", " ".join(unplaced)]
     lines += ["", *[f"- {inline(pair_sentence(pair))}." for pair in comparison.pairs], "", _method(comparison), ""]
     for caption, name in chart_files or []:
         lines += [f"![{caption}]({name})", "", f"*{caption}*", ""]
