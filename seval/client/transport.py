@@ -106,11 +106,22 @@ class HttpReply:
 
 
 class _DeadlineReader(io.RawIOBase):
-    """The raw stream http.client reads a reply from: each read waits only until the thread's deadline."""
+    """The raw stream http.client reads a reply from: each read waits only until the thread's deadline.
+
+    It holds a reference on the socket as ``socket.makefile``'s stream does: http.client
+    closes the connection right after the headers of a reply that ends it (``Connection:
+    close``, HTTP/1.0), and the descriptor must stay open until the body has been read.
+    """
 
     def __init__(self, sock: socket.socket):
         super().__init__()
         self._sock = sock
+        sock._io_refs += 1  # type: ignore[attr-defined]  # socket.makefile's own bookkeeping
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            self._sock._decref_socketios()  # type: ignore[attr-defined]  # closes the socket if it is closing
 
     def readable(self) -> bool:
         return True
