@@ -225,8 +225,15 @@ class LLMClient:
             if self.cancel_event.is_set():
                 raise Cancelled()
             outcome = self._attempt(endpoint, body, priority, path, parse)
-            if outcome is _ADAPTED and adaptations < MAX_ADAPTATIONS_PER_CALL:
+            if outcome is _ADAPTED:
                 adaptations += 1
+                if adaptations > MAX_ADAPTATIONS_PER_CALL:
+                    with self._lock:
+                        self.stats[endpoint.role].errors += 1
+                    raise BadRequestError(
+                        f"{endpoint.role}: {endpoint.base_url} refused {adaptations} parameters of one request in "
+                        f"turn ({', '.join(self.adaptation_notes[-3:])}); check --extra-body-{endpoint.role}"
+                    )
                 continue
             if not isinstance(outcome, _Retryable):
                 self._count(endpoint.role, outcome)
