@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
+ROUND_DIGITS = 12  # bootstrap bounds are kept to 1e-12: far below any figure shown, above float noise
 
 
 def slope(curve: np.ndarray) -> float:
@@ -205,7 +206,9 @@ def percentile_interval(samples: np.ndarray, varies: bool = True) -> dict:
     if not varies or not len(samples) or np.isnan(samples).any():
         return {"low": None, "high": None}
     lo, hi = np.percentile(samples, [2.5, 97.5])
-    return {"low": float(lo), "high": float(hi)}
+    # Rounded: a slope that is 0 in exact arithmetic comes out of least squares as +-1e-18, and an interval
+    # starting there must not "exclude 0".
+    return {"low": round(float(lo), ROUND_DIGITS) + 0.0, "high": round(float(hi), ROUND_DIGITS) + 0.0}
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:

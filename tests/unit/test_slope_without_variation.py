@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 from helpers import run_tool
 from support_b import FENCE, write_json
 
@@ -64,3 +65,14 @@ def test_one_problem_per_sequence_has_an_undefined_slope(tmp_path):
     assert "undefined" in result.stdout
     assert "undefined" in (tmp_path / "report_m1.md").read_text(encoding="utf-8")
     assert (tmp_path / "report_m1.positions.png").stat().st_size > 0
+
+
+def test_a_bound_that_is_zero_up_to_float_noise_does_not_exclude_zero():
+    from seval.metrics.core import percentile_interval
+
+    noisy = np.array([1.98e-18] * 50 + [0.05] * 950)  # a lower bound that is 0 in exact arithmetic
+    interval = percentile_interval(noisy)
+    assert interval["low"] == 0.0 and interval["high"] == 0.05
+    from seval.metrics.evalearn import _excludes_zero
+
+    assert _excludes_zero(interval) is False
