@@ -25,7 +25,7 @@ from seval.benchmark.dataset import export_dataset
 from seval.benchmark.panel import AGGREGATIONS
 from seval.benchmark.planning import RunPreview, preview_run
 from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
-from seval.benchmark.report.markdown import SIMULATED_NOTE, comparison_path, report_path, write_report
+from seval.benchmark.report.markdown import report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
 from seval.benchmark.runner import run_benchmark
 from seval.benchmark.settings import ROLES, RunSettings
@@ -41,17 +41,14 @@ from seval.cli.common import (
 )
 from seval.cli.dry_run import dry_run
 from seval.client.core import LLMClient
-from seval.compare.build import accuracy_cells, build_comparison
-from seval.compare.folders import COMPARISON_FILE, COMPARISON_REPORT, scores_of_folders
-from seval.compare.report import comparison_lines, draw_comparison_charts, print_comparison
-from seval.compare.run import comparison_of_run, self_preference_notes
+from seval.compare.folders import compare_folders
+from seval.compare.report import print_comparison
+from seval.compare.run import comparison_of_run, comparison_path, self_preference_notes, write_comparison
 from seval.console import configure_logging
 from seval.engine import Engine
-from seval.errors import Cancelled, UsageError
-from seval.io.atomic import write_text_atomic
+from seval.errors import Cancelled
 from seval.io.folders import check_free_space, check_output_folder, check_writable
 from seval.io.lock import exclusive_lock, folder_in_use
-from seval.markdown import inline
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
 DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"
@@ -227,7 +224,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     out_dir = args.out_dir or (DEMO_OUT_DIR if args.demo else DEFAULT_OUT_DIR)
     prices = parse_prices(args.price, ROLES)
     if args.compare:
-        return compare_folders(args.compare, args.out_dir or Path("."), console, charts=not args.no_charts)
+        comparison, written = compare_folders(
+            args.compare, args.out_dir or Path("."), prices, charts=not args.no_charts
+        )
+        print_comparison(console, comparison)
+        console.print(f"Comparison: {' and '.join(str(path) for path in written)}")
+        return 0
     if args.export_dataset:
         runs, _ = load_runs(out_dir)
         count = export_dataset(runs, args.export_dataset, out_dir)
@@ -283,42 +285,6 @@ def _preview_holding_the_folder(settings: RunSettings, held: contextlib.ExitStac
     return preview
 
 
-def compare_folders(folders: list[Path], out_dir: Path, console: Console, charts: bool = True) -> int:
-    """``--compare``: the comparison of finished folders, written as JSON and markdown; no request is sent."""
-    json_path, report = out_dir / COMPARISON_FILE, out_dir / COMPARISON_REPORT
-    for path in (json_path, report):
-        if path.exists():
-            raise UsageError(f"{path} already exists; give another --out-dir for this comparison")
-    models, scores, notes = scores_of_folders(folders)
-    comparison = build_comparison(models, scores, sources=[str(folder) for folder in folders])
-    comparison.notes = notes + [
-        f"{model} answered {len(scores[model])} of {comparison.questions} questions"
-        for model in models
-        if len(scores[model]) < comparison.questions
-    ]
-    check_output_folder(out_dir)
-    chart_files = None
-    if charts:
-        chart_files = draw_comparison_charts(out_dir, "comparison", comparison, accuracy_cells(scores))
-    write_text_atomic(json_path, comparison.model_dump_json(indent=2) + "\n")
-    write_text_atomic(
-        report,
-        "\n".join(
-            [
-                "# Model comparison",
-                "",
-                *([SIMULATED_NOTE, ""] if all(model.startswith("sim-") for model in models) else []),
-                *comparison_lines(comparison, chart_files),
-                *[f"- {inline(note)}" for note in comparison.notes],
-            ]
-        )
-        + "\n",
-    )
-    print_comparison(console, comparison)
-    console.print(f"Comparison: {json_path} and {report}")
-    return 0
-
-
 def _warn_self_preference(settings: RunSettings, console: Console) -> None:
     """Say at the start, not only in the report, when a judge grades its own answers or questions."""
     notes = self_preference_notes(
@@ -347,14 +313,24 @@ def _execute(
     out_dir = settings.out_dir
     plan = preview.plan
     chains = 0 if plan is None or plan.replay else len(plan.reasoning_types)
-    # One worker per type chain of the plan (none for a replay), plus `concurrency` for items (an item holds
-    # its worker for its answer and its verdict): enough to keep each endpoint's allowance busy. More threads
-    # only queue for the GIL (twice as many made each chain step wait ~2x longer, bench/bench_runner.py).
-    engine = Engine(workers=chains + args.concurrency, cancel_event=client.cancel_event)
-    report_paths = []
+    # One worker per type chain of the plan (none for a replay), plus `concurrency` for items per answering
+    # endpoint (an item holds its worker for its answer and its verdict): enough to keep each endpoint's
+    # allowance busy. More threads only queue for the GIL (twice as many made each chain step wait ~2x
+    # longer, bench/bench_runner.py).
+    answering_endpoints = len({answerer.endpoint.base_url for answerer in settings.answering})
+    engine = Engine(workers=chains + args.concurrency * answering_endpoints, cancel_event=client.cancel_event)
+    report_paths, comparisons = [], []
 
     def write_outputs(record, state_after, runs) -> None:
-        report_paths.append(write_report(out_dir, record, state_after, prices, runs, with_charts=not args.no_charts))
+        comparison = comparison_of_run(record, prices)
+        if comparison is not None:
+            write_comparison(comparison_path(out_dir, record.run_id), comparison)
+            comparisons.append(comparison)
+        report_paths.append(
+            write_report(
+                out_dir, record, state_after, prices, runs, with_charts=not args.no_charts, comparison=comparison
+            )
+        )
 
     try:
         outcome = run_benchmark(settings, client, engine, preview, write_outputs)
@@ -376,7 +352,8 @@ def _execute(
         return 0
     assert outcome.record is not None, "a finished run carries its record"
     print_run_summary(console, outcome.record, outcome.state, prices)
-    comparison = comparison_of_run(outcome.record, prices)
+    # Written with the report; worked out again only when an earlier session wrote the report.
+    comparison = comparisons[0] if comparisons else comparison_of_run(outcome.record, prices)
     if comparison is not None:
         print_comparison(console, comparison)
         console.print(f"Comparison: {comparison_path(out_dir, outcome.record.run_id)}")

@@ -13,11 +13,14 @@ class ModelSummary(Record):
     """One model over the scored questions it answered."""
 
     model: str
-    items: int
-    correct: int
-    accuracy: float | None
-    wilson_low: float | None
+    items: int  # questions
+    answers: int = 0  # judged answers: items x samples
+    correct: int  # answers judged correct
+    accuracy: float | None  # correct / answers: with samples, pass@1
+    wilson_low: float | None  # 95% interval of the accuracy (Wilson; with samples, see interval_method)
     wilson_high: float | None
+    interval_method: str = "wilson"
+    accuracy_by_difficulty: dict[str, list[int]] = Field(default_factory=dict)  # difficulty -> [correct, answers]
     d50: float | None  # the difficulty at which the model is right half the time, when the data place it
     d50_low: float | None = None
     d50_high: float | None = None

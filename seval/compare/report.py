@@ -73,12 +73,13 @@ def _method(comparison: Comparison) -> str:
     )
 
 
-def draw_comparison_charts(
-    folder: Path, stem: str, comparison: Comparison, cells: dict[str, dict[int, tuple[int, int]]]
-) -> list[tuple[str, str]]:
+def draw_comparison_charts(folder: Path, stem: str, comparison: Comparison) -> list[tuple[str, str]]:
     """The two comparison charts next to a report; (caption, file name) of each."""
     from seval import charts  # matplotlib is loaded only when charts are drawn
 
+    cells = {
+        m.model: {int(level): (c, n) for level, (c, n) in m.accuracy_by_difficulty.items()} for m in comparison.models
+    }
     drawn = [
         (
             "Accuracy by difficulty per model (bands: Wilson 95%)",

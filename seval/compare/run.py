@@ -7,11 +7,14 @@ Everything here is derived from the run record alone, so a report and its
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from seval.benchmark.records import Example, GradedAnswer, RunRecord
 from seval.benchmark.scoring import counts_in_scores, is_correct
 from seval.compare.build import QuestionScore, Scores, build_comparison
 from seval.compare.records import Comparison
+from seval.io.atomic import write_text_atomic
+from seval.records import TokenUsage
 
 Prices = dict[str, tuple[float, float]]  # role (or answering:MODEL) -> USD per million (prompt, completion) tokens
 
@@ -50,6 +53,16 @@ def scores_of_record(record: RunRecord) -> tuple[list[str], Scores]:
     return list(scores), scores
 
 
+def comparison_path(out_dir: Path, run_id: int) -> Path:
+    """``comparison_run_NNNN.json``, beside the run's report."""
+    return out_dir / f"comparison_run_{run_id:04d}.json"
+
+
+def write_comparison(path: Path, comparison: Comparison) -> None:
+    """A comparison as its JSON file (atomic)."""
+    write_text_atomic(path, comparison.model_dump_json(indent=2) + "\n")
+
+
 def price_for(prices: Prices, model: str) -> tuple[float, float] | None:
     """An answering model's price: its own (``answering:MODEL``), else the answering role's."""
     return prices.get(f"answering:{model}", prices.get("answering"))
@@ -61,17 +74,46 @@ def comparison_of_run(record: RunRecord, prices: Prices | None = None, seed: int
         return None
     models, scores = scores_of_record(record)
     comparison = build_comparison(models, scores, seed=seed, run_id=record.run_id)
-    comparison.notes = self_preference_notes(
+    comparison.notes += self_preference_notes(
         record.model_evaluation.split(","), record.answering_models, record.model_generation
     )
+    comparison.notes += cut_answer_notes(record)
+    add_costs(comparison, {model: answering_usage(record, model) for model in models}, prices or {})
+    return comparison
+
+
+def answering_usage(record: RunRecord, model: str) -> TokenUsage:
+    """A model's answering tokens in a run: its own figure with several models, else the role's."""
+    if record.usage_by_model:
+        return record.usage_by_model.get(model, TokenUsage())
+    return record.usage_by_role.get("answering", TokenUsage())
+
+
+def add_costs(comparison: Comparison, usage: dict[str, TokenUsage], prices: Prices) -> None:
+    """Each model's cost and cost per correct answer at ``prices`` (none claimed without a price or usage)."""
     for summary in comparison.models:
-        usage = record.usage_by_model.get(summary.model) or (
-            record.usage_by_role.get("answering") if len(models) == 1 else None
-        )
-        cost = usage.cost(price_for(prices or {}, summary.model)) if usage is not None else None
+        cost = usage[summary.model].cost(price_for(prices, summary.model)) if summary.model in usage else None
         summary.cost_usd = cost
         summary.cost_per_correct_usd = cost / summary.correct if cost is not None and summary.correct else None
-    return comparison
+
+
+def cut_answer_notes(record: RunRecord) -> list[str]:
+    """Per model: answers cut by their token limit, empty answers and unreadable verdicts, when there are any.
+
+    The run's own counts are the first model's; these keep the others' in plain sight.
+    """
+    notes = []
+    for model in record.answering_models:
+        answers = [s for e in record.examples for m, samples in _answers(record, e) if m == model for s in samples]
+        cut, empty = sum(a.truncated for a in answers), sum(a.empty for a in answers)
+        unreadable = sum(1 for a in answers if a.judge_error)
+        if cut or empty or unreadable:
+            notes.append(
+                f"{model}: {cut} of {len(answers)} answers cut by their token limit (raise "
+                f"--max-tokens-answering, or max-tokens in its config table), {empty} empty, "
+                f"{unreadable} without a readable verdict"
+            )
+    return notes
 
 
 def self_preference_notes(judges: list[str], answering: list[str], generator: str) -> list[str]:

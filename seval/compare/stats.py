@@ -70,21 +70,32 @@ def paired_difference(
 ) -> tuple[float, float | None, float | None]:
     """Mean of ``a - b`` over paired questions, with a 95% percentile bootstrap interval over questions.
 
-    Questions are resampled with replacement, each keeping its pair of scores.
-    The per-question differences take few distinct values (three for binary
-    scores), so a resample is drawn as multinomial counts over those values:
-    the cost does not grow with the number of questions. (None, None) interval
-    when there are fewer than two questions.
+    Questions are resampled with replacement, each keeping its pair of scores
+    (the differences take few distinct values: three for binary scores); see
+    ``mean_interval``.
     """
-    diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    if len(diffs) == 0:
+    return mean_interval(np.asarray(a, dtype=float) - np.asarray(b, dtype=float), reps, seed)
+
+
+def mean_interval(
+    values: np.ndarray, reps: int = BOOTSTRAP_REPS, seed: int = 0
+) -> tuple[float, float | None, float | None]:
+    """The mean of per-question ``values`` and its 95% percentile bootstrap interval over questions.
+
+    A resample is drawn as multinomial counts over the few distinct values, so
+    its cost does not grow with the number of questions. No interval (None,
+    None) from fewer than two questions or from values that cannot vary: a
+    zero-width interval would claim a certainty the data do not give.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
         return 0.0, None, None
-    value = float(diffs.mean())
-    if len(diffs) < 2:
+    value = float(values.mean())
+    distinct, counts = np.unique(values, return_counts=True)
+    if len(values) < 2 or len(distinct) < 2:
         return value, None, None
-    values, counts = np.unique(diffs, return_counts=True)
-    draws = np.random.default_rng(seed).multinomial(len(diffs), counts / len(diffs), size=reps)
-    means = draws @ values / len(diffs)
+    draws = np.random.default_rng(seed).multinomial(len(values), counts / len(values), size=reps)
+    means = draws @ distinct / len(values)
     low, high = np.percentile(means, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
     return value, float(low), float(high)
 

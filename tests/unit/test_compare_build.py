@@ -15,29 +15,29 @@ def scores_for(outcomes: str, difficulty_of=lambda i: 1 + i % 5) -> dict[str, Qu
     }
 
 
-def test_counts_pairs_and_mcnemar_on_shared_questions():
-    a = scores_for("1111111100")  # 8 right
-    b = scores_for("1111100000")  # 5 right; a_only = 3 (q5, q6, q7), b_only = 0
-    c = {k: v for k, v in scores_for("0000011111").items() if k != "q9"}  # 4 right of 9 answered
+def test_counts_pairs_and_mcnemar_on_the_questions_every_model_answered():
+    a = scores_for("1111111100")
+    b = scores_for("1111100000")
+    c = {k: v for k, v in scores_for("0000011111").items() if k != "q9"}  # c did not answer q9
     comparison = build_comparison(["a", "b", "c"], {"a": a, "b": b, "c": c}, seed=1)
-    assert [(m.model, m.items, m.correct) for m in comparison.models] == [("a", 10, 8), ("b", 10, 5), ("c", 9, 4)]
-    assert comparison.models[0].accuracy == pytest.approx(0.8)
-    assert comparison.models[0].wilson_low < 0.8 < comparison.models[0].wilson_high
+    # On the nine shared questions q0..q8: a 111111110, b 111110000, c 000001111.
+    assert comparison.questions == 9
+    assert [(m.model, m.items, m.correct) for m in comparison.models] == [("a", 9, 8), ("b", 9, 5), ("c", 9, 4)]
+    assert comparison.models[0].accuracy == pytest.approx(8 / 9)
+    assert comparison.models[0].wilson_low < 8 / 9 < comparison.models[0].wilson_high
     ab, ac, bc = comparison.pairs
-    assert (ab.a, ab.b, ab.n, ab.a_only, ab.b_only) == ("a", "b", 10, 3, 0)
-    assert ab.difference == pytest.approx(0.3) and ab.mcnemar_p == pytest.approx(2 / 8)
-    assert (ac.n, ac.a_only, ac.b_only) == (9, 5, 1)  # q9 was not answered by c: not shared
-    assert [p.holm_p for p in comparison.pairs] == pytest.approx(
-        sorted_holm([ab.mcnemar_p, ac.mcnemar_p, bc.mcnemar_p])
-    )
+    assert (ab.a, ab.b, ab.n, ab.a_only, ab.b_only) == ("a", "b", 9, 3, 0)
+    assert ab.difference == pytest.approx(3 / 9) and ab.mcnemar_p == pytest.approx(2 / 2**3)
+    assert (ac.a_only, ac.b_only, ac.mcnemar_p) == (5, 1, pytest.approx(2 * (1 + 6) / 2**6))
+    assert (bc.a_only, bc.b_only, bc.mcnemar_p) == (5, 4, pytest.approx(1.0))
+    # Holm by hand: 0.21875 x 3 = 0.65625; 0.25 x 2 = 0.5, raised to 0.65625; 1.0 x 1.
+    assert [p.holm_p for p in comparison.pairs] == pytest.approx([0.65625, 0.65625, 1.0])
+    assert comparison.notes == [
+        "1 question(s) a answered are left out: not every model's answer counts there",
+        "1 question(s) b answered are left out: not every model's answer counts there",
+    ]
     assert set(comparison.by_difficulty) == {"1", "2", "3", "4", "5"}
-    assert sum(pair.n for pair in comparison.by_reasoning_type["logic"][:1]) == 5
-
-
-def sorted_holm(p):
-    from seval.compare.stats import holm
-
-    return holm(p)
+    assert comparison.by_reasoning_type["logic"][0].n == 4  # q1, q3, q5, q7
 
 
 def test_samples_give_pass_at_k_and_no_mcnemar():

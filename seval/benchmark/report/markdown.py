@@ -12,9 +12,9 @@ from seval.benchmark.records import BenchmarkState, EmaSet, Example, RunRecord, 
 from seval.benchmark.report.endings import NOT_REPORTED, adaptation_lines, ending_lines, endings, usage_cell
 from seval.benchmark.report.trust import trust_lines
 from seval.benchmark.scoring import ScoredItem, cell_means, counts_in_scores, difficulty_mean, is_correct, type_mean
-from seval.compare.build import accuracy_cells
+from seval.compare.records import Comparison
 from seval.compare.report import draw_comparison_charts, run_comparison_lines
-from seval.compare.run import accuracy_by_judge, comparison_of_run, price_for, scores_of_record
+from seval.compare.run import accuracy_by_judge, price_for
 from seval.io.atomic import write_text_atomic
 from seval.markdown import cell, inline
 from seval.records import TokenUsage
@@ -385,29 +385,18 @@ def write_report(
     prices: Prices | None = None,
     runs: list[RunRecord] | None = None,
     with_charts: bool = True,
+    comparison: Comparison | None = None,
 ) -> Path:
-    """Write ``report_run_NNNN.md`` (and its charts, unless ``with_charts`` is False); return its path."""
+    """Write ``report_run_NNNN.md`` (and its charts, unless ``with_charts`` is False); return its path.
+
+    ``comparison`` (several answering models, or samples) opens the report with its leaderboard.
+    """
     path = report_path(out_dir, record.run_id)
     chart_files = draw_charts(out_dir, record, runs or [record]) if with_charts else None
-    write_text_atomic(
-        path, render_report(record, state, prices, chart_files, _comparison(out_dir, record, prices, with_charts))
-    )
-    return path
-
-
-def comparison_path(out_dir: Path, run_id: int) -> Path:
-    return out_dir / f"comparison_run_{run_id:04d}.json"
-
-
-def _comparison(out_dir: Path, record: RunRecord, prices: Prices | None, with_charts: bool) -> list[str] | None:
-    """With several answering models (or samples): write ``comparison_run_NNNN.json``; the report's opening lines."""
-    comparison = comparison_of_run(record, prices)
-    if comparison is None:
-        return None
-    write_text_atomic(comparison_path(out_dir, record.run_id), comparison.model_dump_json(indent=2) + "\n")
-    chart_files = None
-    if with_charts:
-        _, scores = scores_of_record(record)
+    opening = None
+    if comparison is not None:
         stem = f"report_run_{record.run_id:04d}_compare"
-        chart_files = draw_comparison_charts(out_dir, stem, comparison, accuracy_cells(scores))
-    return run_comparison_lines(record.run_id, comparison, accuracy_by_judge(record), chart_files)
+        compare_charts = draw_comparison_charts(out_dir, stem, comparison) if with_charts else None
+        opening = run_comparison_lines(record.run_id, comparison, accuracy_by_judge(record), compare_charts)
+    write_text_atomic(path, render_report(record, state, prices, chart_files, opening))
+    return path
