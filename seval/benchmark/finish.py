@@ -152,7 +152,7 @@ def _state_after(state: BenchmarkState, plan: RunPlan, journal: RunJournal) -> t
     cells, models = record_order(plan), plan.answering_models
     if not plan.replay:
         after = commit_run(state, scored_items(journal, cells), plan.alpha)
-        if len(models) > 1:  # each model's line; its difficulties were committed as they finished
+        if len(models) > 1 or state.models:  # each model's line; its difficulties were committed as they finished
             lines = {
                 m: commit_run(state.models.get(m, EmaSet()), scored_items(journal, cells, m), plan.alpha)
                 for m in models

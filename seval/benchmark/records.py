@@ -44,7 +44,8 @@ class BenchmarkState(EmaSet):
     current_difficulty: int = Field(1, ge=1, le=MAX_DIFFICULTY + 1)
     cycle: int = Field(1, ge=1)
     replay_emas: dict[str, EmaSet] = Field(default_factory=dict)
-    # With several answering models, each model's EMAs (the top-level ones are the first model's).
+    # Each answering model's EMAs over the runs it answered since the folder first compared models (every run
+    # from then on moves its models' lines). The top-level EMAs keep the folder's history: each run's first model.
     models: dict[str, EmaSet] = Field(default_factory=dict)
 
     optional_fields = frozenset({"models"})

@@ -241,7 +241,7 @@ class BenchmarkRun:
         scored = scored_items(self.journal, keys)
         self.state = commit_difficulty(self.state, difficulty, scored, self.plan.alpha)
         models = self.plan.answering_models
-        if len(models) > 1:  # each model's line moves with its own scores
+        if len(models) > 1 or self.state.models:  # once models are compared, each model's line moves
             lines = {
                 m: commit_difficulty(
                     self.state.models.get(m, EmaSet()), difficulty, scored_items(self.journal, keys, m), self.plan.alpha

@@ -246,3 +246,14 @@ def test_bad_model_tables_are_one_line(tmp_path, table, named):
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert named in line and not (tmp_path / "out").exists()
+
+
+def test_once_models_are_compared_every_later_run_moves_its_model_s_line(tmp_path):
+    with SimServer() as sim:
+        for models in (",".join(MODELS), MODELS[0], ",".join(MODELS)):
+            assert run(sim, tmp_path / "out", "--model-answering", models, "--n", 1, cwd=tmp_path).returncode == 0
+    state = json.loads((tmp_path / "out" / "state.json").read_text(encoding="utf-8"))
+    runs = read_lines(tmp_path / "out" / "runs.jsonl")
+    assert [r["difficulty_start"] for r in runs] == [1, 2, 3]
+    assert set(state["models"][MODELS[0]]["ema_by_difficulty"]) == {"1", "2", "3"}  # the single-model run too
+    assert set(state["models"][MODELS[1]]["ema_by_difficulty"]) == {"1", "3"}  # only the runs it answered
