@@ -1,0 +1,249 @@
+"""Records -> the page's data: the one place where the records' field names meet the page's.
+
+Every item of the page, benchmark example or sequential position, has one shape: the question
+and what was checked about it, then ``answers``, one per answering model, each with its verdicts.
+Records gain fields as the tools grow (finish reasons, reasoning, several answering models,
+paradigms), and their names may differ from what is expected here: each page field is read from
+the first of its names in the tables below that a record holds, and every field no table names is
+shown on the item as it is ("other fields"), so a new field is visible before anyone maps it.
+
+Nothing here reads a file; ``build`` does that and hands the records over.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from seval.benchmark.records import Example, ItemStep, JudgeVerdict, QuestionStep
+from seval.benchmark.report.markdown import usage_cost
+from seval.benchmark.scoring import is_correct
+from seval.records import TokenUsage
+
+# Page field <- record field names, first present wins (an answer of a benchmark example, of an entry
+# of its ``answers`` list when it has several answering models, or of a sequential position).
+ANSWER_FIELDS: dict[str, tuple[str, ...]] = {
+    "model": ("model", "client_model"),
+    "text": ("answer", "gpt4res", "text", "content"),
+    "reasoning": ("reasoning", "reasoning_content", "thinking"),
+    "score": ("score", "answer_score"),
+    "finish": ("finish_reason", "stop_reason"),
+    "truncated": ("truncated",),
+    "judge_error": ("judge_error",),
+    "verdicts": ("judge_verdicts", "verdicts"),
+    "usage": ("usage", "answer_usage", "client_usage"),
+    "judge_usage": ("judge_usage",),
+}
+# The same for a sequential position, whose problem fields (any names at all) sit beside the answer's:
+# only the evaluation's own names are read, so a problem field called ``answer`` is never taken for one.
+SEQUENTIAL_ANSWER_FIELDS: dict[str, tuple[str, ...]] = {
+    **ANSWER_FIELDS,
+    "model": ("client_model",),
+    "text": ("gpt4res",),
+    "score": ("answer_score",),
+    "usage": ("client_usage",),
+    "verdicts": (),
+}
+# An example's list of answers, one per answering model (the top-level answer is then the first model's).
+ANSWERS_FIELDS = ("answers",)
+FINISH_TRUNCATED = frozenset({"length", "max_tokens"})  # finish reasons that mean the reply was cut off
+USAGE_COUNTS = (("prompt", "prompt_tokens"), ("completion", "completion_tokens"), ("total", "total_tokens"))
+SIMULATED_PREFIX = "sim-"  # the simulated endpoint's model names (seval.sim)
+
+# Fields shown in their own place on the page (never again under "other fields").
+ANSWER_SHOWN = frozenset(name for names in ANSWER_FIELDS.values() for name in names)
+EXAMPLE_SHOWN = frozenset(set(Example.model_fields) | ANSWER_SHOWN | set(ANSWERS_FIELDS))
+
+
+# -- plain values --------------------------------------------------------------------------------
+def pick(fields: Mapping[str, Any], names: Iterable[str]) -> Any:
+    """The value of the first of ``names`` that ``fields`` holds and is not None."""
+    for name in names:
+        value = fields.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def as_text(value: Any) -> str | None:
+    """A value as display text: strings as they are, anything else as compact JSON; None stays None."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(finite(value), ensure_ascii=False, default=str)
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float made None: the page's JSON must parse in a browser."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(key): finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
+
+
+def number(value: Any) -> float | None:
+    """A finite number, or None (booleans are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value
+
+
+def usage(value: Any) -> dict[str, int] | None:
+    """Token counts as ``{prompt, completion, total}``; None when the endpoint reported none."""
+    if isinstance(value, TokenUsage):
+        value = value.model_dump()
+    if not isinstance(value, Mapping):
+        return None
+    counts = {page: number(value.get(name)) for page, name in USAGE_COUNTS}
+    if all(count is None for count in counts.values()):
+        return None
+    return {page: int(count or 0) for page, count in counts.items()}
+
+
+def cost(value: Any, price: tuple[float, float] | None) -> float | None:
+    """USD for a usage at ``price`` (per million prompt, completion tokens); None without a price or a usage."""
+    counts = usage(value)
+    if counts is None or price is None:
+        return None
+    return usage_cost(TokenUsage(prompt_tokens=counts["prompt"], completion_tokens=counts["completion"]), price)
+
+
+def other_fields(fields: Mapping[str, Any], shown: Iterable[str]) -> list[list[str]]:
+    """``[name, text]`` for every field not shown elsewhere on the page (None and empty values left out)."""
+    skip = set(shown)
+    rows = []
+    for name, value in fields.items():
+        text = as_text(value)
+        if name not in skip and text not in (None, ""):
+            rows.append([str(name), text])
+    return rows
+
+
+def is_simulated(models: Iterable[str]) -> bool:
+    """Whether every model named is one of the simulated endpoint's (the page then says so)."""
+    names = [model for model in models if model]
+    return bool(names) and all(name.startswith(SIMULATED_PREFIX) for name in names)
+
+
+# -- verdicts and answers ------------------------------------------------------------------------
+def verdict(model: str | None, score: float | None, rationale: str | None, **more: Any) -> dict:
+    """One judge's verdict as the page shows it."""
+    label = "no verdict" if score is None else ("correct" if is_correct(score) else "incorrect")
+    return {"model": model, "score": score, "verdict": label, "rationale": rationale or "", **more}
+
+
+def benchmark_verdicts(values: Any) -> list[dict]:
+    """A benchmark answer's judge verdicts (``JudgeVerdict`` records or plain dicts)."""
+    verdicts = []
+    for value in values or []:
+        fields = value.model_dump() if isinstance(value, JudgeVerdict) else value
+        if not isinstance(fields, Mapping):
+            continue
+        verdicts.append(
+            verdict(
+                as_text(fields.get("model")),
+                number(fields.get("score")),
+                as_text(fields.get("rationale")),
+                reply=as_text(fields.get("reply")) or "",
+                error=as_text(fields.get("error")),
+            )
+        )
+    return verdicts
+
+
+def answer(
+    fields: Mapping[str, Any],
+    verdicts: list[dict],
+    excluded: bool,
+    correct: bool | None = None,
+    names: Mapping[str, tuple[str, ...]] = ANSWER_FIELDS,
+) -> dict:
+    """One model's answer: text, folded reasoning, outcome, flags, verdicts and usage, read by ``names``.
+
+    ``correct`` decides the outcome when given (EvaLearn's rule for sequential positions); otherwise the
+    benchmark's (a score above one half).
+    """
+    value = {page: pick(fields, names[page]) for page in ANSWER_FIELDS}
+    score = number(value["score"])
+    finish = as_text(value["finish"])
+    truncated = bool(value["truncated"]) or finish in FINISH_TRUNCATED
+    if correct is None:
+        correct = score is not None and is_correct(score)
+    judged = [item["verdict"] == "correct" for item in verdicts if item["score"] is not None]
+    return {
+        "model": as_text(value["model"]) or "",
+        "text": as_text(value["text"]) or "",
+        "reasoning": as_text(value["reasoning"]),
+        "score": score,
+        "outcome": "excluded" if excluded else ("correct" if correct else "wrong"),
+        "finish": finish,
+        "truncated": truncated,
+        "judge_error": as_text(value["judge_error"]),
+        # An unreadable verdict: the answer's own judge error, or a judge of the panel without a verdict.
+        "unreadable": bool(value["judge_error"]) or any(item["score"] is None for item in verdicts),
+        "disagree": len(set(judged)) > 1,
+        "verdicts": verdicts,
+        "usage": [["answer", usage(value["usage"])], ["judging", usage(value["judge_usage"])]],
+        "extra": [],
+    }
+
+
+def example_answers(example: Example, model: str, step: ItemStep | None) -> list[dict]:
+    """An example's answers: one per entry of its ``answers`` list, else its own (top-level) answer.
+
+    Token use comes from the record when it holds it, else from the run's journal (``step``, the first
+    model's).
+    """
+    fields = example.model_dump()
+    entries = pick(fields, ANSWERS_FIELDS)
+    several = isinstance(entries, list) and bool(entries) and all(isinstance(entry, Mapping) for entry in entries)
+    if not several:
+        entries = [{**fields, "model": fields.get("model") or model}]
+    journaled = {"usage": step.answer_usage, "judge_usage": step.judge_usage} if step is not None else {}
+    answers = []
+    for position, entry in enumerate(entries):
+        own = {**journaled, **entry} if position == 0 else dict(entry)
+        item = answer(own, benchmark_verdicts(pick(own, ANSWER_FIELDS["verdicts"])), example.excluded)
+        item["extra"] = other_fields(entry, ANSWER_SHOWN) if several else []
+        answers.append(item)
+    return answers
+
+
+def question_notes(example: Example, novelty_threshold: float | None) -> list[list[str]]:
+    """What was checked about a question: validation, novelty, attempts, exclusion (``[label, text]``)."""
+    notes = []
+    if example.validation is not None:
+        meaning = {
+            "verified": "the evaluation model's own solution agreed with the reference answer",
+            "unverified": "the evaluation model's own solution did not agree with the reference answer",
+        }
+        notes.append(["Validation", f"{example.validation}: {meaning.get(example.validation, '')}".rstrip(": ")])
+    if example.validation_answer:
+        notes.append(["Validation answer", example.validation_answer])
+    if example.similarity is not None:
+        limit = "" if novelty_threshold is None else f" (threshold {novelty_threshold:g})"
+        closest = f"highest similarity to an earlier question of its type: {example.similarity:.3f}"
+        notes.append(["Novelty", closest + limit])
+    if example.similar_to:
+        notes.append(["Most similar earlier question", example.similar_to])
+    if example.attempts > 1:
+        notes.append(["Attempts", f"{example.attempts} (regenerated {example.attempts - 1} time(s))"])
+    if example.excluded_reason:
+        notes.append(["Excluded", f"{example.excluded_reason}; left out of every score and EMA"])
+    return notes
+
+
+def question_usage(step: QuestionStep | None) -> list[list[Any]]:
+    """Tokens spent making and checking a question, from the run's journal (none recorded: nothing)."""
+    if step is None:
+        return []
+    rows: list[list[Any]] = []
+    for label, value in (("generation", step.usage), ("validation", step.validation_usage)):
+        counts = usage(value)
+        if counts is not None and counts["total"] + counts["prompt"] + counts["completion"] > 0:
+            rows.append([label, counts])
+    return rows

@@ -1,0 +1,168 @@
+"""Sequential (EvaLearn) results -> the page's data: sequences, position curves, items with their history.
+
+What the student was shown before a position is rebuilt as the evaluation built it
+(``sequential.runner.history_entry`` and ``sequential.prompts.system_prompt``): each position carries
+its own history entry (the question as the student saw it, the grading criteria), so the page
+shows position k's history as the entries of positions 1..k-1 of its sequence, without repeating
+them k times in the file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from seval.benchmark.report.markdown import Prices
+from seval.metrics.core import slope
+from seval.records import add_usage
+from seval.sequential.data import criteria_for
+from seval.sequential.prompts import HistoryEntry, prompt_turns, system_prompt
+from seval.sequential.records import EvalOutcome, SequentialItem, item_sort_key
+from seval.sequential.report import position_curves
+from seval.sequential.runner import history_entry
+from seval.view.data import (
+    ANSWER_SHOWN,
+    SEQUENTIAL_ANSWER_FIELDS,
+    answer,
+    as_text,
+    cost,
+    is_simulated,
+    number,
+    other_fields,
+    usage,
+    verdict,
+)
+
+UNKNOWN_TYPE = "unknown"  # a problem without a type, as evaluate_metric.py names it
+# Problem and evaluation fields shown in their own place (the rest are "other fields").
+SEQUENTIAL_SHOWN = frozenset(
+    set(SequentialItem.model_fields)
+    | ANSWER_SHOWN
+    | {"id", "unique_id", "type", "level", "prompt", "rubric", "canonical_answer"}
+)
+
+
+def sequential_data(source: str, records: list[SequentialItem], prices: Prices) -> dict:
+    """The page's data for one sequential results file."""
+    ordered = sorted(records, key=item_sort_key)
+    by_sequence: dict[Any, list[SequentialItem]] = defaultdict(list)
+    for record in ordered:
+        by_sequence[record.sequence_id].append(record)
+    # A sequence's type is that of its first position, as evaluate_metric.py reads it.
+    sequence_type = {sid: _type(positions[0]) for sid, positions in by_sequence.items()}
+    items = [position_item(record) for record in ordered]
+    models = list(dict.fromkeys(record.client_model for record in ordered))
+    judges = list(dict.fromkeys(record.judge_model for record in ordered))
+    types = list(dict.fromkeys(sequence_type.values()))
+    totals = {
+        "client": add_usage(*[record.client_usage for record in ordered]),
+        "judge": add_usage(*[record.judge_usage for record in ordered]),
+    }
+    return {
+        "kind": "sequential",
+        "source": source,
+        "simulated": is_simulated([*models, *judges]),
+        "types": types,
+        "difficulties": sorted({item["difficulty"] for item in items if item["difficulty"] is not None}),
+        "models": models,
+        "judges": judges,
+        "priced": sorted(prices),
+        "usage": [[role, usage(value), cost(value, prices.get(role))] for role, value in totals.items()],
+        "system_prompts": {kind: system_prompt(kind) for kind in types},
+        "sequences": [_sequence_row(sid, positions, sequence_type[sid]) for sid, positions in by_sequence.items()],
+        "curves": curves(by_sequence, sequence_type, ordered),
+        "items": items,
+    }
+
+
+def position_item(record: SequentialItem) -> dict:
+    """One answered position as a page item; its ``criteria`` and ``question`` are its history entry's."""
+    fields = record.model_dump()
+    entry = _history_entry(record)
+    prompt = fields.get("prompt")
+    turns = prompt_turns(prompt) if isinstance(prompt, str | list) else []
+    judged = None if record.judge_error else record.answer_score
+    verdicts = [
+        verdict(record.judge_model, judged, record.gpt4judge, error=record.judge_error, first=record.judge_first_reply)
+    ]
+    level = number(fields.get("level"))
+    return {
+        "id": f"s{record.sequence_id}-p{record.position_in_sequence}",
+        "run": None,
+        "seq": str(record.sequence_id),
+        "pos": record.position_in_sequence,
+        "type": _type(record),
+        "difficulty": int(level) if level is not None and float(level).is_integer() else None,
+        "index": None,
+        "question": entry.question,
+        "turns": turns if len(turns) > 1 else None,
+        "reference": as_text(fields.get("canonical_answer")) or None,
+        "criteria": entry.criteria,
+        "excluded": None,
+        "notes": _notes(record),
+        "usage": [],
+        "created": None,
+        "answers": [answer(fields, verdicts, False, record.correct, SEQUENTIAL_ANSWER_FIELDS)],
+        "models_disagree": False,
+        "extra": other_fields(fields, SEQUENTIAL_SHOWN),
+    }
+
+
+def curves(by_sequence: dict[Any, list[SequentialItem]], sequence_type: dict[Any, str], items: list) -> dict:
+    """Position-wise accuracy per type (missing positions count as wrong, as in the report), and slopes."""
+    sequences = [
+        {"sequence_id": sid, "type": sequence_type[sid], "question_ids": [None] * positions[-1].position_in_sequence}
+        for sid, positions in by_sequence.items()
+    ]
+    outcome = EvalOutcome(sequences, items, integrity_issues=[], results_path=Path(), journal_path=Path())
+    by_type = position_curves(outcome)
+    counts: dict[str, int] = defaultdict(int)
+    for kind in sequence_type.values():
+        counts[kind] += 1
+    rows = [
+        {"type": kind, "sequences": counts[kind], "accuracy": [float(x) for x in curve], "slope": slope(curve)}
+        for kind, curve in by_type.items()
+    ]
+    return {"positions": max((len(s["question_ids"]) for s in sequences), default=0), "by_type": rows}
+
+
+def _sequence_row(sequence_id: Any, positions: list[SequentialItem], kind: str) -> dict:
+    length = positions[-1].position_in_sequence
+    outcome: list[int | None] = [None] * length
+    for record in positions:
+        outcome[record.position_in_sequence - 1] = int(record.correct)
+    return {
+        "id": str(sequence_id),
+        "type": kind,
+        "outcomes": outcome,
+        "correct": sum(1 for record in positions if record.correct),
+        "answered": len(positions),
+        "judge_errors": sum(1 for record in positions if record.judge_error),
+    }
+
+
+def _history_entry(record: SequentialItem) -> HistoryEntry:
+    """The position as later positions' history shows it; a record without a usable prompt shows none."""
+    try:
+        return history_entry(record)
+    except (KeyError, TypeError, AttributeError):
+        return HistoryEntry("", record.gpt4res, criteria_for(record.model_extra or {}), record.gpt4judge)
+
+
+def _type(record: SequentialItem) -> str:
+    kind = (record.model_extra or {}).get("type")
+    return kind if isinstance(kind, str) and kind else UNKNOWN_TYPE
+
+
+def _notes(record: SequentialItem) -> list[list[str]]:
+    notes = []
+    if record.problem_id is not None:
+        notes.append(["Problem id", str(record.problem_id)])
+    notes.append(["Processing time", f"{record.processing_time:.3f} s"])
+    if record.client_temperature is not None or record.client_max_tokens is not None:
+        temperature = "-" if record.client_temperature is None else f"{record.client_temperature:g}"
+        notes.append(["Student sampling", f"temperature {temperature}, at most {record.client_max_tokens} tokens"])
+    if record.judge_error:
+        notes.append(["Judge error", record.judge_error])
+    return notes
