@@ -87,15 +87,15 @@ def finite(value: Any) -> Any:
 
 def number(value: Any) -> float | None:
     """A finite number, or None (booleans are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):  # noqa: UP038
         return None
     return value
 
 
 def usage(value: Any) -> dict[str, int] | None:
     """Token counts as ``{prompt, completion, total}``; None when the endpoint reported none."""
-    if isinstance(value, TokenUsage):
-        value = value.model_dump()
+    if isinstance(value, TokenUsage):  # the common case, read directly (it is every item's, twice)
+        return {"prompt": value.prompt_tokens, "completion": value.completion_tokens, "total": value.total_tokens}
     if not isinstance(value, Mapping):
         return None
     counts = {page: number(value.get(name)) for page, name in USAGE_COUNTS}

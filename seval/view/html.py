@@ -20,11 +20,16 @@ import re
 from functools import cache
 from importlib import resources
 
-from seval.view.data import finite
-
 # The scripts, in the order they are joined into the page's one script (each may use the ones before it).
 SCRIPTS = ("dom.js", "state.js", "charts.js", "overview.js", "items.js", "item.js", "sequences.js", "main.js")
 GENERATOR = "seval-view"  # the page's <meta name="generator">: how an index.html of ours is recognised
+# Long texts, parsed only when the item view or a search needs them (page/state.js): the fields of an
+# item, of each of its answers and of each verdict. Everything else is parsed before the first view.
+ITEM_TEXTS = frozenset({"question", "turns", "reference", "criteria", "notes", "extra"})
+ANSWER_TEXTS = frozenset({"text", "reasoning", "extra"})
+VERDICT_TEXTS = frozenset({"rationale", "reply", "first"})
+PREVIEW_CHARS = 240  # of the question, for the items table
+TEXT_CHUNK = 500  # items per block of long texts: one block parses in a few tens of milliseconds
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]|[\ud800-\udfff]")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -50,7 +55,7 @@ def embed_json(data: object) -> str:
     A lone surrogate (JSON's ``\\ud800`` read into a Python string) is written as its escape too,
     so the file is valid UTF-8 and ``JSON.parse`` gives back the same string.
     """
-    text = json.dumps(finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return _JSON_UNSAFE.sub(lambda match: _JSON_ESCAPES.get(match[0]) or f"\\u{ord(match[0]):04x}", text)
 
 
@@ -68,8 +73,47 @@ def content_security_policy(script: str, style: str) -> str:
     )
 
 
+def split_texts(items: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Each item cut in two: what the overview, the table and the filters need (with a short preview of
+    the question), and its long texts, which only the item view and the search read."""
+    index, texts = [], []
+    for item in items:
+        answers_index, answers_text = [], []
+        for answer in item["answers"]:
+            verdicts = [_split(verdict, VERDICT_TEXTS) for verdict in answer["verdicts"]]
+            head, text = _split(answer, ANSWER_TEXTS)
+            answers_index.append({**head, "verdicts": [head for head, _ in verdicts]})
+            answers_text.append({**text, "verdicts": [text for _, text in verdicts]})
+        head, text = _split(item, ITEM_TEXTS)
+        index.append({**head, "preview": _preview(item["question"]), "answers": answers_index})
+        texts.append({**text, "answers": answers_text})
+    return index, texts
+
+
+def _split(fields: dict, texts: frozenset[str]) -> tuple[dict, dict]:
+    head = {name: value for name, value in fields.items() if name not in texts and name != "answers"}
+    return head, {name: value for name, value in fields.items() if name in texts}
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "\u2026"
+
+
+def text_blocks(texts: list[dict]) -> str:
+    """The long texts as JSON blocks of TEXT_CHUNK items each, placed after the script: the first view
+    is drawn before the browser has even read them, then they are parsed a block at a time."""
+    blocks = []
+    for start in range(0, len(texts), TEXT_CHUNK):
+        chunk = embed_json(texts[start : start + TEXT_CHUNK])
+        blocks.append(f'<script type="application/json" class="page-texts" data-first="{start}">{chunk}</script>')
+    return "\n".join(blocks)
+
+
 def render_page(data: dict, title: str) -> str:
     """The whole HTML document for ``data`` (a page built by ``view.benchmark`` or ``view.sequential``)."""
+    index, texts = split_texts(data["items"])
+    data = {**data, "items": index, "text_chunk": TEXT_CHUNK}
     script, style = script_text(), page_file("style.css")
     for name, text in (("script", script), ("style", style)):
         if _CLOSES_ELEMENT.search(text):
@@ -81,6 +125,7 @@ def render_page(data: dict, title: str) -> str:
         "style": style,
         "data": embed_json(data),
         "script": script,
+        "texts": text_blocks(texts),
     }
     # One pass over the template: text put in (data, scripts) is never searched for placeholders itself.
     return _PLACEHOLDER.sub(lambda match: values[match[1]], page_file("index.html"))

@@ -66,6 +66,7 @@ function itemView(state) {
   const index = ITEM_INDEX.get(state.id);
   if (index === undefined) return h('p', {class: 'empty-state'}, `There is no item ${state.id} in these results.`);
   const item = ITEMS[index];
+  if (!withTexts(item)) return loadingTexts();
   const near = neighbours(item, state);
   const to = (id) => ({view: 'item', id, filters: state.filters});
   const where = SEQUENTIAL
@@ -98,7 +99,7 @@ function sequenceType(seq) {
 }
 
 function historyView(item) {
-  const earlier = (BY_SEQUENCE.get(item.seq) || []).filter((other) => other.pos < item.pos);
+  const earlier = (BY_SEQUENCE.get(item.seq) || []).filter((other) => other.pos < item.pos && withTexts(other));
   const missing = item.pos - 1 - earlier.length;
   const prompt = DATA.system_prompts[sequenceType(item.seq)];
   return h('div', {class: 'history', id: 'history'},

@@ -60,6 +60,10 @@ function filterBar(state) {
     h('button', {id: 'clear', onclick: () => go({view: 'items', filters: {}})}, 'Clear'));
 }
 
+function loadingTexts() {
+  return h('p', {class: 'empty-state', id: 'loading'}, 'Reading the texts of the items...');
+}
+
 function itemRow(row, state) {
   const {item, answer} = row;
   const target = {view: 'item', id: item.id, answer: row.number, filters: state.filters};
@@ -72,7 +76,7 @@ function itemRow(row, state) {
     h('td', {title: answer.model}, answer.model),
     h('td', null, badge(answer.outcome)),
     h('td', null, rowFlags(row).map((flag) => badge('flag', FLAGS.find(([name]) => name === flag)[1]))),
-    h('td', {title: shorten(item.question, 300)}, shorten(item.question, 200)));
+    h('td', {title: item.preview}, item.preview));
 }
 
 function pager(state, page, pages, count) {
@@ -86,6 +90,7 @@ function pager(state, page, pages, count) {
 }
 
 function itemsView(state) {
+  if (state.filters.q && !TEXTS.ready) return loadingTexts();
   const rows = filterRows(state.filters);
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const page = Math.min(state.page, pages);

@@ -80,8 +80,18 @@ function onKey(event) {
   }
 }
 
+function onDocumentRead() {
+  TEXTS.blocks = [...document.querySelectorAll('script.page-texts')].map((el) => ({el, done: false}));
+  TEXTS.ready = true;
+  if (!TEXTS.blocks.length) performance.mark('seval-texts');
+  if (document.getElementById('loading')) render(); // a view that waited for the texts
+  readTextsInBackground(0);
+}
+
 window.addEventListener('hashchange', render);
 document.addEventListener('keydown', onKey);
 render();
 performance.mark('seval-ready');
 document.documentElement.dataset.ready = '1';
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', onDocumentRead);
+else onDocumentRead();

@@ -66,14 +66,22 @@ function runsTable() {
 function emaChart() {
   const runs = DATA.runs.filter((run) => !run.replay && !run.unfinished && run.ema !== null);
   if (!runs.length) return h('p', {class: 'note'}, 'No finished generated run yet.');
+  const byDifficulty = (DATA.state && DATA.state.ema_by_difficulty) || {};
+  const levels = Object.keys(byDifficulty).map(Number).sort((a, b) => a - b);
+  const difficultyChart = levels.length ? h('div', null,
+    lineChart({series: [{name: 'EMA by difficulty (state.json)', points: levels.map((d) => [d, byDifficulty[String(d)]])}],
+      xLabel: 'difficulty', yLabel: 'EMA', yFormat: (y) => y.toFixed(2)})) : null;
   const series = [{name: 'overall', points: runs.map((run) => [run.id, run.ema])}];
   for (const type of DATA.types) {
     series.push({name: type, points: runs.map((run) => [run.id, run.ema_by_type[type] === undefined ? null : run.ema_by_type[type]])});
   }
   const replays = DATA.runs.filter((run) => run.replay).length;
   return h('div', null,
-    lineChart({series, xLabel: 'run', yLabel: 'EMA', yFormat: (y) => y.toFixed(2), xFormat: (x) => `run ${x}`}),
-    h('p', {class: 'note'}, 'The overall and per-type EMAs after each generated run (from runs.jsonl).',
+    h('div', {class: 'charts'},
+      h('div', null, lineChart({series, xLabel: 'run', yLabel: 'EMA', yFormat: (y) => y.toFixed(2), xFormat: (x) => `run ${x}`})),
+      difficultyChart),
+    h('p', {class: 'note'}, 'Left: the overall and per-type EMAs after each generated run (runs.jsonl). ',
+      'Right: the per-difficulty EMAs as state.json holds them now.',
       replays ? ` ${replays} replay run(s) keep their EMAs apart and are not drawn.` : ''));
 }
 

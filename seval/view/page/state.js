@@ -9,6 +9,52 @@ const ITEMS = DATA.items;
 const ITEM_INDEX = new Map(ITEMS.map((item, index) => [item.id, index]));
 const SEQUENTIAL = DATA.kind === 'sequential';
 
+// The items' long texts (question, answers, reasoning, rationales) sit in JSON blocks after this script,
+// so the first view is drawn before the browser has read them. Once the document is parsed they are
+// read a block at a time in the background; the item view and the search read what they need at once.
+const TEXTS = {ready: false, blocks: [], parsed: 0};
+
+function mergeTexts(item, texts) {
+  const {answers, ...own} = texts;
+  Object.assign(item, own);
+  answers.forEach((answer, number) => {
+    const {verdicts, ...rest} = answer;
+    Object.assign(item.answers[number], rest);
+    verdicts.forEach((verdict, k) => Object.assign(item.answers[number].verdicts[k], verdict));
+  });
+  item.hasTexts = true;
+}
+
+function parseTextBlock(number) {
+  const block = TEXTS.blocks[number];
+  if (!block || block.done) return;
+  const first = Number(block.el.dataset.first);
+  JSON.parse(block.el.textContent).forEach((texts, k) => mergeTexts(ITEMS[first + k], texts));
+  block.done = true;
+  block.el.textContent = ''; // the parsed copy is what the page keeps
+  TEXTS.parsed += 1;
+  if (TEXTS.parsed === TEXTS.blocks.length) performance.mark('seval-texts');
+}
+
+// True when the item's texts are there (parsing its block now if need be); false before the document is read.
+function withTexts(item) {
+  if (item.hasTexts) return true;
+  if (!TEXTS.ready) return false;
+  parseTextBlock(Math.floor(ITEM_INDEX.get(item.id) / DATA.text_chunk));
+  return Boolean(item.hasTexts);
+}
+
+function allTexts() {
+  if (!TEXTS.ready) return false;
+  for (let number = 0; number < TEXTS.blocks.length; number++) parseTextBlock(number);
+  return true;
+}
+
+function readTextsInBackground(number) {
+  if (number >= TEXTS.blocks.length) return;
+  setTimeout(() => { parseTextBlock(number); readTextsInBackground(number + 1); }, 0);
+}
+
 // One row per answer: the unit the items table lists and filters (one per example and answering model).
 const ROWS = [];
 for (const item of ITEMS) {
@@ -78,7 +124,7 @@ function withFilters(filters, changes) {
   return next;
 }
 
-// The text a search looks in, made once per item when first searched (lower case).
+// The text a search looks in, made once per item when first searched (lower case; texts read first).
 function haystack(item) {
   if (item.hay === undefined) {
     const parts = [item.id, item.question, item.reference, item.criteria, item.type];
@@ -105,6 +151,7 @@ function rowFlags(row) {
 function filterRows(filters) {
   const wanted = (filters.flags || '').split(',').filter(Boolean);
   const needle = (filters.q || '').trim().toLowerCase();
+  if (needle) allTexts();
   const run = filters.run === undefined ? null : Number(filters.run);
   const difficulty = filters.difficulty === undefined ? null : Number(filters.difficulty);
   const position = filters.pos === undefined ? null : Number(filters.pos);
