@@ -187,7 +187,12 @@ def answer(
         "unreadable": bool(value["judge_error"]) or any(item["score"] is None for item in verdicts),
         "disagree": len(set(judged)) > 1,
         "verdicts": verdicts,
-        "usage": [["answer", usage(value["usage"])], ["judging", usage(value["judge_usage"])]],
+        # Token use where the record (or the run's journal) holds it; None there means "not reported".
+        "usage": [
+            [label, usage(value[key])]
+            for label, key in (("answer", "usage"), ("judging", "judge_usage"))
+            if any(name in fields for name in names[key])
+        ],
         "extra": [],
     }
 

@@ -22,7 +22,6 @@ from seval.sequential.records import EvalOutcome, SequentialItem, item_sort_key
 from seval.sequential.report import position_curves
 from seval.sequential.runner import history_entry
 from seval.view.data import (
-    ANSWER_SHOWN,
     SEQUENTIAL_ANSWER_FIELDS,
     answer,
     as_text,
@@ -38,7 +37,7 @@ UNKNOWN_TYPE = "unknown"  # a problem without a type, as evaluate_metric.py name
 # Problem and evaluation fields shown in their own place (the rest are "other fields").
 SEQUENTIAL_SHOWN = frozenset(
     set(SequentialItem.model_fields)
-    | ANSWER_SHOWN
+    | {name for names in SEQUENTIAL_ANSWER_FIELDS.values() for name in names}
     | {"id", "unique_id", "type", "level", "prompt", "rubric", "canonical_answer"}
 )
 
@@ -160,9 +159,13 @@ def _notes(record: SequentialItem) -> list[list[str]]:
     if record.problem_id is not None:
         notes.append(["Problem id", str(record.problem_id)])
     notes.append(["Processing time", f"{record.processing_time:.3f} s"])
-    if record.client_temperature is not None or record.client_max_tokens is not None:
-        temperature = "-" if record.client_temperature is None else f"{record.client_temperature:g}"
-        notes.append(["Student sampling", f"temperature {temperature}, at most {record.client_max_tokens} tokens"])
+    sampling = []
+    if record.client_temperature is not None:
+        sampling.append(f"temperature {record.client_temperature:g}")
+    if record.client_max_tokens is not None:
+        sampling.append(f"at most {record.client_max_tokens} tokens")
+    if sampling:
+        notes.append(["Student sampling", ", ".join(sampling)])
     if record.judge_error:
         notes.append(["Judge error", record.judge_error])
     return notes

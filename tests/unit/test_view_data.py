@@ -91,6 +91,7 @@ def test_a_plain_example_is_one_answer_with_its_verdicts_and_nothing_added():
     assert [v["verdict"] for v in answer["verdicts"]] == ["correct"]
     assert answer["truncated"] is answer["unreadable"] is answer["disagree"] is False
     assert item["extra"] == [] and answer["extra"] == []
+    assert answer["usage"] == []  # neither the record nor a journal holds any: nothing is claimed
     assert data["simulated"] is False
 
 
@@ -111,7 +112,7 @@ def test_finish_reason_truncation_reasoning_and_unreported_usage_are_shown():
     (answer,) = data["items"][0]["answers"]
     assert answer["finish"] == "length" and answer["truncated"] is True  # cut off by max_tokens
     assert answer["reasoning"] == "step 1\nstep 2"
-    assert answer["usage"] == [["answer", None], ["judging", None]]  # "not reported by the endpoint"
+    assert answer["usage"] == [["answer", None]]  # "not reported by the endpoint"; no judge usage recorded at all
     assert data["items"][0]["extra"] == []  # shown in their place, not repeated as other fields
     assert page(run([example(truncated=True, finish_reason="stop")]))["items"][0]["answers"][0]["truncated"]
 
@@ -196,8 +197,15 @@ def sequential_item(sequence: int, position: int, score: int, **fields) -> Seque
 def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_through():
     records = [
         sequential_item(1, 1, 0),
-        sequential_item(
-            1, 2, 1, paradigm="problem-solving", rubric_field="rubric", finish_reason="length", reasoning="thought"
+        sequential_item(  # a problem field named "answer" is the problem's, not the student's
+            1,
+            2,
+            1,
+            paradigm="problem-solving",
+            rubric_field="rubric",
+            finish_reason="length",
+            reasoning="thought",
+            answer="x",
         ),
         sequential_item(1, 3, 0, judge_error="no readable answer_score"),
         sequential_item(2, 1, 1),
@@ -207,8 +215,8 @@ def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_t
     assert first["question"] == flatten_prompt(["turn A 1", "ok", "question 1"]) and first["criteria"] == "criteria 1"
     assert first["turns"] == ["turn A 1", "ok", "question 1"] and first["reference"] == "1"
     assert second["answers"][0]["finish"] == "length" and second["answers"][0]["truncated"]
-    assert second["answers"][0]["reasoning"] == "thought"
-    assert dict(second["extra"]) == {"paradigm": "problem-solving", "rubric_field": "rubric"}
+    assert second["answers"][0]["reasoning"] == "thought" and second["answers"][0]["text"] == "answer 2"
+    assert dict(second["extra"]) == {"paradigm": "problem-solving", "rubric_field": "rubric", "answer": "x"}
     assert third["answers"][0]["unreadable"] and third["answers"][0]["verdicts"][0]["verdict"] == "no verdict"
     assert [a["answers"][0]["outcome"] for a in (first, second, third, other)] == [
         "wrong",
