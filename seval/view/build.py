@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from seval.benchmark.report.markdown import Prices
 from seval.benchmark.store import RUNS_FILE, STATE_FILE, load_journal, load_runs, load_state
+from seval.compare.folders import COMPARISON_FILE
 from seval.errors import DataError
 from seval.io import strict_json
 from seval.io.atomic import read_text, write_text_atomic
@@ -27,6 +29,7 @@ from seval.view.sequential import sequential_data
 PAGE_NAME = "index.html"  # in a benchmark output folder
 JOURNAL_GLOB = "journal_run_*.jsonl"
 COMPARISON_NAME = "comparison_run_{:04d}.json"  # several answering models compared (written beside the report)
+FOLDER_COMPARISON = COMPARISON_FILE  # what --compare wrote, when the user wrote it into this folder
 OURS_MARK = f'<meta name="generator" content="{GENERATOR}">'
 OURS_PROBE_BYTES = 4096  # the mark sits in the page's head
 
@@ -69,6 +72,7 @@ def build_benchmark_view(out_dir: Path, prices: Prices | None = None) -> ViewPag
         if comparison is not None:
             comparisons[run_id] = comparison
     data = benchmark_data(str(out_dir), state, runs, journals, comparisons, prices or {})
+    data["comparison"] = _read_comparison(out_dir / FOLDER_COMPARISON, warnings)  # --compare ... --out-dir here
     return _write(out_dir / PAGE_NAME, data, f"{out_dir} - benchmark results", warnings)
 
 
@@ -141,7 +145,7 @@ def _run_id(path: Path) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def _read_comparison(path: Path, warnings: list[str]) -> object | None:
+def _read_comparison(path: Path, warnings: list[str]) -> Any:
     """A run's comparison of answering models, as written; an unreadable one is a warning, not a failure."""
     if not path.exists():
         return None

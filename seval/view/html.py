@@ -25,9 +25,12 @@ SCRIPTS = ("dom.js", "state.js", "charts.js", "overview.js", "items.js", "item.j
 GENERATOR = "seval-view"  # the page's <meta name="generator">: how an index.html of ours is recognised
 # Long texts, parsed only when the item view or a search needs them (page/state.js): the fields of an
 # item, of each of its answers and of each verdict. Everything else is parsed before the first view.
-ITEM_TEXTS = frozenset({"question", "turns", "reference", "criteria", "notes", "extra"})
+ITEM_TEXTS = frozenset({"question", "turns", "reference", "criteria", "notes", "extra", "shown"})
 ANSWER_TEXTS = frozenset({"text", "reasoning", "extra"})
 VERDICT_TEXTS = frozenset({"rationale", "reply", "first"})
+# Long texts that items share (a problem shown as an example before many positions): one block each, read with
+# the items' texts.
+SHARED_TEXTS = ("problem_texts",)
 PREVIEW_CHARS = 240  # of the question, for the items table
 TEXT_CHUNK = 500  # items per block of long texts: one block parses in a few tens of milliseconds
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -113,7 +116,9 @@ def text_blocks(texts: list[dict]) -> str:
 def render_page(data: dict, title: str) -> str:
     """The whole HTML document for ``data`` (a page built by ``view.benchmark`` or ``view.sequential``)."""
     index, texts = split_texts(data["items"])
-    data = {**data, "items": index, "text_chunk": TEXT_CHUNK}
+    shared = {name: data[name] for name in SHARED_TEXTS if name in data}
+    data = {name: value for name, value in data.items() if name not in SHARED_TEXTS}
+    data.update(items=index, text_chunk=TEXT_CHUNK)
     script, style = script_text(), page_file("style.css")
     for name, text in (("script", script), ("style", style)):
         if _CLOSES_ELEMENT.search(text):
@@ -125,7 +130,11 @@ def render_page(data: dict, title: str) -> str:
         "style": style,
         "data": embed_json(data),
         "script": script,
-        "texts": text_blocks(texts),
+        "texts": text_blocks(texts)
+        + "".join(
+            f'\n<script type="application/json" class="page-shared" data-name="{name}">{embed_json(value)}</script>'
+            for name, value in shared.items()
+        ),
     }
     # One pass over the template: text put in (data, scripts) is never searched for placeholders itself.
     return _PLACEHOLDER.sub(lambda match: values[match[1]], page_file("index.html"))

@@ -1,10 +1,16 @@
-"""Sequential (EvaLearn) results -> the page's data: sequences, position curves, items with their history.
+"""Sequential (EvaLearn) results -> the page's data: sequences, position curves, items with what was shown.
 
-What the student was shown before a position is rebuilt as the evaluation built it
-(``sequential.runner.history_entry`` and ``sequential.prompts.system_prompt``): each position carries
-its own history entry (the question as the student saw it, the grading criteria), so the page
-shows position k's history as the entries of positions 1..k-1 of its sequence, without repeating
-them k times in the file.
+What the student was shown before a position is rebuilt as the evaluation built it, per paradigm:
+
+* feedback: each position carries its own history entry (``sequential.paradigms.history_entry``: the
+  question as the student saw it, the grading criteria), so the page shows position k's history as
+  the entries of positions 1..k-1 of its sequence, without repeating them k times in the file;
+* few-shot and demonstration: the solved problems the record says were shown (``examples_shown``),
+  each with its standard answer (``rubrics.standard_answer``), looked up among the file's problems
+  and kept once per problem in the page (``problem_texts``), not once per position that showed it;
+* zero-shot: the question alone.
+
+The system prompt of each paradigm and type is the evaluation's own (``SYSTEM_PROMPTS``).
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from typing import Any
 from seval.benchmark.report.markdown import Prices
 from seval.metrics.core import slope
 from seval.records import add_usage
-from seval.sequential.data import criteria_for
-from seval.sequential.prompts import HistoryEntry, prompt_turns, system_prompt
+from seval.sequential import paradigm_prompts
+from seval.sequential.paradigms import DEMONSTRATION, FEEDBACK, FEW_SHOT, ZERO_SHOT, history_entry
+from seval.sequential.prompts import HistoryEntry, flatten_prompt, prompt_turns, system_prompt
 from seval.sequential.records import EvalOutcome, SequentialItem, item_sort_key
 from seval.sequential.report import position_curves
-from seval.sequential.runner import history_entry
+from seval.sequential.rubrics import rubric_field, standard_answer
 from seval.view.data import (
     SEQUENTIAL_ANSWER_FIELDS,
     answer,
@@ -34,6 +41,13 @@ from seval.view.data import (
 )
 
 UNKNOWN_TYPE = "unknown"  # a problem without a type, as evaluate_metric.py names it
+# The student's system prompt under each paradigm, by task type: the evaluation's own functions.
+SYSTEM_PROMPTS = {
+    FEEDBACK: system_prompt,
+    ZERO_SHOT: paradigm_prompts.zero_shot_system,
+    FEW_SHOT: paradigm_prompts.few_shot_system,
+    DEMONSTRATION: paradigm_prompts.demonstration_system,
+}
 # Problem and evaluation fields shown in their own place (the rest are "other fields").
 SEQUENTIAL_SHOWN = frozenset(
     set(SequentialItem.model_fields)
@@ -68,10 +82,15 @@ def sequential_data(source: str, records: list[SequentialItem], prices: Prices) 
         "judges": judges,
         "priced": sorted(prices),
         "usage": [[role, usage(value), cost(value, prices.get(role))] for role, value in totals.items()],
-        "system_prompts": {kind: system_prompt(kind) for kind in types},
+        "system_prompts": {
+            paradigm: {kind: SYSTEM_PROMPTS[paradigm](kind) for kind in types}
+            for paradigm in dict.fromkeys(record.paradigm for record in ordered)
+            if paradigm in SYSTEM_PROMPTS
+        },
         "sequences": [_sequence_row(sid, positions, sequence_type[sid]) for sid, positions in by_sequence.items()],
         "curves": curves(by_sequence, sequence_type, ordered),
         "items": items,
+        "problem_texts": problem_texts(ordered),
     }
 
 
@@ -91,6 +110,7 @@ def position_item(record: SequentialItem) -> dict:
         "run": None,
         "seq": str(record.sequence_id),
         "pos": record.position_in_sequence,
+        "problem": as_text(record.problem_id),
         "type": _type(record),
         "difficulty": int(level) if level is not None and float(level).is_integer() else None,
         "index": None,
@@ -104,8 +124,41 @@ def position_item(record: SequentialItem) -> dict:
         "created": None,
         "answers": [answer(fields, verdicts, False, record.correct, SEQUENTIAL_ANSWER_FIELDS)],
         "models_disagree": False,
-        "extra": other_fields(fields, SEQUENTIAL_SHOWN),
+        # The field the criteria came from is shown as the criteria (as history_entry picks it), not again.
+        "extra": other_fields(fields, SEQUENTIAL_SHOWN | {record.rubric_field or rubric_field(fields) or ""}),
+        "paradigm": record.paradigm,
+        "shown": _solved_shown(record),
     }
+
+
+def _solved_shown(record: SequentialItem) -> list[dict] | None:
+    """The solved problems shown before the question (few-shot, demonstration), as ``{problem, field}``:
+    their texts are in the page once (``problem_texts``). None when the paradigm shows none."""
+    if record.examples_shown is None:
+        return None
+    return [
+        {"problem": as_text(example.get("problem_id")), "field": as_text(example.get("answer_field"))}
+        for example in record.examples_shown
+    ]
+
+
+def problem_texts(records: list[SequentialItem]) -> dict[str, dict]:
+    """Each problem shown as a solved example, once: its question as the student saw it and its standard
+    answer from each field it was shown with. A problem this file does not hold is left out (the page
+    names it by its id)."""
+    problems: dict[Any, dict] = {record.problem_id: record.model_extra or {} for record in records}
+    texts: dict[str, dict] = {}
+    for record in records:
+        for example in record.examples_shown or []:
+            fields = problems.get(example.get("problem_id"))
+            if fields is None or not isinstance(fields.get("prompt"), str | list):
+                continue
+            entry = texts.setdefault(
+                as_text(example.get("problem_id")) or "", {"question": flatten_prompt(fields["prompt"]), "answers": {}}
+            )
+            field = example.get("answer_field")
+            entry["answers"][as_text(field) or ""] = standard_answer(fields, field)[0]
+    return texts
 
 
 def curves(by_sequence: dict[Any, list[SequentialItem]], sequence_type: dict[Any, str], items: list) -> dict:
@@ -143,10 +196,10 @@ def _sequence_row(sequence_id: Any, positions: list[SequentialItem], kind: str) 
 
 def _history_entry(record: SequentialItem) -> HistoryEntry:
     """The position as later positions' history shows it; a record without a usable prompt shows none."""
-    try:
-        return history_entry(record)
-    except (KeyError, TypeError, AttributeError):
-        return HistoryEntry("", record.gpt4res, criteria_for(record.model_extra or {}), record.gpt4judge)
+    prompt = (record.model_extra or {}).get("prompt")
+    if not isinstance(prompt, str | list):
+        record = SequentialItem.model_validate({**record.model_dump(), "prompt": ""})
+    return history_entry(record)
 
 
 def _type(record: SequentialItem) -> str:
@@ -166,6 +219,9 @@ def _notes(record: SequentialItem) -> list[list[str]]:
         sampling.append(f"at most {record.client_max_tokens} tokens")
     if sampling:
         notes.append(["Student sampling", ", ".join(sampling)])
+    notes.append(["Paradigm", record.paradigm])
+    if record.rubric_field:
+        notes.append(["Graded by", f"the problem's {record.rubric_field}"])
     if record.judge_error:
         notes.append(["Judge error", record.judge_error])
     return notes

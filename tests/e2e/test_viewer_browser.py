@@ -18,6 +18,7 @@ import pytest
 from browser import Browser, find_chromium
 from helpers import CLI, SEQUENTIAL_CLI, LoopbackChatServer, read_lines, run_tool
 
+from seval.sequential.paradigm_prompts import few_shot_system, zero_shot_system
 from seval.sequential.prompts import flatten_prompt, system_prompt
 from seval.sim.server import SimServer
 
@@ -146,16 +147,26 @@ def test_benchmark_page_filters_search_and_an_item(browser, tmp_path):
     assert page.evaluate("window.__violations.concat(window.__errors)") == []
 
 
-def test_sequential_page_sequences_and_the_history_the_model_was_shown(browser, tmp_path):
-    results = tmp_path / "results.json"
-    done = run_tool(SEQUENTIAL_CLI, "--demo", "--num-sequences", "2", "--output", results, "--no-charts")
+def test_sequential_pages_sequences_and_what_the_model_was_shown(browser, tmp_path):
+    done = run_tool(
+        SEQUENTIAL_CLI,
+        "--demo",
+        "--num-sequences",
+        "2",
+        "--paradigm",
+        "all",
+        "--output",
+        tmp_path / "results.json",
+        "--no-charts",
+    )
     assert done.returncode == 0, done.stderr
-    assert run_tool(SEQUENTIAL_CLI, "--view", results).returncode == 0
-    records = json.loads(results.read_text(encoding="utf-8"))
+    for paradigm in ("feedback", "few_shot", "zero_shot"):
+        assert run_tool(SEQUENTIAL_CLI, "--view", tmp_path / f"results_{paradigm}.json").returncode == 0
+    records = json.loads((tmp_path / "results_feedback.json").read_text(encoding="utf-8"))
     sequence = records[0]["sequence_id"]
     positions = [r for r in records if r["sequence_id"] == sequence]
 
-    page = browser.open(tmp_path.joinpath("results.view.html").as_uri() + "#view=sequences")
+    page = browser.open(tmp_path.joinpath("results_feedback.view.html").as_uri() + "#view=sequences")
     page.wait_for("document.querySelector('#sequence-table')")
     assert len(text_of(page, "#sequence-table tbody tr")) == 2
     squares = page.evaluate(
@@ -166,18 +177,41 @@ def test_sequential_page_sequences_and_the_history_the_model_was_shown(browser, 
     page.click(f"tr[data-seq='{sequence}'] .outcomes a[data-pos='3']")
     page.wait_for("document.querySelector('#history')")
     assert page.evaluate("document.getElementById('item').dataset.id") == f"s{sequence}-p3"
-    entries = page.evaluate(
-        "[...document.querySelectorAll('#history .entry')].map((entry) =>"
-        " [...entry.querySelectorAll('.text')].map((el) => el.textContent))"
-    )
-    # Each earlier position as the student saw it: question, its answer, the criteria, the judge's reply.
-    assert entries == [[flatten_prompt(r["prompt"]), r["gpt4res"], r["rubric"], r["gpt4judge"]] for r in positions[:2]]
+    # Each earlier position as the student saw it: question, its answer, the criteria it was graded by
+    # (the field the record names), the judge's reply.
+    expected = [
+        [flatten_prompt(r["prompt"]), r["gpt4res"], r[r["rubric_field"]], r["gpt4judge"]] for r in positions[:2]
+    ]
+    assert entries(page) == expected
     assert text_of(page, "[data-part=system-prompt]") == [system_prompt(positions[0]["type"])]
-
     page.set_hash("view=overview")
     page.wait_for("document.querySelector('#positions')")
     assert len(text_of(page, "#positions tbody tr")) == len({r["type"] for r in records})
+
+    # Few-shot: the solved examples the record names, each with its question and standard answer.
+    few_shot = json.loads((tmp_path / "results_few_shot.json").read_text(encoding="utf-8"))
+    problems = {r["id"]: r for r in few_shot}
+    record = few_shot[0]
+    page = browser.open(tmp_path.joinpath("results_few_shot.view.html").as_uri() + f"#view=item&id=s{sequence}-p1")
+    page.wait_for("document.querySelector('#history')")
+    assert len(entries(page)) == len(record["examples_shown"]) > 0
+    for texts, example in zip(entries(page), record["examples_shown"], strict=True):
+        shown = problems.get(example["problem_id"])
+        assert texts == ([] if shown is None else [flatten_prompt(shown["prompt"]), shown["canonical_answer"]])
+    assert text_of(page, "[data-part=system-prompt]") == [few_shot_system(record["type"])]
+
+    page = browser.open(tmp_path.joinpath("results_zero_shot.view.html").as_uri() + f"#view=item&id=s{sequence}-p3")
+    page.wait_for("document.querySelector('#history')")
+    assert entries(page) == [] and text_of(page, "[data-part=system-prompt]") == [zero_shot_system(record["type"])]
     assert page.evaluate("window.__violations.concat(window.__errors)") == []
+
+
+def entries(page) -> list[list[str]]:
+    """The texts of each entry of "What the model was shown", in order."""
+    return page.evaluate(
+        "[...document.querySelectorAll('#history .entry')].map((entry) =>"
+        " [...entry.querySelectorAll('.text')].map((el) => el.textContent))"
+    )
 
 
 # -- hostile text -------------------------------------------------------------------------------------

@@ -141,3 +141,15 @@ def test_an_index_html_the_viewer_did_not_write_is_left_alone(sim, tmp_path):
     assert run_tool(CLI, "--view", out).returncode == 0
     assert f'content="{GENERATOR}"' in (out / "index.html").read_text(encoding="utf-8")
     shutil.rmtree(out)
+
+
+def test_a_comparison_written_into_the_folder_is_on_its_page(sim, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    run_benchmark(sim, first)
+    run_benchmark(sim, second, "--replay", first / "runs.jsonl", "--model-answering", "sim-solver-weak")
+    compared = run_tool(CLI, "--compare", first, second, "--out-dir", first, "--no-charts")
+    assert compared.returncode == 0, compared.stderr
+    assert run_tool(CLI, "--view", first).returncode == 0
+    comparison = page_data(first / "index.html")["comparison"]
+    assert comparison == json.loads((first / "comparison.json").read_text(encoding="utf-8"))
+    assert [model["model"] for model in comparison["models"]] == ["sim-solver", "sim-solver-weak"]

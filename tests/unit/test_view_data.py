@@ -10,6 +10,7 @@ import pytest
 
 from seval.benchmark.records import Example, RunRecord
 from seval.errors import DataError
+from seval.sequential.paradigm_prompts import few_shot_system
 from seval.sequential.prompts import flatten_prompt, system_prompt
 from seval.sequential.records import SequentialItem
 from seval.view import view_path_for
@@ -216,7 +217,10 @@ def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_t
     assert first["turns"] == ["turn A 1", "ok", "question 1"] and first["reference"] == "1"
     assert second["answers"][0]["finish"] == "length" and second["answers"][0]["truncated"]
     assert second["answers"][0]["reasoning"] == "thought" and second["answers"][0]["text"] == "answer 2"
-    assert dict(second["extra"]) == {"paradigm": "problem-solving", "rubric_field": "rubric", "answer": "x"}
+    assert dict(second["extra"]) == {"answer": "x"}  # the rubric is shown as the criteria, not again
+    assert ["Paradigm", "problem-solving"] in second["notes"] and ["Graded by", "the problem's rubric"] in second[
+        "notes"
+    ]
     assert third["answers"][0]["unreadable"] and third["answers"][0]["verdicts"][0]["verdict"] == "no verdict"
     assert [a["answers"][0]["outcome"] for a in (first, second, third, other)] == [
         "wrong",
@@ -234,7 +238,34 @@ def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_t
     }
     curve = data["curves"]["by_type"][0]
     assert curve["accuracy"] == [0.5, 0.5, 0.0]  # sequence 2 has no position 2 or 3: counted wrong
-    assert data["system_prompts"] == {"Logic": system_prompt("Logic")}
+    assert data["system_prompts"] == {"feedback": {"Logic": system_prompt("Logic")}}
+    assert first["shown"] is None and first["paradigm"] == "feedback"
+
+
+def test_solved_problems_shown_are_named_per_position_and_their_texts_kept_once():
+    shown = [{"problem_id": 11, "answer_field": "canonical_answer"}, {"problem_id": 99, "answer_field": "rubric"}]
+    records = [
+        sequential_item(1, 1, 1, paradigm="few-shot", examples_shown=shown),
+        sequential_item(1, 2, 0, paradigm="few-shot", examples_shown=shown),
+        sequential_item(2, 1, 1, paradigm="zero-shot"),
+    ]
+    data = sequential_data("results.json", records, {})
+    first, second, zero = data["items"]
+    assert (
+        first["shown"]
+        == second["shown"]
+        == [
+            {"problem": "11", "field": "canonical_answer"},
+            {"problem": "99", "field": "rubric"},
+        ]
+    )
+    # Problem 11 is position 1 of sequence 1 in this file: its question and canonical answer, once;
+    # problem 99 is not in the file, so the page can only name it.
+    assert data["problem_texts"] == {
+        "11": {"question": flatten_prompt(["turn A 1", "ok", "question 1"]), "answers": {"canonical_answer": "1"}}
+    }
+    assert zero["shown"] is None and set(data["system_prompts"]) == {"few-shot", "zero-shot"}
+    assert data["system_prompts"]["few-shot"]["Logic"] == few_shot_system("Logic")
 
 
 def test_view_paths_and_files_that_are_not_results(tmp_path: Path):

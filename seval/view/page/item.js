@@ -98,15 +98,54 @@ function sequenceType(seq) {
   return row ? row.type : null;
 }
 
+// What the student was sent before the question, per paradigm (feedback is EvaLearn's first protocol).
+const SHOWN_INTRO = {
+  'feedback': 'Before this question the student received its system prompt, then one record per earlier position '
+    + 'of the sequence (the question as it saw it, its own answer, the grading criteria, the judge\'s reply), then this question.',
+  'zero-shot': 'Zero-shot: the student received its system prompt and this question alone.',
+  'few-shot': 'Few-shot: the student received its system prompt, then solved example problems of the same type, each '
+    + 'with its standard answer, then this question.',
+  'demonstration': 'Demonstration: the student received its system prompt, then the earlier problems of the sequence, '
+    + 'each with its standard answer (never its own answers or grades), then this question.',
+};
+
 function historyView(item) {
+  const paradigm = item.paradigm || 'feedback';
+  const prompt = ((DATA.system_prompts || {})[paradigm] || {})[sequenceType(item.seq)];
+  return h('div', {class: 'history', id: 'history', 'data-paradigm': paradigm},
+    h('h2', null, 'What the model was shown'),
+    h('p', {class: 'note'}, SHOWN_INTRO[paradigm] || `Paradigm ${paradigm}.`),
+    prompt ? folded('System prompt', textBlock(prompt, {'data-part': 'system-prompt'})) : null,
+    paradigm === 'feedback' ? feedbackHistory(item) : null,
+    item.shown ? solvedShown(item, paradigm === 'few-shot' ? 'Example' : 'Demonstration record') : null);
+}
+
+function solvedShown(item, label) {
+  if (!item.shown.length) {
+    return h('p', {class: 'note', 'data-history': '0'}, 'Nothing: this was the first question of its sequence.');
+  }
+  const problems = sharedTexts('problem_texts') || {};
+  // The position of this file that answered the problem (in this sequence first), if any did.
+  const holding = (problem) => ITEMS.find((other) => other.problem === problem && other.seq === item.seq)
+    || ITEMS.find((other) => other.problem === problem);
+  return item.shown.map((example, number) => {
+    const texts = problems[example.problem];
+    const at = holding(example.problem);
+    return h('div', {class: 'entry', 'data-history': String(number + 1)},
+      h('h3', null, `${label} ${number + 1}: problem ${example.problem}`,
+        at ? [' (', link({view: 'item', id: at.id}, at.seq === item.seq ? `position ${at.pos}` : `sequence ${at.seq}, position ${at.pos}`), ')'] : null),
+      texts === undefined
+        ? h('p', {class: 'note'}, `This problem is not in the results file, so its text cannot be shown here.`)
+        : [folded(`Question: ${shorten(texts.question, 100)}`, textBlock(texts.question)),
+          folded(`Standard answer (${example.field}): ${shorten(texts.answers[example.field], 80)}`,
+            textBlock(texts.answers[example.field]))]);
+  });
+}
+
+function feedbackHistory(item) {
   const earlier = (BY_SEQUENCE.get(item.seq) || []).filter((other) => other.pos < item.pos && withTexts(other));
   const missing = item.pos - 1 - earlier.length;
-  const prompt = DATA.system_prompts[sequenceType(item.seq)];
-  return h('div', {class: 'history', id: 'history'},
-    h('h2', null, 'What the model was shown'),
-    h('p', {class: 'note'}, 'Before this question the student received its system prompt, then one record per earlier position ',
-      'of the sequence (the question as it saw it, its own answer, the grading criteria, the judge\'s reply), then this question.'),
-    prompt ? folded('System prompt', textBlock(prompt, {'data-part': 'system-prompt'})) : null,
+  return [
     missing > 0 ? h('p', {class: 'warnings'}, `${missing} earlier position(s) are missing from this file, so the history below is incomplete.`) : null,
     earlier.length ? earlier.map((other, number) => {
       const answer = other.answers[0];
@@ -117,5 +156,6 @@ function historyView(item) {
         folded(`Its answer: ${shorten(answer.text, 100)}`, textBlock(answer.text)),
         folded('Grading criteria', textBlock(other.criteria)),
         folded(`Judge's reply: ${verdict ? verdict.verdict : ''}`, textBlock(verdict ? verdict.rationale : '')));
-    }) : h('p', {class: 'note', 'data-history': '0'}, 'No earlier records: this was the first question of its sequence.'));
+    }) : h('p', {class: 'note', 'data-history': '0'}, 'No earlier records: this was the first question of its sequence.'),
+  ];
 }

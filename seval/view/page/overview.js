@@ -164,6 +164,7 @@ function accuracyTable(rows, id) {
 function modelComparison() {
   const parts = [];
   if (DATA.accuracy_by_model.length) parts.push(accuracyTable(DATA.accuracy_by_model, 'models'));
+  if (DATA.comparison) parts.push(folded('comparison.json (written here by --compare)', jsonTables(DATA.comparison), true));
   for (const run of DATA.runs) {
     if (!run.accuracy_by_model.length && !run.comparison) continue;
     parts.push(h('h3', null, `Run ${run.id}`));
@@ -177,15 +178,19 @@ function modelComparison() {
 
 // Any JSON value as tables (for records whose exact shape this page does not know, like a comparison file).
 function jsonTables(value) {
-  const cellText = (v) => (typeof v === 'number' ? fmtNum(v, 4) : typeof v === 'string' ? v : JSON.stringify(v));
+  const scalar = (v) => v === null || typeof v !== 'object';
+  const cellText = (v) => (v === null ? '-' : typeof v === 'number' ? fmtNum(v, 4) : typeof v === 'string' ? v
+    : Array.isArray(v) && v.every(scalar) ? v.map(cellText).join(', ') : JSON.stringify(v));
+  const empty = (v) => v !== null && typeof v === 'object' && Object.keys(v).length === 0;
   if (Array.isArray(value) && value.length && value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) {
     const keys = [...new Set(value.flatMap((v) => Object.keys(v)))];
     return table(keys, value.map((v) => h('tr', null, keys.map((key) => h('td', null, key in v ? cellText(v[key]) : '')))));
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const scalars = Object.entries(value).filter(([, v]) => v === null || typeof v !== 'object');
-    const nested = Object.entries(value).filter(([, v]) => v !== null && typeof v === 'object');
-    return h('div', null, scalars.length ? facts(scalars.map(([k, v]) => [k, cellText(v)])) : null,
+    const entries = Object.entries(value).filter(([, v]) => !empty(v));
+    const flat = entries.filter(([, v]) => scalar(v) || (Array.isArray(v) && v.every(scalar)));
+    const nested = entries.filter((entry) => !flat.includes(entry));
+    return h('div', null, flat.length ? facts(flat.map(([k, v]) => [k, cellText(v)])) : null,
       nested.map(([k, v]) => h('div', null, h('h3', null, k), jsonTables(v))));
   }
   return h('div', null, cellText(value));

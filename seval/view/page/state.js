@@ -44,6 +44,18 @@ function withTexts(item) {
   return Boolean(item.hasTexts);
 }
 
+// Texts items share (problems shown as examples), one block each, parsed on first use.
+const SHARED = {};
+
+function sharedTexts(name) {
+  if (!TEXTS.ready) return null;
+  if (!(name in SHARED)) {
+    const el = document.querySelector(`script.page-shared[data-name="${name}"]`);
+    SHARED[name] = el ? JSON.parse(el.textContent) : {};
+  }
+  return SHARED[name];
+}
+
 function allTexts() {
   if (!TEXTS.ready) return false;
   for (let number = 0; number < TEXTS.blocks.length; number++) parseTextBlock(number);
