@@ -1,34 +1,25 @@
 """A benchmark output folder's records -> the page's data: runs, items (one per example), models.
 
-Finished runs come from ``runs.jsonl``; their journals add what the run records do not keep (the
-tokens each question, answer and verdict took). A run whose journal has no record yet (interrupted,
-or still running) is shown with the items it has judged so far, marked unfinished.
+Finished runs come from ``runs.jsonl``; their journals (read only, ``RunJournal(writable=False)``) add
+what the run records do not keep: the tokens each question, answer and verdict took. A run whose journal
+has no record yet (interrupted, or still running) is shown with its cells whose every answer is judged
+(``finish.example_for``, as its record will hold them), marked unfinished.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
-from seval.benchmark.finish import example_from_steps
-from seval.benchmark.journal import CellKey, step_key
+from seval.benchmark.finish import example_for, usage_by_role
+from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.planning import record_order
-from seval.benchmark.records import (
-    BenchmarkState,
-    Example,
-    ItemStep,
-    QuestionStep,
-    RunDescription,
-    RunFinished,
-    RunPlan,
-    RunRecord,
-)
+from seval.benchmark.records import BenchmarkState, Example, RunDescription, RunRecord
 from seval.benchmark.report.markdown import Prices
+from seval.benchmark.scoring import counts_in_scores
 from seval.benchmark.settings import ROLES
 from seval.metrics.core import wilson
-from seval.records import TokenUsage, add_usage
 from seval.view.data import (
     EXAMPLE_SHOWN,
     cost,
@@ -42,60 +33,39 @@ from seval.view.data import (
 )
 
 
-@dataclass
-class JournalSteps:
-    """A run's journal, indexed: its (latest) plan and the finished steps by cell position."""
-
-    plan: RunPlan | None = None
-    questions: dict[CellKey, QuestionStep] = field(default_factory=dict)
-    items: dict[CellKey, ItemStep] = field(default_factory=dict)
-    finished: bool = False
-
-
-def journal_steps(events: list) -> JournalSteps:
-    """Index a journal's events (a later step for the same cell replaces an earlier one, as on resume)."""
-    steps = JournalSteps()
-    for event in events:
-        if isinstance(event, RunPlan):
-            steps.plan = event
-        elif isinstance(event, QuestionStep):
-            steps.questions[step_key(event)] = event
-        elif isinstance(event, ItemStep):
-            steps.items[step_key(event)] = event
-        elif isinstance(event, RunFinished):
-            steps.finished = True
-    return steps
-
-
 def benchmark_data(
     source: str,
     state: BenchmarkState | None,
     runs: list[RunRecord],
-    journals: dict[int, JournalSteps],
+    journals: dict[int, RunJournal],
     comparisons: dict[int, Any],
     prices: Prices,
 ) -> dict:
     """The page's data for a benchmark output folder."""
     summaries, items = [], []
     for record in runs:
-        steps = journals.get(record.run_id)
-        run_items = run_page_items(record, list(enumerate(record.examples, 1)), steps)
+        journal = journals.get(record.run_id)
+        run_items = run_page_items(record, list(enumerate(record.examples, 1)), journal)
         role_usage = {role: record.usage_by_role[role] for role in ROLES if role in record.usage_by_role}
         summary = run_summary(record, run_items, role_usage, prices, comparisons.get(record.run_id))
         summary.update(ended=record.ended_at, mean=record.run_mean_score, ema=record.ema_score)
         summary.update(ema_by_type=dict(record.ema_by_reasoning_type))
+        summary["usage_by_model"] = [[model, usage(value)] for model, value in record.usage_by_model.items()]
         summaries.append(summary)
         items += run_items
     finished = {record.run_id for record in runs}
-    for run_id, steps in sorted(journals.items()):
-        if run_id in finished or steps.plan is None or steps.finished:
+    for run_id, journal in sorted(journals.items()):
+        if run_id in finished or journal.finished:
             continue
-        keys = [key for key in record_order(steps.plan) if key in steps.questions and key in steps.items]
-        examples = [example_from_steps(key, steps.questions[key], steps.items[key]) for key in keys]
-        run_items = run_page_items(steps.plan, list(enumerate(examples, 1)), steps)
-        summary = run_summary(steps.plan, run_items, _journal_usage(steps, keys), prices, comparisons.get(run_id))
-        scored = [example.score for example in examples if not example.excluded]
-        summary.update(unfinished=True, planned=len(record_order(steps.plan)), mean=fmean(scored) if scored else None)
+        planned = record_order(journal.plan)
+        cells = [cell for cell in planned if cell in journal.questions and journal.has_items([cell])]
+        examples = [example_for(journal, cell) for cell in cells]
+        run_items = run_page_items(journal.plan, list(enumerate(examples, 1)), journal)
+        summary = run_summary(journal.plan, run_items, usage_by_role(journal, cells), prices, comparisons.get(run_id))
+        scored = [
+            e.score for e in examples if counts_in_scores(e.excluded, e.truncated, journal.plan.exclude_truncated)
+        ]
+        summary.update(unfinished=True, planned=len(planned), mean=fmean(scored) if scored else None)
         summaries.append(summary)
         items += run_items
     models = list(dict.fromkeys(answer["model"] for item in items for answer in item["answers"]))
@@ -116,15 +86,19 @@ def benchmark_data(
     }
 
 
-def run_page_items(run: RunDescription, examples: list[tuple[int, Example]], steps: JournalSteps | None) -> list[dict]:
+def run_page_items(run: RunDescription, examples: list[tuple[int, Example]], journal: RunJournal | None) -> list[dict]:
     """The page's items of one run, ``examples`` numbered by their place in the run record."""
     items = []
     for position, example in examples:
         tags = example.tags
-        key = (tags.difficulty, tags.reasoning_type, tags.question_index)
-        question_step = steps.questions.get(key) if steps is not None else None
-        item_step = steps.items.get(key) if steps is not None else None
-        answers = example_answers(example, run.model_answering, item_step)
+        cell: CellKey = (tags.difficulty, tags.reasoning_type, tags.question_index)
+        known = journal is not None and cell in journal.questions
+        answers = example_answers(
+            example,
+            run.answering_models[0],
+            journal.answers_of(cell) if journal is not None and known else None,
+            run.exclude_truncated,
+        )
         outcomes = {answer["outcome"] for answer in answers}
         items.append(
             {
@@ -138,7 +112,7 @@ def run_page_items(run: RunDescription, examples: list[tuple[int, Example]], ste
                 "criteria": None,
                 "excluded": example.excluded_reason or ("excluded from scoring" if example.excluded else None),
                 "notes": question_notes(example, run.novelty_threshold),
-                "usage": question_usage(question_step),
+                "usage": question_usage(journal.questions[cell] if journal is not None and known else None),
                 "created": example.created_at,
                 "answers": answers,
                 "models_disagree": {"correct", "wrong"} <= outcomes,
@@ -153,6 +127,16 @@ def run_summary(
 ) -> dict:
     """One row of the runs table: what the run was, what it scored, what it spent."""
     answers = [answer for item in items for answer in item["answers"]]
+    settings = [
+        ["reference answers", "on" if run.reference_answers else "off"],
+        ["validation", "on" if run.validate_questions else "off"],
+        ["novelty threshold", "-" if run.novelty_threshold is None else f"{run.novelty_threshold:g}"],
+        ["judge aggregation", run.judge_aggregation],
+        ["alpha", f"{run.alpha:g}"],
+        ["samples per model", str(run.samples)],
+        ["cut answers", "left out of the scores" if run.exclude_truncated else "scored as given"],
+    ]
+    settings += [["adapted", note] for note in run.adaptations]
     return {
         "id": run.run_id,
         "started": run.started_at,
@@ -168,17 +152,13 @@ def run_summary(
         "replay": run.replay,
         "replay_source": run.replay_source,
         "cycle": run.cycle,
-        "settings": [
-            ["reference answers", "on" if run.reference_answers else "off"],
-            ["validation", "on" if run.validate_questions else "off"],
-            ["novelty threshold", "-" if run.novelty_threshold is None else f"{run.novelty_threshold:g}"],
-            ["judge aggregation", run.judge_aggregation],
-            ["alpha", f"{run.alpha:g}"],
-        ],
+        "settings": settings,
         "items": len(items),
         "planned": len(items),
         "excluded": sum(1 for item in items if item["excluded"]),
         "judge_errors": sum(1 for answer in answers if answer["judge_error"]),
+        "truncated": sum(1 for answer in answers if answer["truncated"]),
+        "empty": sum(1 for answer in answers if answer["empty"]),
         "mean": None,
         "ema": None,
         "ema_by_type": {},
@@ -203,14 +183,3 @@ def accuracy_by_model(items: list[dict]) -> list[dict]:
         accuracy = correct / n if n else None
         rows.append({"model": model, "n": n, "correct": correct, "accuracy": accuracy, "low": low, "high": high})
     return rows
-
-
-def _journal_usage(steps: JournalSteps, keys: list[CellKey]) -> dict[str, TokenUsage]:
-    """Tokens per role of the judged items of an unfinished run (as ``finish`` sums them for a record)."""
-    questions = [steps.questions[key] for key in keys]
-    answered = [steps.items[key] for key in keys]
-    return {
-        "generation": add_usage(*[step.usage for step in questions]),
-        "answering": add_usage(*[step.answer_usage for step in answered]),
-        "evaluation": add_usage(*[step.judge_usage for step in answered], *[q.validation_usage for q in questions]),
-    }

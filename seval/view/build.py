@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from seval.benchmark.journal import RunJournal
 from seval.benchmark.report.markdown import Prices
 from seval.benchmark.store import RUNS_FILE, STATE_FILE, load_journal, load_runs, load_state
 from seval.compare.folders import COMPARISON_FILE
@@ -22,7 +23,7 @@ from seval.io import strict_json
 from seval.io.atomic import read_text, write_text_atomic
 from seval.io.jsonl import field_error, read_jsonl
 from seval.sequential.records import SEQUENTIAL_ITEM, SequentialItem
-from seval.view.benchmark import JournalSteps, benchmark_data, journal_steps
+from seval.view.benchmark import benchmark_data
 from seval.view.html import GENERATOR, render_page
 from seval.view.sequential import sequential_data
 
@@ -52,15 +53,16 @@ def build_benchmark_view(out_dir: Path, prices: Prices | None = None) -> ViewPag
         raise DataError(f"{out_dir} {what}; --view takes a benchmark output folder (the demo's is out_benchmark/demo)")
     runs, warning = load_runs(out_dir)
     warnings = [warning] if warning else []
-    journals: dict[int, JournalSteps] = {}
+    journals: dict[int, RunJournal] = {}
     for path in sorted(out_dir.glob(JOURNAL_GLOB)):
         run_id = _run_id(path)
         if run_id is None:
             continue
         events, torn = load_journal(path)
         warnings += [torn] if torn else []
-        journals[run_id] = journal_steps(events)
-    if not runs and not any(steps.items for steps in journals.values()):
+        if events:  # read only: not even a torn last line is cut off
+            journals[run_id] = RunJournal.from_events(path, run_id, events, writable=False)
+    if not runs and not any(journal.items for journal in journals.values()):
         raise DataError(
             f"{out_dir} holds no benchmark run ({RUNS_FILE} and run journals missing or empty); "
             "run the benchmark there first, or name the folder of its runs"

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from seval.benchmark.records import Example, ItemStep, JudgeVerdict, QuestionStep
-from seval.benchmark.report.markdown import usage_cost
-from seval.benchmark.scoring import is_correct
-from seval.records import TokenUsage
+from seval.benchmark.scoring import counts_in_scores, is_correct
+from seval.client.replies import TRUNCATION_REASONS
+from seval.records import TokenUsage, add_usage
 
 # Page field <- record field names, first present wins (an answer of a benchmark example, of an entry
 # of its ``answers`` list when it has several answering models, or of a sequential position).
@@ -32,9 +32,11 @@ ANSWER_FIELDS: dict[str, tuple[str, ...]] = {
     "finish": ("finish_reason", "stop_reason"),
     "truncated": ("truncated",),
     "judge_error": ("judge_error",),
+    "rationale": ("rationale",),  # the grading's own words: why there is no verdict (an empty answer), or the panel's
     "verdicts": ("judge_verdicts", "verdicts"),
     "usage": ("usage", "answer_usage", "client_usage"),
     "judge_usage": ("judge_usage",),
+    "samples": ("samples",),
 }
 # The same for a sequential position, whose problem fields (any names at all) sit beside the answer's:
 # only the evaluation's own names are read, so a problem field called ``answer`` is never taken for one.
@@ -44,12 +46,18 @@ SEQUENTIAL_ANSWER_FIELDS: dict[str, tuple[str, ...]] = {
     "text": ("gpt4res",),
     "score": ("answer_score",),
     "usage": ("client_usage",),
+    "rationale": (),
     "verdicts": (),
+    "samples": (),
 }
 # An example's list of answers, one per answering model (the top-level answer is then the first model's).
 ANSWERS_FIELDS = ("answers",)
-FINISH_TRUNCATED = frozenset({"length", "max_tokens"})  # finish reasons that mean the reply was cut off
-USAGE_COUNTS = (("prompt", "prompt_tokens"), ("completion", "completion_tokens"), ("total", "total_tokens"))
+USAGE_COUNTS = (
+    ("prompt", "prompt_tokens"),
+    ("completion", "completion_tokens"),
+    ("total", "total_tokens"),
+    ("unreported", "calls_without_usage"),
+)
 SIMULATED_PREFIX = "sim-"  # the simulated endpoint's model names (seval.sim)
 
 # Fields shown in their own place on the page (never again under "other fields").
@@ -93,9 +101,15 @@ def number(value: Any) -> float | None:
 
 
 def usage(value: Any) -> dict[str, int] | None:
-    """Token counts as ``{prompt, completion, total}``; None when the endpoint reported none."""
+    """Token counts as ``{prompt, completion, total, unreported}`` (``unreported``: calls whose endpoint
+    reported no usage, so the counts are a lower bound); None when nothing at all is known."""
     if isinstance(value, TokenUsage):  # the common case, read directly (it is every item's, twice)
-        return {"prompt": value.prompt_tokens, "completion": value.completion_tokens, "total": value.total_tokens}
+        return {
+            "prompt": value.prompt_tokens,
+            "completion": value.completion_tokens,
+            "total": value.total_tokens,
+            "unreported": value.calls_without_usage,
+        }
     if not isinstance(value, Mapping):
         return None
     counts = {page: number(value.get(name)) for page, name in USAGE_COUNTS}
@@ -105,11 +119,13 @@ def usage(value: Any) -> dict[str, int] | None:
 
 
 def cost(value: Any, price: tuple[float, float] | None) -> float | None:
-    """USD for a usage at ``price`` (per million prompt, completion tokens); None without a price or a usage."""
+    """USD for a usage at ``price`` (per million prompt, completion tokens), as ``TokenUsage.cost`` says:
+    None without a price, and None when some call's usage was not reported (no cost is claimed)."""
     counts = usage(value)
-    if counts is None or price is None:
+    if counts is None:
         return None
-    return usage_cost(TokenUsage(prompt_tokens=counts["prompt"], completion_tokens=counts["completion"]), price)
+    reported = TokenUsage(**{name: counts[page] for page, name in USAGE_COUNTS})
+    return reported.model_copy(update={"calls_without_usage": counts["unreported"]}).cost(price)
 
 
 def other_fields(fields: Mapping[str, Any], shown: Iterable[str]) -> list[list[str]]:
@@ -150,6 +166,9 @@ def benchmark_verdicts(values: Any) -> list[dict]:
                 as_text(fields.get("rationale")),
                 reply=as_text(fields.get("reply")) or "",
                 error=as_text(fields.get("error")),
+                reasoning=as_text(fields.get("reasoning")),
+                finish=as_text(fields.get("finish_reason")),
+                truncated=bool(fields.get("truncated")) or fields.get("finish_reason") in TRUNCATION_REASONS,
             )
         )
     return verdicts
@@ -161,58 +180,83 @@ def answer(
     excluded: bool,
     correct: bool | None = None,
     names: Mapping[str, tuple[str, ...]] = ANSWER_FIELDS,
+    exclude_truncated: bool = False,
 ) -> dict:
     """One model's answer: text, folded reasoning, outcome, flags, verdicts and usage, read by ``names``.
 
     ``correct`` decides the outcome when given (EvaLearn's rule for sequential positions); otherwise the
-    benchmark's (a score above one half).
+    benchmark's (a score above one half). The outcome is "excluded" when the answer does not count in the
+    scores (``scoring.counts_in_scores``: its question was left out, or it was cut while
+    ``exclude_truncated``).
     """
     value = {page: pick(fields, names[page]) for page in ANSWER_FIELDS}
     score = number(value["score"])
     finish = as_text(value["finish"])
-    truncated = bool(value["truncated"]) or finish in FINISH_TRUNCATED
+    truncated = bool(value["truncated"]) or finish in TRUNCATION_REASONS
+    text = as_text(value["text"]) or ""
     if correct is None:
         correct = score is not None and is_correct(score)
+    counts = counts_in_scores(excluded, truncated, exclude_truncated)
     judged = [item["verdict"] == "correct" for item in verdicts if item["score"] is not None]
+    samples = value["samples"] if isinstance(value["samples"], list) else []
     return {
         "model": as_text(value["model"]) or "",
-        "text": as_text(value["text"]) or "",
+        "text": text,
         "reasoning": as_text(value["reasoning"]),
         "score": score,
-        "outcome": "excluded" if excluded else ("correct" if correct else "wrong"),
+        "outcome": "excluded" if not counts else ("correct" if correct else "wrong"),
         "finish": finish,
         "truncated": truncated,
+        # Empty once reasoning was set apart: scored 0 without asking a judge (counted apart from wrong ones).
+        "empty": not text.strip(),
         "judge_error": as_text(value["judge_error"]),
+        "rationale": as_text(value["rationale"]) or "",
         # An unreadable verdict: the answer's own judge error, or a judge of the panel without a verdict.
         "unreadable": bool(value["judge_error"]) or any(item["score"] is None for item in verdicts),
         "disagree": len(set(judged)) > 1,
         "verdicts": verdicts,
-        # Token use where the record (or the run's journal) holds it; None there means "not reported".
+        # Token use where the record (or the run's journal) holds it; "unreported" says when it was not.
         "usage": [
             [label, usage(value[key])]
             for label, key in (("answer", "usage"), ("judging", "judge_usage"))
             if any(name in fields for name in names[key])
         ],
+        # With --samples: every sample of this model, graded as the answer is.
+        "samples": [
+            answer(sample, benchmark_verdicts(sample.get("judge_verdicts")), excluded, None, names, exclude_truncated)
+            for sample in samples
+            if isinstance(sample, Mapping)
+        ],
         "extra": [],
     }
 
 
-def example_answers(example: Example, model: str, step: ItemStep | None) -> list[dict]:
-    """An example's answers: one per entry of its ``answers`` list, else its own (top-level) answer.
+def example_answers(
+    example: Example, model: str, steps: Mapping[str, list[ItemStep]] | None, exclude_truncated: bool = False
+) -> list[dict]:
+    """An example's answers: one per entry of its ``answers`` list (several models or samples), else its
+    own (top-level) answer.
 
-    Token use comes from the record when it holds it, else from the run's journal (``step``, the first
-    model's).
+    Token use comes from the record when it holds it, else from the run's journal (``steps``: each
+    answering model's journaled samples of the example's cell).
     """
     fields = example.model_dump()
     entries = pick(fields, ANSWERS_FIELDS)
     several = isinstance(entries, list) and bool(entries) and all(isinstance(entry, Mapping) for entry in entries)
     if not several:
         entries = [{**fields, "model": fields.get("model") or model}]
-    journaled = {"usage": step.answer_usage, "judge_usage": step.judge_usage} if step is not None else {}
     answers = []
-    for position, entry in enumerate(entries):
-        own = {**journaled, **entry} if position == 0 else dict(entry)
-        item = answer(own, benchmark_verdicts(pick(own, ANSWER_FIELDS["verdicts"])), example.excluded)
+    for entry in entries:
+        journaled = (steps or {}).get(entry.get("model") or model) or []
+        used = {}
+        if journaled:
+            used = {
+                "usage": add_usage(*[step.answer_usage for step in journaled]),
+                "judge_usage": add_usage(*[step.judge_usage for step in journaled]),
+            }
+        own = {**used, **entry}
+        verdicts = benchmark_verdicts(pick(own, ANSWER_FIELDS["verdicts"]))
+        item = answer(own, verdicts, example.excluded, exclude_truncated=exclude_truncated)
         item["extra"] = other_fields(entry, ANSWER_SHOWN) if several else []
         answers.append(item)
     return answers
@@ -239,6 +283,12 @@ def question_notes(example: Example, novelty_threshold: float | None) -> list[li
         notes.append(["Attempts", f"{example.attempts} (regenerated {example.attempts - 1} time(s))"])
     if example.excluded_reason:
         notes.append(["Excluded", f"{example.excluded_reason}; left out of every score and EMA"])
+    for label, finish in (
+        ("Generation finish reason", example.generation_finish_reason),
+        ("Validation finish reason", example.validation_finish_reason),
+    ):
+        if finish:
+            notes.append([label, finish + (" (cut by its token limit)" if finish in TRUNCATION_REASONS else "")])
     return notes
 
 
@@ -249,6 +299,6 @@ def question_usage(step: QuestionStep | None) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for label, value in (("generation", step.usage), ("validation", step.validation_usage)):
         counts = usage(value)
-        if counts is not None and counts["total"] + counts["prompt"] + counts["completion"] > 0:
+        if counts is not None and any(counts.values()):
             rows.append([label, counts])
     return rows

@@ -26,8 +26,8 @@ GENERATOR = "seval-view"  # the page's <meta name="generator">: how an index.htm
 # Long texts, parsed only when the item view or a search needs them (page/state.js): the fields of an
 # item, of each of its answers and of each verdict. Everything else is parsed before the first view.
 ITEM_TEXTS = frozenset({"question", "turns", "reference", "criteria", "notes", "extra", "shown"})
-ANSWER_TEXTS = frozenset({"text", "reasoning", "extra"})
-VERDICT_TEXTS = frozenset({"rationale", "reply", "first"})
+ANSWER_TEXTS = frozenset({"text", "reasoning", "rationale", "extra", "samples"})
+VERDICT_TEXTS = frozenset({"rationale", "reply", "first", "reasoning"})
 # Long texts that items share (a problem shown as an example before many positions): one block each, read with
 # the items' texts.
 SHARED_TEXTS = ("problem_texts",)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from seval.benchmark.report.markdown import Prices
+from seval.client.replies import TRUNCATION_REASONS
 from seval.metrics.core import slope
 from seval.records import add_usage
 from seval.sequential import paradigm_prompts
@@ -102,7 +103,16 @@ def position_item(record: SequentialItem) -> dict:
     turns = prompt_turns(prompt) if isinstance(prompt, str | list) else []
     judged = None if record.judge_error else record.answer_score
     verdicts = [
-        verdict(record.judge_model, judged, record.gpt4judge, error=record.judge_error, first=record.judge_first_reply)
+        verdict(
+            record.judge_model,
+            judged,
+            record.gpt4judge,
+            error=record.judge_error,
+            first=record.judge_first_reply,
+            reasoning=record.judge_reasoning,
+            finish=record.judge_finish_reason,
+            truncated=record.judge_finish_reason in TRUNCATION_REASONS,
+        )
     ]
     level = number(fields.get("level"))
     return {
@@ -212,13 +222,14 @@ def _notes(record: SequentialItem) -> list[list[str]]:
     if record.problem_id is not None:
         notes.append(["Problem id", str(record.problem_id)])
     notes.append(["Processing time", f"{record.processing_time:.3f} s"])
-    sampling = []
-    if record.client_temperature is not None:
-        sampling.append(f"temperature {record.client_temperature:g}")
-    if record.client_max_tokens is not None:
-        sampling.append(f"at most {record.client_max_tokens} tokens")
-    if sampling:
-        notes.append(["Student sampling", ", ".join(sampling)])
+    for label, temperature, max_tokens in (
+        ("Student sampling", record.client_temperature, record.client_max_tokens),
+        ("Judge sampling", record.judge_temperature, record.judge_max_tokens),
+    ):
+        sampling = [] if temperature is None else [f"temperature {temperature:g}"]
+        sampling += [] if max_tokens is None else [f"at most {max_tokens} tokens"]
+        if sampling:
+            notes.append([label, ", ".join(sampling)])
     notes.append(["Paradigm", record.paradigm])
     if record.rubric_field:
         notes.append(["Graded by", f"the problem's {record.rubric_field}"])

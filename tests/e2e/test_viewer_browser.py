@@ -147,6 +147,53 @@ def test_benchmark_page_filters_search_and_an_item(browser, tmp_path):
     assert page.evaluate("window.__violations.concat(window.__errors)") == []
 
 
+def test_several_models_samples_reasoning_cut_answers_and_unreported_usage(browser, tmp_path):
+    out = tmp_path / "models"
+    # Models that think first (some answers cut by the token limit) behind an endpoint that reports no usage.
+    with SimServer(seed=0, quirks="reasoning,no-usage") as sim:
+        done = run_tool(
+            CLI, "--base-url", sim.base_url, "--model-generation", "sim-generator",
+            "--model-answering", "sim-solver,sim-solver-weak", "--model-evaluation", "sim-judge", "--out-dir", out,
+            "--reasoning-types", TYPES[0], "--n", "2", "--num-questions", "2", "--samples", "2",
+            "--max-tokens-generation", "4000", "--max-tokens-evaluation", "4000", "--no-charts",
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert run_tool(CLI, "--view", out).returncode == 0
+    examples = read_lines(out / "runs.jsonl")[0]["examples"]
+    answers = [(example, answer) for example in examples for answer in example["answers"]]
+    split = [e for e in examples if len({a["score"] > 0.5 for a in e["answers"]}) > 1]
+    cut = [(e, a) for e, a in answers if a["truncated"]]
+    assert split and cut and len(answers) == 2 * len(examples)
+
+    page = browser.open((out / "index.html").as_uri() + "#view=items")
+    assert count(page) == len(answers)
+    page.select("select[data-filter=model]", "sim-solver-weak")
+    wait_count(page, len(examples))
+    page.click("#clear")
+    page.click("input[data-flag=models]")
+    wait_count(page, 2 * len(split))
+    page.click("#clear")
+    page.click("input[data-flag=truncated]")
+    wait_count(page, len(cut))
+    page.click("input[data-flag=empty]")
+    wait_count(page, sum(1 for _, a in cut if not a["answer"].strip()))
+
+    example, answer = cut[0]
+    number = examples.index(example) + 1
+    page.set_hash(f"view=item&id=r1-{number}")
+    page.wait_for("document.querySelector('#item [data-part=reasoning]')")
+    block = f'#item [data-model="{answer["model"]}"]'
+    assert text_of(page, f"{block} > details [data-part=reasoning]") == [answer["reasoning"]]
+    assert page.evaluate(f"document.querySelector({json.dumps(block + ' > details')}).open") is False  # folded
+    assert "finish reason" in text_of(page, f"{block} dt") and "length" in text_of(page, f"{block} dd")
+    assert "not reported by the endpoint" in text_of(page, f"{block} dd")
+    assert len(text_of(page, f"{block} [data-sample]")) == len(answer["samples"]) == 2
+    page.set_hash("view=overview")
+    page.wait_for("document.getElementById('overview')")
+    assert "comparison_run_0001.json" in page.evaluate("document.getElementById('overview').textContent")
+    assert page.evaluate("window.__violations.concat(window.__errors)") == []
+
+
 def test_sequential_pages_sequences_and_what_the_model_was_shown(browser, tmp_path):
     done = run_tool(
         SEQUENTIAL_CLI,

@@ -10,12 +10,14 @@ import pytest
 
 from seval.benchmark.records import Example, RunRecord
 from seval.errors import DataError
+from seval.records import NOT_REPORTED, TokenUsage
 from seval.sequential.paradigm_prompts import few_shot_system
 from seval.sequential.prompts import flatten_prompt, system_prompt
 from seval.sequential.records import SequentialItem
 from seval.view import view_path_for
 from seval.view.benchmark import benchmark_data
 from seval.view.build import read_sequential_results
+from seval.view.data import cost, usage
 from seval.view.sequential import sequential_data
 
 STAMP = "2026-01-01T00:00:00+00:00"
@@ -116,6 +118,18 @@ def test_finish_reason_truncation_reasoning_and_unreported_usage_are_shown():
     assert answer["usage"] == [["answer", None]]  # "not reported by the endpoint"; no judge usage recorded at all
     assert data["items"][0]["extra"] == []  # shown in their place, not repeated as other fields
     assert page(run([example(truncated=True, finish_reason="stop")]))["items"][0]["answers"][0]["truncated"]
+
+
+def test_usage_not_reported_is_said_and_never_priced_and_cut_answers_can_be_left_out():
+    assert usage(NOT_REPORTED) == {"prompt": 0, "completion": 0, "total": 0, "unreported": 1}
+    assert cost(NOT_REPORTED, (1.0, 2.0)) is None
+    assert cost(TokenUsage(prompt_tokens=10**6, completion_tokens=10**6), (1.0, 2.0)) == pytest.approx(3.0)
+    assert cost(TokenUsage(prompt_tokens=10**6), None) is None
+    cut = example(truncated=True, finish_reason="length", answer="", score=0.0, judge_verdicts=[])
+    (left_out,) = page(run([cut], exclude_truncated=True))["items"][0]["answers"]
+    (scored,) = page(run([cut]))["items"][0]["answers"]
+    assert (left_out["outcome"], scored["outcome"]) == ("excluded", "wrong")  # as scoring.counts_in_scores says
+    assert scored["empty"] and scored["truncated"]
 
 
 def test_judges_disagreeing_and_an_unreadable_verdict_are_flagged():

@@ -101,7 +101,15 @@ function card(value, label) {
   return h('div', {class: 'card'}, h('div', {class: 'value'}, value), h('div', {class: 'label'}, label));
 }
 
+// Token counts as the endpoints reported them; calls that reported none make the figure a lower bound.
 function usageText(usage) {
-  if (!usage) return 'not reported by the endpoint';
-  return `${fmtInt(usage.prompt)} prompt + ${fmtInt(usage.completion)} completion = ${fmtInt(usage.total)} tokens`;
+  if (!usage || (usage.unreported && !usage.total)) return 'not reported by the endpoint';
+  const counts = `${fmtInt(usage.prompt)} prompt + ${fmtInt(usage.completion)} completion = ${fmtInt(usage.total)} tokens`;
+  return usage.unreported ? `${counts}, plus ${fmtInt(usage.unreported)} call(s) that reported none` : counts;
+}
+
+function costText(role, usage, cost) {
+  if (cost !== null && cost !== undefined) return fmtUsd(cost);
+  if (!DATA.priced.includes(role)) return 'no price given';
+  return usage && usage.unreported ? 'none claimed: usage not reported' : '-';
 }

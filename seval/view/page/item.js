@@ -15,8 +15,12 @@ function usageFacts(pairs) {
 function verdictBlock(verdict, sequential) {
   return h('div', {class: 'verdict'},
     h('h4', null, verdict.model || 'judge', ' ', badge(verdict.verdict),
-      verdict.score === null ? '' : ` score ${fmtNum(verdict.score, 2)}`),
+      verdict.score === null ? '' : ` score ${fmtNum(verdict.score, 2)}`,
+      verdict.truncated ? [' ', badge('flag', 'reply cut by its token limit')] : null),
     verdict.error ? h('p', null, badge('flag', 'judge error'), ' ', verdict.error) : null,
+    verdict.finish ? h('div', {class: 'muted'}, `finish reason: ${verdict.finish}`) : null,
+    verdict.reasoning ? folded(`Judge's reasoning (${fmtInt(verdict.reasoning.length)} characters, folded)`,
+      textBlock(verdict.reasoning, {'data-part': 'judge-reasoning'})) : null,
     sequential ? null : h('div', {class: 'label'}, 'Rationale'),
     textBlock(verdict.rationale || (sequential ? '' : '(no rationale given)'), {'data-part': 'rationale'}),
     verdict.reply ? folded('Judge\'s whole reply', textBlock(verdict.reply, {'data-part': 'reply'})) : null,
@@ -30,6 +34,7 @@ function answerBlock(answer, number, current) {
   h('h3', null, answer.model, badge(answer.outcome),
     answer.score === null ? null : h('span', {class: 'muted'}, `score ${fmtNum(answer.score, 2)}`),
     answer.truncated ? badge('flag', 'truncated') : null,
+    answer.empty ? badge('flag', 'empty answer') : null,
     answer.unreadable ? badge('flag', 'unreadable verdict') : null,
     answer.disagree ? badge('flag', 'judges disagree') : null),
   answer.reasoning ? folded(`Reasoning (${fmtInt(answer.reasoning.length)} characters, folded)`,
@@ -41,9 +46,15 @@ function answerBlock(answer, number, current) {
   ]),
   usageFacts(answer.usage),
   answer.extra.length ? noteFacts(answer.extra) : null,
+  answer.samples && answer.samples.length ? folded(
+    `Samples (${answer.samples.length}): ${answer.samples.filter((sample) => sample.outcome === 'correct').length} correct`,
+    answer.samples.map((sample, k) => h('div', {class: 'block ' + sample.outcome, 'data-sample': String(k + 1)},
+      h('h4', null, `sample ${k + 1} `, badge(sample.outcome), sample.truncated ? [' ', badge('flag', 'truncated')] : null),
+      textBlock(sample.text), sample.verdicts.length ? sample.verdicts.map((verdict) => verdictBlock(verdict, SEQUENTIAL))
+        : h('p', {class: 'note'}, sample.rationale || 'No verdict recorded.')))) : null,
   h('h3', null, answer.verdicts.length > 1 ? `Verdicts (${answer.verdicts.length} judges)` : 'Verdict'),
   answer.verdicts.length ? answer.verdicts.map((verdict) => verdictBlock(verdict, SEQUENTIAL))
-    : h('p', {class: 'note'}, 'No verdict recorded.'));
+    : h('p', {class: 'note', 'data-part': 'no-verdict'}, answer.rationale || 'No verdict recorded.'));
 }
 
 function questionBlock(item) {

@@ -43,6 +43,9 @@ function runsTable() {
     const notes = [];
     if (run.unfinished) notes.push(badge('unfinished', `unfinished: ${run.items} of ${run.planned} judged`));
     if (run.replay) notes.push(badge('flag', 'replay'), ' ', run.replay_source || '');
+    if (run.truncated) notes.push(' ', badge('flag', `${run.truncated} cut`));
+    if (run.empty) notes.push(' ', badge('flag', `${run.empty} empty`));
+    notes.push(folded('settings', h('div', {class: 'settings'}, run.settings.map(([name, value]) => h('div', null, `${name}: ${value}`)))));
     return h('tr', null,
       h('td', null, link({view: 'items', filters: {run: String(run.id)}}, `run ${run.id}`)),
       h('td', null, (run.started || '').replace('T', ' ').slice(0, 19)),
@@ -128,10 +131,10 @@ function tokenTable() {
   for (const run of DATA.runs) {
     for (const [role, usage, cost] of run.usage) {
       rows.push(h('tr', null, h('td', null, `run ${run.id}`), h('td', null, role),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.prompt) : 'not reported'),
+        h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
         h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.total) : ''),
-        priced ? h('td', {class: 'num'}, cost === null ? 'no price given' : fmtUsd(cost)) : null));
+        h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
+        priced ? h('td', {class: 'num'}, costText(role, usage, cost)) : null));
       const total = totals.get(role) || {prompt: 0, completion: 0, total: 0, cost: 0, unpriced: false};
       if (usage) { total.prompt += usage.prompt; total.completion += usage.completion; total.total += usage.total; }
       if (cost === null) total.unpriced = true; else total.cost += cost;
@@ -145,10 +148,17 @@ function tokenTable() {
         priced ? h('th', {class: 'num'}, total.unpriced ? 'partly priced' : fmtUsd(total.cost)) : null));
     }
   }
+  for (const run of DATA.runs) {
+    for (const [model, usage] of run.usage_by_model || []) {
+      rows.push(h('tr', null, h('td', null, `run ${run.id}`), h('td', null, `answering: ${model}`),
+        h('td', {class: 'num'}, usage ? fmtInt(usage.prompt) : ''), h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
+        h('td', {class: 'num'}, usage ? fmtInt(usage.total) : ''), priced ? h('td', null, '') : null));
+    }
+  }
   const headers = ['Run', 'Role', ['Prompt', 'num'], ['Completion', 'num'], ['Total', 'num']];
   if (priced) headers.push(['Cost (USD)', 'num']);
   return h('div', null, table(headers, rows, {id: 'tokens'}), h('p', {class: 'note'},
-    'Tokens as the endpoints reported them. ',
+    'Tokens as the endpoints reported them ("+": some calls reported none, so the figure is a lower bound). ',
     priced ? `Cost from the prices given with --price (${DATA.priced.join(', ')}).`
       : 'No cost is claimed: build the page with --price ROLE=IN,OUT (USD per million tokens) for a cost column.'));
 }
@@ -207,9 +217,10 @@ function sequentialOverview() {
     row.accuracy.map((y, index) => h('td', {class: 'num'}, link({view: 'items', filters: {type: row.type, pos: String(index + 1)}}, fmtPct(y, 0)))),
     h('td', {class: 'num'}, (row.slope >= 0 ? '+' : '') + row.slope.toFixed(3))));
   const usageRows = DATA.usage.map(([role, usage, cost]) => h('tr', null, h('td', null, role),
-    h('td', {class: 'num'}, usage ? fmtInt(usage.prompt) : 'not reported'), h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-    h('td', {class: 'num'}, usage ? fmtInt(usage.total) : ''),
-    DATA.priced.length ? h('td', {class: 'num'}, cost === null ? 'no price given' : fmtUsd(cost)) : null));
+    h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
+    h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
+    h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
+    DATA.priced.length ? h('td', {class: 'num'}, costText(role, usage, cost)) : null));
   const usageHeaders = ['Role', ['Prompt', 'num'], ['Completion', 'num'], ['Total', 'num']];
   if (DATA.priced.length) usageHeaders.push(['Cost (USD)', 'num']);
   return h('div', {id: 'overview'},

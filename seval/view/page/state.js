@@ -85,6 +85,7 @@ if (SEQUENTIAL) {
 const FILTERS = ['run', 'type', 'difficulty', 'model', 'outcome', 'flags', 'seq', 'pos', 'q'];
 const FLAGS = [
   ['truncated', 'truncated'],
+  ['empty', 'empty answer'],
   ['unreadable', 'unreadable verdict'],
   ['disagree', 'judges disagree'],
   ['models', 'models disagree'],
@@ -153,6 +154,7 @@ function haystack(item) {
 function rowFlags(row) {
   const flags = [];
   if (row.answer.truncated) flags.push('truncated');
+  if (row.answer.empty) flags.push('empty');
   if (row.answer.unreadable) flags.push('unreadable');
   if (row.answer.disagree) flags.push('disagree');
   if (row.item.models_disagree) flags.push('models');
