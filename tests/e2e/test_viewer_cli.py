@@ -82,10 +82,14 @@ def test_an_interrupted_run_is_shown_with_the_items_it_judged(sim, tmp_path):
     # What a crash after the last judged item leaves: the journal without its end, no record, no state.
     journal = out / "journal_run_0001.jsonl"
     lines = journal.read_text(encoding="utf-8").splitlines()
-    journal.write_text("\n".join(line for line in lines if '"kind":"finished"' not in line) + "\n")
+    kept = "\n".join(line for line in lines if '"kind":"finished"' not in line) + "\n"
+    journal.write_text(kept + '{"kind": "item", "reasoning_type": "logi')  # and a crash mid-append
     (out / "runs.jsonl").unlink()
     (out / "state.json").unlink()
-    assert run_tool(CLI, "--view", out).returncode == 0
+    before = journal.read_bytes()
+    done = run_tool(CLI, "--view", out)
+    assert done.returncode == 0, done.stderr
+    assert "is truncated" in done.stdout and journal.read_bytes() == before  # reported, and left as it was
     data = page_data(out / "index.html")
     (summary,) = data["runs"]
     assert summary["unfinished"] and summary["items"] == summary["planned"] == 4
