@@ -17,6 +17,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from seval.benchmark.records import Example, ItemStep, JudgeVerdict, QuestionStep
 from seval.benchmark.scoring import counts_in_scores, is_correct
 from seval.client.replies import TRUNCATION_REASONS
@@ -156,7 +158,7 @@ def benchmark_verdicts(values: Any) -> list[dict]:
     """A benchmark answer's judge verdicts (``JudgeVerdict`` records or plain dicts)."""
     verdicts = []
     for value in values or []:
-        fields = value.model_dump() if isinstance(value, JudgeVerdict) else value
+        fields = dict(value) if isinstance(value, JudgeVerdict) else value
         if not isinstance(fields, Mapping):
             continue
         verdicts.append(
@@ -224,7 +226,7 @@ def answer(
         # With --samples: every sample of this model, graded as the answer is.
         "samples": [
             answer(sample, benchmark_verdicts(sample.get("judge_verdicts")), excluded, None, names, exclude_truncated)
-            for sample in samples
+            for sample in (dict(sample) if isinstance(sample, BaseModel) else sample for sample in samples)
             if isinstance(sample, Mapping)
         ],
         "extra": [],
@@ -240,8 +242,10 @@ def example_answers(
     Token use comes from the record when it holds it, else from the run's journal (``steps``: each
     answering model's journaled samples of the example's cell).
     """
-    fields = example.model_dump()
-    entries = pick(fields, ANSWERS_FIELDS)
+    # The record's own fields and extras as they are (nested records stay records, read below): a
+    # model_dump of 10,000 examples cost seconds in the records' serializer alone.
+    fields = dict(example)
+    entries = [dict(entry) if isinstance(entry, BaseModel) else entry for entry in pick(fields, ANSWERS_FIELDS) or []]
     several = isinstance(entries, list) and bool(entries) and all(isinstance(entry, Mapping) for entry in entries)
     if not several:
         entries = [{**fields, "model": fields.get("model") or model}]
