@@ -53,7 +53,8 @@ def scored_items(journal: RunJournal, cells: list[CellKey], model: str | None = 
     return [ScoredItem(cell[1], cell[0], score) for cell, score in scored if score is not None]
 
 
-def _usage_by_role(journal: RunJournal, cells: list[CellKey]) -> dict[str, TokenUsage]:
+def usage_by_role(journal: RunJournal, cells: list[CellKey]) -> dict[str, TokenUsage]:
+    """Tokens per role of ``cells``, every model and sample (the viewer sums an unfinished run's too)."""
     usage = {role: TokenUsage() for role in ROLES}
     for cell in cells:
         question = journal.questions[cell]
@@ -100,30 +101,27 @@ def _model_answers(journal: RunJournal, cell: CellKey) -> list[ModelAnswer]:
     return answers
 
 
-def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_at: str) -> RunRecord:
-    """The run record, examples in record order, derived from the journal.
+def example_for(journal: RunJournal, cell: CellKey) -> Example:
+    """The example of one cell whose items are all journaled: its own answer fields are the first answering
+    model's (its first sample's, with the mean score); ``answers`` holds every model's when there are several
+    models or samples. (The viewer shows an unfinished run's complete cells with it.)"""
+    question, samples = journal.questions[cell], journal.answers_of(cell)[journal.plan.answering_models[0]]
+    checks = question.model_dump(include=set(QuestionChecks.model_fields))
+    return Example(
+        question=question.question,
+        tags=ExampleTags(reasoning_type=cell[1], difficulty=cell[0], question_index=cell[2]),
+        **checks,
+        **_graded(samples),
+        created_at=samples[0].created_at,
+        excluded=bool(question.excluded_reason),
+        answers=_model_answers(journal, cell),
+    )
 
-    An example's own answer fields are the first answering model's (its first
-    sample's, with the mean score); ``answers`` holds every model's when there
-    are several models or samples.
-    """
+
+def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_at: str) -> RunRecord:
+    """The run record, examples in record order (``example_for`` each), derived from the journal."""
     cells = record_order(plan)
-    first = plan.answering_models[0]
-    examples = []
-    for cell in cells:
-        question, samples = journal.questions[cell], journal.answers_of(cell)[first]
-        checks = question.model_dump(include=set(QuestionChecks.model_fields))
-        examples.append(
-            Example(
-                question=question.question,
-                tags=ExampleTags(reasoning_type=cell[1], difficulty=cell[0], question_index=cell[2]),
-                **checks,
-                **_graded(samples),
-                created_at=samples[0].created_at,
-                excluded=bool(question.excluded_reason),
-                answers=_model_answers(journal, cell),
-            )
-        )
+    examples = [example_for(journal, cell) for cell in cells]
     return RunRecord(
         **plan.model_dump(include=set(RunDescription.model_fields)),
         ended_at=ended_at,
@@ -134,7 +132,7 @@ def build_record(plan: RunPlan, journal: RunJournal, emas_after: EmaSet, ended_a
         excluded=sum(1 for e in examples if e.excluded),
         truncated=sum(1 for e in examples if e.truncated),
         empty_answers=sum(1 for e in examples if e.empty),
-        usage_by_role=_usage_by_role(journal, cells),
+        usage_by_role=usage_by_role(journal, cells),
         usage_by_model=_usage_by_model(journal, cells),
         examples=examples,
     )

@@ -29,14 +29,15 @@ def step_key(step: QuestionStep | ItemStep) -> CellKey:
 class RunJournal:
     """The journal of one run, thread-safe; ``changed`` is notified on every step."""
 
-    def __init__(self, path: Path, plan: RunPlan):
+    def __init__(self, path: Path, plan: RunPlan, writable: bool = True):
         self.path = path
         self.plan = plan
         self.questions: dict[CellKey, QuestionStep] = {}
         self.items: dict[ItemKey, ItemStep] = {}
         self.finished = False
         self.changed = threading.Condition()
-        self._appender = JsonlAppender(path)
+        # Opening the appender cuts a torn last line off the file: a journal only read (the viewer) leaves it be.
+        self._appender = JsonlAppender(path) if writable else _ReadOnly(path)
 
     @classmethod
     def create(cls, out_dir: Path, plan: RunPlan) -> RunJournal:
@@ -52,11 +53,12 @@ class RunJournal:
         return journal
 
     @classmethod
-    def from_events(cls, path: Path, run_id: int, events: list) -> RunJournal:
-        """The journal whose file ``path`` holds ``events`` (already read), ready to append to."""
+    def from_events(cls, path: Path, run_id: int, events: list, writable: bool = True) -> RunJournal:
+        """The journal whose file ``path`` holds ``events`` (already read), ready to append to (``writable``)
+        or only to be read (nothing is written to the file, not even a torn line cut off)."""
         if not isinstance(events[0], RunPlan) or events[0].run_id != run_id:
             raise DataError(f"{path} does not start with the plan of run {run_id}; move it away to start afresh")
-        journal = cls(path, events[0])
+        journal = cls(path, events[0], writable)
         items = []
         for event in events[1:]:
             if isinstance(event, QuestionStep):
@@ -117,3 +119,13 @@ class RunJournal:
         """Mark the run as written out."""
         self._appender.append(event)
         self.finished = True
+
+
+class _ReadOnly:
+    """The appender of a journal opened only to be read."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def append(self, record: object) -> None:
+        raise RuntimeError(f"{self.path} was opened read-only")

@@ -25,7 +25,7 @@ from seval.benchmark.dataset import export_dataset
 from seval.benchmark.panel import AGGREGATIONS
 from seval.benchmark.planning import RunPreview, preview_run
 from seval.benchmark.prompts import DEFAULT_REASONING_TYPES
-from seval.benchmark.report.markdown import report_path, write_report
+from seval.benchmark.report.markdown import Prices, report_path, write_report
 from seval.benchmark.report.summary import print_run_summary
 from seval.benchmark.runner import run_benchmark
 from seval.benchmark.settings import ROLES, RunSettings
@@ -37,6 +37,7 @@ from seval.cli.common import (
     build_client,
     parse_prices,
     parse_temperature,
+    print_view,
     run_main,
 )
 from seval.cli.dry_run import dry_run
@@ -46,7 +47,7 @@ from seval.compare.report import print_comparison
 from seval.compare.run import comparison_of_run, comparison_path, self_preference_notes, write_comparison
 from seval.console import configure_logging
 from seval.engine import Engine
-from seval.errors import Cancelled
+from seval.errors import Cancelled, UsageError
 from seval.io.folders import check_free_space, check_output_folder, check_writable
 from seval.io.lock import exclusive_lock, folder_in_use
 
@@ -55,6 +56,14 @@ DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"
 LOG_FILE = "benchmark.log"
 # --dry-run --demo starts no simulator; its plan names "the simulated endpoint" instead of this placeholder.
 DRY_RUN_DEMO_URL = "http://127.0.0.1:0/v1"
+# Flags that ask for something else than a page of the existing runs (flag -> its argparse name).
+VIEW_EXCLUDES = {
+    "--compare": "compare",
+    "--dry-run": "dry_run",
+    "--export-dataset": "export_dataset",
+    "--replay": "replay",
+    "--new-cycle": "new_cycle",
+}
 # The seed design's sampling per role: creative questions, focused answers, steady verdicts.
 SAMPLING_DEFAULTS = {"generation": (0.8, 500), "answering": (0.5, 700), "evaluation": (0.3, 250)}
 
@@ -150,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the plan (levels, types, items, calls per role) and exit without a request",
     )
+    parser.add_argument(
+        "--view",
+        nargs="?",
+        const=True,
+        type=Path,
+        metavar="OUT_DIR",
+        help="write OUT_DIR/index.html, one self-contained page to browse the folder's runs (default: --out-dir, "
+        f"or {DEMO_OUT_DIR} with --demo), print its path and exit; --price adds costs",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     add_client_flags(parser)
     return parser
@@ -223,6 +241,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     types = validate_flags(args)
     out_dir = args.out_dir or (DEMO_OUT_DIR if args.demo else DEFAULT_OUT_DIR)
     prices = parse_prices(args.price, ROLES)
+    if args.view is not None:
+        return write_view(args, out_dir, prices, console)
     if args.compare:
         comparison, written = compare_folders(
             args.compare, args.out_dir or Path("."), prices, charts=not args.no_charts
@@ -257,6 +277,18 @@ def run(args: argparse.Namespace, console: Console) -> int:
     finally:
         if server is not None:
             server.stop()
+
+
+def write_view(args: argparse.Namespace, out_dir: Path, prices: Prices, console: Console) -> int:
+    """``--view``: the folder's page written, its path printed; nothing is run."""
+    others = [flag for flag, given in VIEW_EXCLUDES.items() if getattr(args, given)]
+    if others:
+        raise UsageError(f"--view writes the page of existing runs and exits; it cannot be combined with {others[0]}")
+    from seval.view import build_benchmark_view  # the viewer's modules load only when a page is written
+
+    page = build_benchmark_view(out_dir if args.view is True else args.view, prices)
+    print_view(console, page)
+    return 0
 
 
 def _preview_holding_the_folder(settings: RunSettings, held: contextlib.ExitStack) -> RunPreview:

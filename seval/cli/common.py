@@ -23,8 +23,9 @@ from seval.errors import Cancelled, EndpointError, TransportError, UsageError
 from seval.io import strict_json
 from seval.io.folders import WRITE_ERRNOS, check_output_folder
 
-if TYPE_CHECKING:  # the client is imported where it is used: evaluate_metric.py never loads it
+if TYPE_CHECKING:  # imported where they are used: evaluate_metric.py never loads the client, nor a tool the viewer
     from seval.client.core import LLMClient
+    from seval.view import ViewPage
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -173,6 +174,18 @@ def parse_extra_body(flag: str, text: str | None) -> dict:
             "temperature have their own flags)"
         )
     return value
+
+
+def print_view(console: Console, page: ViewPage) -> None:
+    """What ``--view`` wrote: its warnings, then the page's path."""
+    for warning in page.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"Viewer: {page.path} ({page.items} items, {page.size / 1024:.0f} KB; opens from disk, no server)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def run_main(

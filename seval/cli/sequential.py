@@ -18,6 +18,7 @@ from seval.cli.common import (
     parse_extra_body,
     parse_prices,
     parse_temperature,
+    print_view,
     run_main,
     validate_client_flags,
 )
@@ -137,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the bundled demo set against a SIMULATED endpoint on loopback: no key, no network",
     )
+    parser.add_argument(
+        "--view",
+        type=Path,
+        metavar="RESULTS",
+        help="write one self-contained page to browse a results file (JSON list or .jsonl journal) beside it "
+        "(results.json -> results.view.html), print its path and exit",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     add_client_flags(parser)
     return parser
@@ -173,7 +181,8 @@ def _add_role_flags(parser: argparse.ArgumentParser) -> None:
         "--price",
         action="append",
         metavar="ROLE=IN,OUT",
-        help="USD per million prompt,completion tokens for client or judge, to print a cost line (repeatable)",
+        help="USD per million prompt,completion tokens for client or judge, to print a cost line (and cost the "
+        "--view page) (repeatable)",
     )
 
 
@@ -244,8 +253,22 @@ def _evaluate(
     )
 
 
+def write_view(args: argparse.Namespace, console: Console) -> int:
+    """``--view RESULTS``: the results file's page written beside it, its path printed; nothing is run."""
+    others = [flag for flag in ("input", "seq", "output", "demo") if getattr(args, flag)]
+    if others:
+        raise UsageError(f"--view writes the page of an existing results file and exits; drop --{others[0]}")
+    prices = parse_prices(args.price, ROLES)
+    from seval.view import build_sequential_view  # the viewer's modules load only when a page is written
+
+    print_view(console, build_sequential_view(args.view, prices))
+    return 0
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Run the evaluation the flags describe; returns the exit code."""
+    """Run the evaluation the flags describe (or write ``--view``'s page); returns the exit code."""
+    if args.view is not None:
+        return write_view(args, console)
     _validate(args)
     roles: dict = {
         role: parse_extra_body(f"--extra-body-{role}", getattr(args, f"extra_body_{role}")) for role in ROLES
