@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def _number_as_text(value: object) -> object:
@@ -19,26 +20,20 @@ Text = Annotated[str, BeforeValidator(_number_as_text)]
 
 
 class Record(BaseModel):
-    """Base of every on-disk record: unknown fields are kept, not dropped.
-
-    ``optional_fields`` name fields that belong to a feature a record may not
-    use (several answering models, token usage an endpoint did not report):
-    at their default they are left out of the file, so the records of runs
-    that do not use the feature stay what they were for every reader.
-    """
+    """Base of every on-disk record: unknown fields are kept, not dropped."""
 
     model_config = ConfigDict(extra="allow")
-    optional_fields: ClassVar[frozenset[str]] = frozenset()
 
-    @model_serializer(mode="wrap")
-    def _leave_out_unused(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if self.optional_fields and isinstance(data, dict):
-            fields = type(self).model_fields
-            for name in self.optional_fields:
-                if name in data and getattr(self, name) == fields[name].get_default(call_default_factory=True):
-                    del data[name]
-        return data
+
+def left_out_at_default(default: Any = None, *, default_factory: Callable[[], Any] | None = None, **rules: Any) -> Any:
+    """A field of a feature a record may not use (several answering models, usage an endpoint did not report):
+    at its default it is left out of the file, so the records of runs that do not use the feature stay what
+    they were for every reader. (``exclude_if`` is checked by pydantic-core per field, which costs far less
+    than a serializer wrapping every record.)"""
+    if default_factory is not None:
+        empty = default_factory()
+        return Field(default_factory=default_factory, exclude_if=lambda value: value == empty, **rules)
+    return Field(default, exclude_if=lambda value: value == default, **rules)
 
 
 class TokenUsage(Record):
@@ -52,9 +47,7 @@ class TokenUsage(Record):
     prompt_tokens: int = Field(0, ge=0)
     completion_tokens: int = Field(0, ge=0)
     total_tokens: int = Field(0, ge=0)
-    calls_without_usage: int = Field(0, ge=0)
-
-    optional_fields = frozenset({"calls_without_usage"})  # written only when some call lacked usage
+    calls_without_usage: int = left_out_at_default(0, ge=0)  # written only when some call lacked usage
 
     @property
     def reported(self) -> bool:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from seval.records import Record, Text, TokenUsage
+from seval.records import Record, Text, TokenUsage, left_out_at_default
 
 MAX_DIFFICULTY = 10
 # A score, a mean of scores or a moving average of them: a finite number from 0 to 1. A hand-edited
@@ -46,9 +46,7 @@ class BenchmarkState(EmaSet):
     replay_emas: dict[str, EmaSet] = Field(default_factory=dict)
     # Each answering model's EMAs over the runs it answered since the folder first compared models (every run
     # from then on moves its models' lines). The top-level EMAs keep the folder's history: each run's first model.
-    models: dict[str, EmaSet] = Field(default_factory=dict)
-
-    optional_fields = frozenset({"models"})
+    models: dict[str, EmaSet] = left_out_at_default(default_factory=dict)
 
 
 # -- run records -------------------------------------------------------------
@@ -124,10 +122,8 @@ class ModelAnswer(GradedAnswer):
     """
 
     model: str
-    samples: list[GradedAnswer] = Field(default_factory=list)
+    samples: list[GradedAnswer] = left_out_at_default(default_factory=list)
     usage: TokenUsage = Field(default_factory=TokenUsage)
-
-    optional_fields = frozenset({"samples"})
 
 
 class _ExampleHead(Record):
@@ -143,9 +139,7 @@ class Example(GradedAnswer, QuestionChecks, _ExampleHead):
     excluded: bool = False
     # With several answering models (or samples): one entry per model, in the order named. The fields
     # above stay the first model's, so a reader of single-model records sees what it always saw.
-    answers: list[ModelAnswer] = Field(default_factory=list)
-
-    optional_fields = frozenset({"answers"})
+    answers: list[ModelAnswer] = left_out_at_default(default_factory=list)
 
 
 class RunDescription(Record):
@@ -174,9 +168,7 @@ class RunDescription(Record):
     replay_source: str | None = None
     exclude_truncated: bool = False  # answers cut by their token limit are left out of the scores
     adaptations: list[str] = Field(default_factory=list)  # parameters a model refused, and what was sent instead
-    samples: int = Field(1, ge=1)  # answers per model and question (--samples)
-
-    optional_fields = frozenset({"samples"})
+    samples: int = left_out_at_default(1, ge=1)  # answers per model and question (--samples)
 
     @property
     def answering_models(self) -> list[str]:
@@ -203,9 +195,7 @@ class RunRecord(RunDescription):
     usage_by_role: dict[str, TokenUsage] = Field(default_factory=dict)
     ema_by_reasoning_type: dict[str, Unit] = Field(default_factory=dict)  # state's type EMAs after this run
     examples: list[Example]
-    usage_by_model: dict[str, TokenUsage] = Field(default_factory=dict)  # answering tokens per model (several)
-
-    optional_fields = frozenset({"samples", "usage_by_model"})
+    usage_by_model: dict[str, TokenUsage] = left_out_at_default(default_factory=dict)  # answering tokens per model
 
 
 # -- journal -----------------------------------------------------------------
