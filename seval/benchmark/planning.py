@@ -60,6 +60,19 @@ def record_order(plan: RunPlan) -> list[CellKey]:
     ]
 
 
+def sampling_of(settings: RunSettings) -> dict[str, dict]:
+    """How each role's models are asked, keyed ``ROLE:MODEL``: what a resume must not change once used."""
+    roles = [settings.roles["generation"], *settings.answering, *settings.panel]
+    return {
+        f"{role.endpoint.role}:{role.endpoint.model}": {
+            "temperature": role.temperature,
+            "max_tokens": role.max_tokens,
+            "extra_body": dict(role.endpoint.extra_body),
+        }
+        for role in roles
+    }
+
+
 def planned_items(plan: RunPlan) -> int:
     """How many answered-and-judged items the plan makes: each cell, by each answering model, each sample."""
     return len(record_order(plan)) * len(plan.answering_models) * plan.samples
@@ -92,6 +105,7 @@ def _plan_for(settings: RunSettings, state: BenchmarkState, run_id: int) -> RunP
         judge_aggregation=settings.judge_aggregation,
         exclude_truncated=settings.exclude_truncated,
         samples=settings.samples,
+        sampling=sampling_of(settings),
     )
     if settings.replay_items:
         return _replay_plan(settings, common)
@@ -161,7 +175,8 @@ def resumed_plan(settings: RunSettings, events: list) -> RunPlan:
             f"run {plan.run_id} ({kind}) was interrupted; finish it first by rerunning the command "
             f"that started it ({'with' if plan.replay else 'without'} --replay)"
         )
-    used, changes = _roles_with_steps(plan, events), {}
+    used = _roles_with_steps(plan, events)
+    changes: dict[str, object] = {}
     urls = _endpoints(settings)
     for role, given in _models(settings).items():
         planned = getattr(plan, f"model_{role}")
@@ -174,7 +189,50 @@ def resumed_plan(settings: RunSettings, events: list) -> RunPlan:
                 f"{journal_path(settings.out_dir, plan.run_id).name} away to abandon that run"
             )
         changes.update({f"model_{role}": given, f"endpoint_{role}": urls[role]})
+    sampling = _resumed_sampling(settings, plan, used)
+    if sampling != plan.sampling:
+        changes["sampling"] = sampling
     return plan.model_copy(update=changes) if changes else plan
+
+
+def _resumed_sampling(settings: RunSettings, plan: RunPlan, used: set[str]) -> dict[str, dict]:
+    """The sampling a resumed run keeps: a role that has answered keeps how it was asked (a change is refused,
+    so one run never mixes two ways of asking); a role that has not may take the flags given now."""
+    if not plan.sampling:  # a journal from before sampling was kept: nothing to compare with
+        return plan.sampling
+    kept = dict(plan.sampling)
+    for key, now in sampling_of(settings).items():
+        role, then = key.split(":", 1)[0], plan.sampling.get(key)
+        if role not in used:
+            kept[key] = now
+        elif then is not None and then != now:
+            name = next(field for field in now if now[field] != then.get(field))
+            raise UsageError(
+                f"run {plan.run_id} was interrupted and is resumed with its original plan, but {key} was asked with "
+                f"{name} {then.get(name)!r} (now {now[name]!r}); rerun with the settings it was started with, or "
+                f"move {journal_path(settings.out_dir, plan.run_id).name} away to abandon that run"
+            )
+    return kept
+
+
+def ignored_flags(settings: RunSettings, plan: RunPlan) -> list[str]:
+    """What a resumed run's plan overrides among the flags given now, said rather than silently ignored."""
+    given = {
+        "--samples": (settings.samples, plan.samples),
+        "--exclude-truncated": (settings.exclude_truncated, plan.exclude_truncated),
+        "--judge-aggregation": (settings.judge_aggregation, plan.judge_aggregation),
+    }
+    if not plan.replay:
+        given |= {
+            "--num-questions": (settings.num_questions, plan.num_questions_per_cell),
+            "--reasoning-types": (",".join(settings.reasoning_types), ",".join(plan.reasoning_types)),
+            "--validate": (settings.policy.validate, plan.validate_questions),
+        }
+    return [
+        f"run {plan.run_id} resumes with its plan: {flag} {now!r} is ignored (the run has {then!r})"
+        for flag, (now, then) in given.items()
+        if now != then
+    ]
 
 
 def preview_run(settings: RunSettings) -> RunPreview:
@@ -194,6 +252,7 @@ def preview_run(settings: RunSettings) -> RunPreview:
     check_journals(out_dir, state, runs, events)
     if events and not any(isinstance(event, RunFinished) for event in events):
         plan = resumed_plan(settings, events)
+        warnings += tuple(ignored_flags(settings, plan))
         first = plan.answering_models[0]
         done = len(
             {

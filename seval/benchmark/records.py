@@ -10,7 +10,7 @@ How they are read and written is ``seval.benchmark.store``'s business.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -205,6 +205,9 @@ class RunPlan(RunDescription):
     kind: Literal["plan"] = "plan"
     # A replay's record order is its source's order, which need not be round-robin.
     item_order: list[tuple[int, str, int]] | None = None
+    # How each role's model is asked ("answering:MODEL" -> temperature, max_tokens, extra_body), so a resume
+    # cannot mix two ways of asking in one run. Empty in journals written before it was kept.
+    sampling: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class QuestionStep(QuestionChecks):
