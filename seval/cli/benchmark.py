@@ -53,6 +53,7 @@ from seval.io.lock import exclusive_lock, folder_in_use
 
 DEFAULT_OUT_DIR = Path("out_benchmark")
 DEMO_OUT_DIR = DEFAULT_OUT_DIR / "demo"
+DEMO_COMPARE_OUT_DIR = DEFAULT_OUT_DIR / "demo-compare"
 LOG_FILE = "benchmark.log"
 # --dry-run --demo starts no simulator; its plan names "the simulated endpoint" instead of this placeholder.
 DRY_RUN_DEMO_URL = "http://127.0.0.1:0/v1"
@@ -130,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out-dir",
         type=Path,
         default=None,
-        help=f"output folder (default {DEFAULT_OUT_DIR}, or {DEMO_OUT_DIR} with --demo)",
+        help=f"output folder (default {DEFAULT_OUT_DIR}, or {DEMO_OUT_DIR} with --demo; {DEMO_COMPARE_OUT_DIR} for a "
+        "demo with several answering models)",
     )
     parser.add_argument(
         "--reasoning-types",
@@ -239,7 +241,7 @@ def _add_trust_flags(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     """Run, resume or replay one benchmark run as the flags say (or export, or show the plan); the exit code."""
     types = validate_flags(args)
-    out_dir = args.out_dir or (DEMO_OUT_DIR if args.demo else DEFAULT_OUT_DIR)
+    out_dir = args.out_dir or (_demo_folder(args) if args.demo else DEFAULT_OUT_DIR)
     prices = parse_prices(args.price, ROLES)
     if args.view is not None:
         return write_view(args, out_dir, prices, console)
@@ -315,6 +317,11 @@ def _preview_holding_the_folder(settings: RunSettings, held: contextlib.ExitStac
         )
         check_free_space(out_dir)
     return preview
+
+
+def _demo_folder(args: argparse.Namespace) -> Path:
+    """The demo's folder; a demo comparing answering models gets its own, so both demos run from a fresh clone."""
+    return DEMO_COMPARE_OUT_DIR if args.model_answering and "," in args.model_answering else DEMO_OUT_DIR
 
 
 def _warn_self_preference(settings: RunSettings, console: Console) -> None:

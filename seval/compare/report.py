@@ -32,7 +32,7 @@ def comparison_lines(comparison: Comparison, chart_files: list[tuple[str, str]] 
     """Markdown: the leaderboard, one sentence per pair, how the figures were made, and the charts."""
     samples = comparison.samples > 1
     priced = any(model.cost_per_correct_usd is not None for model in comparison.models)
-    columns = ["Rank", "Model", "Correct", "Accuracy", "Wilson 95%", "D50 [95%]"]
+    columns = ["Rank", "Model", "Correct", "Accuracy", "95% interval", "D50 [95%]"]
     columns += ["pass@1", "pass@k", "Agreement"] if samples else []
     columns += ["Cost per correct (USD)"] if priced else []
     lines = ["## Leaderboard", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
@@ -40,7 +40,7 @@ def comparison_lines(comparison: Comparison, chart_files: list[tuple[str, str]] 
         row = [
             str(rank),
             f"`{cell(model.model)}`",
-            f"{model.correct} of {model.items}",
+            f"{model.correct} of {model.answers or model.items}",
             _fmt(model.accuracy),
             f"[{_fmt(model.wilson_low)}, {_fmt(model.wilson_high)}]",
             _d50(model),
@@ -103,19 +103,25 @@ def draw_comparison_charts(folder: Path, stem: str, comparison: Comparison) -> l
 
 def print_comparison(console: Console, comparison: Comparison) -> None:
     """The leaderboard and the pair sentences on the console."""
+    samples = comparison.samples > 1
     table = Table(title=f"Leaderboard over {comparison.questions} shared questions")
-    for column in ("Rank", "Model", "Correct", "Accuracy", "Wilson 95%", "D50"):
+    columns = ["Rank", "Model", "Correct", "Accuracy", "95% interval", "D50"]
+    for column in columns + (["pass@1", "pass@k", "Agreement"] if samples else []):
         table.add_column(column, justify="left" if column == "Model" else "right")
     for rank, model in enumerate(leaderboard(comparison), 1):
-        table.add_row(
+        row = [
             str(rank),
             model.model,
-            f"{model.correct}/{model.items}",
+            f"{model.correct}/{model.answers or model.items}",
             _fmt(model.accuracy),
             f"[{_fmt(model.wilson_low)}, {_fmt(model.wilson_high)}]",
             _d50(model),
-        )
+        ]
+        row += [_fmt(model.pass_at_1), _fmt(model.pass_at_k), _fmt(model.agreement)] if samples else []
+        table.add_row(*row)
     console.print(table)
+    for note in comparison.notes:
+        console.print(f"note: {note}", style="yellow")
     for pair in comparison.pairs:
         console.print(f"{pair_sentence(pair)}.")
 

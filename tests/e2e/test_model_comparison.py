@@ -257,3 +257,47 @@ def test_once_models_are_compared_every_later_run_moves_its_model_s_line(tmp_pat
     assert [r["difficulty_start"] for r in runs] == [1, 2, 3]
     assert set(state["models"][MODELS[0]]["ema_by_difficulty"]) == {"1", "2", "3"}  # the single-model run too
     assert set(state["models"][MODELS[1]]["ema_by_difficulty"]) == {"1", "3"}  # only the runs it answered
+
+
+def test_each_model_is_priced_on_its_own_and_judged_by_each_judge_of_a_panel(tmp_path):
+    with SimServer() as sim:
+        result = run_cli(
+            "--base-url",
+            sim.base_url,
+            "--model-generation",
+            "sim-generator",
+            "--model-answering",
+            ",".join(MODELS),
+            "--model-evaluation",
+            "sim-judge,sim-judge-2",
+            "--reasoning-types",
+            "logic,math",
+            "--n",
+            2,
+            "--no-charts",
+            "--price",
+            "answering=1,2",
+            "--price",
+            f"answering:{MODELS[1]}=0.5,1",
+            "--out-dir",
+            tmp_path / "out",
+            cwd=tmp_path,
+        )
+    assert result.returncode == 0, result.stderr
+    (record,) = read_lines(tmp_path / "out" / "runs.jsonl")
+    comparison = json.loads((tmp_path / "out" / "comparison_run_0001.json").read_text(encoding="utf-8"))
+    for summary, price in zip(comparison["models"], ((1, 2), (0.5, 1)), strict=True):
+        usage = record["usage_by_model"][summary["model"]]
+        cost = (usage["prompt_tokens"] * price[0] + usage["completion_tokens"] * price[1]) / 1e6
+        assert summary["cost_usd"] == pytest.approx(cost)
+        assert summary["cost_per_correct_usd"] == pytest.approx(cost / summary["correct"])
+    report = (tmp_path / "out" / "report_run_0001.md").read_text(encoding="utf-8")
+    table = report[report.index("### Accuracy under each judge") :].splitlines()
+    for model in MODELS:
+        votes = {judge: [] for judge in ("sim-judge", "sim-judge-2")}
+        for example in record["examples"]:
+            answer = next(a for a in example["answers"] if a["model"] == model)
+            for verdict in answer["judge_verdicts"]:
+                votes[verdict["model"]].append(1.0 if verdict["score"] == 1.0 else 0.0)
+        row = next(line for line in table if line.startswith(f"| `{model}` |"))
+        assert row == f"| `{model}` | " + " | ".join(f"{sum(v) / len(v):.3f}" for v in votes.values()) + " |"
