@@ -16,9 +16,11 @@ if __name__ == "__main__":  # the tool is imported inside the launcher, so Ctrl-
     sys.exit(sequential())
 
 from seval.cli.sequential import build_parser, main
+from seval.sequential.annotator import Annotator
 from seval.sequential.api import demonstrationEval, fewShotEval, zeroShotEval
 from seval.sequential.data import load_evaluation_data, select_sequences_for_evaluation
-from seval.sequential.runner import Annotator, evaluate_sequence, sequentialEval
+from seval.sequential.positions import evaluate_sequence
+from seval.sequential.runner import sequentialEval
 
 __all__ = [
     "Annotator",

@@ -1,19 +1,12 @@
-#!/usr/bin/env python3
-"""Sequential (EvaLearn) evaluation on the project's shared client and engine.
+"""Running a sequential (EvaLearn) evaluation: select, resume, schedule, record; ``sequentialEval``.
 
-A student model solves the problems of each sequence in order; before each
-one it is shown its earlier questions, its own answers, their grading
-criteria and the judge's replies, so the evaluation measures how well it
-learns within a sequence. Prompts are in ``sequential_prompts``, loading and
-checking in ``sequential_data``, the records and files in
-``sequential_records``; this module runs sequences and is the command line.
-
-Run shape: each sequence is one chain of positions, submitted whole to the
-shared ``Engine`` (``--workers`` threads pull sequences from its one queue).
-Each finished position is journaled (fsynced) before it counts and the
-EvaLearn JSON list is rewritten from the journal as sequences finish, so a
-rerun of the same command resumes: finished sequences are skipped and an
-unfinished one continues from its first missing position, its history
+Asking and grading are in ``annotator``, one position and one sequence in
+``positions``, what each paradigm shows in ``paradigms``, the records and files
+in ``records``. Here: the data is loaded and selected, the output's journal is
+read (and locked) to find what is finished, every unfinished sequence (or, for
+zero-shot, every position) is run on the shared ``Engine``, and the summary is
+printed. Each finished position is journaled (fsynced) before it counts, so a
+rerun of the same command resumes where the last one stopped, every history
 rebuilt from the recorded answers and verdicts.
 """
 
@@ -23,21 +16,26 @@ import logging
 import os
 import signal
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 
-from seval.client.core import ChatReply, LLMClient
+from seval.client.core import LLMClient
 from seval.client.endpoints import Endpoint, resolve_base_url, resolve_key
 from seval.console import log_to_file, stderr_console
 from seval.engine import Engine
 from seval.errors import Cancelled, DataError, UsageError
-from seval.io.atomic import write_json_atomic
 from seval.io.folders import check_free_space, check_output_folder, check_writable
 from seval.progress import RunProgress
-from seval.records import TokenUsage, add_usage
+from seval.sequential.annotator import (  # noqa: F401  (the sampling defaults the command line shows)
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_TEMPERATURE,
+    JUDGE_MAX_TOKENS,
+    JUDGE_TEMPERATURE,
+    Annotator,
+    EmptyAnswer,
+)
 from seval.sequential.data import (
     DEFAULT_SEQ_LEN,
     load_evaluation_data,  # noqa: F401  (part of the seed's API, re-exported)
@@ -46,13 +44,12 @@ from seval.sequential.data import (
 )
 from seval.sequential.fewshot import DEFAULT_FEW_SHOT_SEED, DEFAULT_SHOTS
 from seval.sequential.paradigms import DEFAULT_PARADIGM, PARADIGMS, Setup, history_entry  # noqa: F401
-from seval.sequential.prompts import build_judge_messages, build_judge_retry_messages, flatten_prompt
+from seval.sequential.positions import evaluate_position, evaluate_sequence
 from seval.sequential.records import EvalOutcome, ResultStore, SequentialItem, check_integrity
 from seval.sequential.report import report_path_for
-from seval.sequential.rubrics import DEFAULT_RUBRIC_LANG, RUBRIC_LANGS, criteria_text
+from seval.sequential.rubrics import DEFAULT_RUBRIC_LANG, RUBRIC_LANGS
 from seval.sequential.scheduling import run_positions
 from seval.sequential.summary import print_sequential_summary
-from seval.verdict import parse_answer_score
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +57,6 @@ DEFAULT_MODEL = "gpt-4o-2024-11-20"
 DEFAULT_BASE_URL = "https://api.openai.com"
 DEFAULT_WORKERS = 5
 LOG_FILE = "sequential_eval.log"  # written beside the results, as the runner writes benchmark.log
-DEFAULT_TEMPERATURE = 0.2  # the reference implementation's sampling for both roles
-DEFAULT_MAX_TOKENS = 4096  # fits every common server; raise it for reasoning models
-JUDGE_TEMPERATURE = 0.2
-JUDGE_MAX_TOKENS = 2048
-JUDGE_ERROR_NO_VERDICT = "no readable answer_score verdict in the judge's reply, even when asked once more"
-JUDGE_CUT_HINT = "its reply was cut by its token limit (finish_reason 'length'): raise --max-tokens-judge"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"  # packaged, so an installed sequential-eval --demo works
 DEMO_OUTPUT = Path("out_benchmark") / "sequential_demo" / "results.json"
 DEMO_MODELS = ("sim-solver", "sim-judge")
@@ -73,230 +64,6 @@ KEY_ENV = {"client": ("CLIENT_API_KEY", "OPENAI_API_KEY"), "judge": ("JUDGE_API_
 URL_ENV = {"client": "CLIENT_API_BASE_URL", "judge": "JUDGE_API_BASE_URL"}  # EvaLearn's 2026 variables
 
 
-class EmptyAnswer(Exception):
-    """The student's answer was empty even when asked twice (check_empty on).
-
-    ``truncated``: its token limit cut it (a reasoning model that spent the budget thinking).
-    """
-
-    def __init__(self, truncated: bool = False):
-        super().__init__("empty answer")
-        self.truncated = truncated
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The student's final answer (stripped, without its reasoning), how its reply ended, and the tokens spent."""
-
-    text: str
-    reasoning: str | None
-    finish_reason: str | None
-    truncated: bool
-    usage: TokenUsage
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The judge's grading of one answer; ``first_reply`` is kept only when it had to be asked again.
-
-    ``reply`` is the judge's final content (its reasoning, if any, is ``reasoning``);
-    ``finish_reason`` that of its last reply.
-    """
-
-    score: int | float
-    reply: str
-    first_reply: str | None
-    unreadable: bool
-    usage: TokenUsage
-    finish_reason: str | None = None
-    reasoning: str | None = None
-    truncated: bool = False
-
-
-@dataclass(frozen=True)
-class Annotator:
-    """Everything a sequence needs to ask and grade: the ``annotator`` of the seed's API.
-
-    ``client`` is the shared LLMClient; ``student`` and ``judge`` are the two
-    endpoints (role, base URL, model, key, extra body fields);
-    ``temperature``/``max_tokens`` sample the student and
-    ``judge_temperature``/``judge_max_tokens`` the judge (a temperature of None
-    is left out of requests); ``check_empty`` re-asks an empty answer once and,
-    if it stays empty, stops the sequence there instead of grading it. The
-    student's reasoning (``reasoning_content``, ``<think>``...) is kept in the
-    record, never shown to the judge nor in the student's later history.
-    """
-
-    client: LLMClient
-    student: Endpoint
-    judge: Endpoint
-    temperature: float | None = DEFAULT_TEMPERATURE
-    max_tokens: int = DEFAULT_MAX_TOKENS
-    check_empty: bool = True
-    judge_temperature: float | None = JUDGE_TEMPERATURE
-    judge_max_tokens: int = JUDGE_MAX_TOKENS
-
-    def answer(self, messages: list[dict]) -> Answer:
-        """The student's final answer (stripped), how it ended, and the tokens it took."""
-        replies = [self._ask(self.student, messages, self.temperature, self.max_tokens)]
-        if self.check_empty and not replies[0].text.strip():
-            cut = " (cut by its token limit: raise --max-tokens-client)" if replies[0].truncated else ""
-            log.warning("client: %s returned an empty answer%s; asking once more", self.student.model, cut)
-            replies.append(self._ask(self.student, messages, self.temperature, self.max_tokens))
-        last = replies[-1]
-        usage = add_usage(*[reply.usage for reply in replies])
-        return Answer(last.text.strip(), last.reasoning, last.finish_reason, last.truncated, usage)
-
-    def grade(self, criteria: str, question: str, answer: str) -> Verdict:
-        """EvaLearn's 0/1 verdict, asking once more when the reply holds none; never a silent 0."""
-        messages = build_judge_messages(criteria, question, answer)
-        first = self._ask(self.judge, messages, self.judge_temperature, self.judge_max_tokens)
-        score, parsed = parse_answer_score(first.text.strip())
-        if parsed:
-            return Verdict(
-                score, first.text.strip(), None, False, add_usage(first.usage), *_ending(first), first.truncated
-            )
-        log.warning("judge reply held no answer_score verdict; asking once more")
-        retry = self._ask(
-            self.judge,
-            build_judge_retry_messages(messages, first.text.strip()),
-            self.judge_temperature,
-            self.judge_max_tokens,
-        )
-        score, parsed = parse_answer_score(retry.text.strip())
-        return Verdict(
-            score if parsed else 0,
-            retry.text.strip(),
-            first.text.strip(),
-            not parsed,
-            add_usage(first.usage, retry.usage),
-            *_ending(retry),
-            retry.truncated,
-        )
-
-    def _ask(self, endpoint: Endpoint, messages: list[dict], temperature: float | None, max_tokens: int) -> ChatReply:
-        return self.client.chat(endpoint, messages, temperature, max_tokens)
-
-
-def _ending(reply: ChatReply) -> tuple[str | None, str | None]:
-    return reply.finish_reason, reply.reasoning
-
-
-def evaluate_position(
-    annotator: Annotator,
-    sequence: dict,
-    position: int,
-    problem: dict,
-    earlier: list[SequentialItem],
-    setup: Setup | None = None,
-) -> SequentialItem:
-    """Ask and grade one position; raises EmptyAnswer, EndpointError or Cancelled.
-
-    ``earlier``: the records of positions 1..position-1 (the feedback paradigm's history);
-    ``setup``: the paradigm and rubric choices (default: feedback, Chinese rubric first).
-    """
-    setup = setup or Setup()
-    started = time.monotonic()
-    shown = setup.shown(sequence, position, problem, earlier)
-    answer = annotator.answer(shown.messages)
-    if annotator.check_empty and not answer.text:
-        raise EmptyAnswer(answer.truncated)
-    field = setup.rubric_field(problem)
-    verdict = annotator.grade(criteria_text(problem, field), flatten_prompt(problem["prompt"]), answer.text)
-    judge_error = None
-    if verdict.unreadable:
-        judge_error = f"{JUDGE_ERROR_NO_VERDICT}: {JUDGE_CUT_HINT}" if verdict.truncated else JUDGE_ERROR_NO_VERDICT
-    return SequentialItem.model_validate(
-        {
-            **problem,
-            "sequence_id": sequence["sequence_id"],
-            "position_in_sequence": position,
-            "gpt4res": answer.text,
-            "gpt4judge": verdict.reply,
-            "answer_score": verdict.score,
-            "processing_time": round(time.monotonic() - started, 3),
-            "judge_error": judge_error,
-            "judge_first_reply": verdict.first_reply,
-            "client_model": annotator.student.model,
-            "judge_model": annotator.judge.model,
-            "client_temperature": annotator.temperature,
-            "client_max_tokens": annotator.max_tokens,
-            "judge_temperature": annotator.judge_temperature,
-            "judge_max_tokens": annotator.judge_max_tokens,
-            "client_usage": answer.usage,
-            "judge_usage": verdict.usage,
-            "reasoning": answer.reasoning,
-            "finish_reason": answer.finish_reason,
-            "truncated": answer.truncated,
-            "judge_reasoning": verdict.reasoning,
-            "judge_finish_reason": verdict.finish_reason,
-            "paradigm": setup.paradigm,
-            "rubric_field": field,
-            "examples_shown": shown.examples,
-        }
-    )
-
-
-def evaluate_sequence(
-    sequence: dict,
-    problems_dict: dict,
-    annotator: Annotator,
-    output_dir,
-    save_results: bool = True,
-    *,
-    done: list[SequentialItem] | None = None,
-    on_item=None,
-    check=None,
-    setup: Setup | None = None,
-) -> dict:
-    """Evaluate one sequence in order; the seed's per-sequence API.
-
-    ``done``: records of positions 1..k already finished (a resume starts at
-    k+1 with their history). ``on_item(item)`` is called as each position
-    finishes (the journal hooks in here); ``check()`` between positions (the
-    engine's stop check). Returns ``{sequence_id, type, questions, metrics,
-    complete, stopped_at}`` and, with ``save_results``, also writes it to
-    ``output_dir/sequence_<id>_results.json``. ``stopped_at`` is the position
-    whose answer stayed empty (check_empty), else None; ``stopped_truncated``
-    whether that answer was cut by its token limit. ``setup`` chooses the
-    paradigm (default feedback; zero-shot runs positions apart, see ``sequentialEval``).
-    """
-    setup = setup or Setup(problems=problems_dict)
-    items = list(done or [])
-    stopped_at, stopped_cut = None, False
-    for position in range(len(items) + 1, len(sequence["question_ids"]) + 1):
-        if check is not None:
-            check()
-        problem = problems_dict[sequence["question_ids"][position - 1]]
-        try:
-            item = evaluate_position(annotator, sequence, position, problem, items, setup)
-        except EmptyAnswer as empty:
-            stopped_at, stopped_cut = position, empty.truncated
-            break
-        if on_item is not None:
-            on_item(item)
-        items.append(item)
-    result = _sequence_result(sequence, items, stopped_at)
-    result["stopped_truncated"] = stopped_cut
-    if save_results:
-        write_json_atomic(Path(output_dir) / f"sequence_{sequence['sequence_id']}_results.json", result)
-    return result
-
-
-def _sequence_result(sequence: dict, items: list[SequentialItem], stopped_at: int | None) -> dict:
-    total = sum(1 for item in items if item.correct)
-    length = len(sequence["question_ids"])
-    return {
-        "sequence_id": sequence["sequence_id"],
-        "type": sequence["type"],
-        "questions": [item.output_dict() for item in items],
-        "metrics": {"total_score": total, "max_possible_score": length, "accuracy": total / length},
-        "complete": len(items) == length,
-        "stopped_at": stopped_at,
-    }
-
-
-# -- the whole evaluation ----------------------------------------------------------
 def _select(input_json_path, seq_json_path, seq_len: int, selection: dict) -> tuple[list[dict], dict, int]:
     """Load, check and select; one-line DataError when nothing valid is left."""
     checked = prepare_data(Path(input_json_path), Path(seq_json_path) if seq_json_path else None, seq_len)
