@@ -15,6 +15,8 @@ caller.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -88,6 +90,16 @@ class Engine:
                     return False
                 condition.wait(POLL_S)
             return True
+
+    def interrupted(self, notice: Callable[[str], None], saved: str) -> None:
+        """The first Ctrl-C: say so, let requests in flight finish (their results are ``saved``), drop the rest.
+
+        A second Ctrl-C quits at once (exit 130): what is journaled is already safe.
+        """
+        notice(f"Stopping: waiting for requests in flight (Ctrl-C again to quit at once; {saved} are already saved).")
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+        self.shutdown()
 
     def shutdown(self) -> None:
         """Stop taking work, drop what has not started, wait for steps in flight."""

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -374,7 +372,7 @@ def _execute(
     try:
         outcome = run_benchmark(settings, client, engine, preview, write_outputs)
     except (KeyboardInterrupt, Cancelled):
-        _stop_on_interrupt(engine, console)
+        engine.interrupted(lambda text: console.print(text, style="yellow"), "finished steps")
         console.print(
             f"Interrupted. Finished steps are saved in {out_dir}; rerun the same command to resume.", style="yellow"
         )
@@ -401,16 +399,6 @@ def _execute(
         console.print("Cache: " + ", ".join(f"{role} {hits[role]} hit / {misses[role]} miss" for role in ROLES))
     console.print(f"Report: {report_paths[0] if report_paths else report_path(out_dir, outcome.record.run_id)}")
     return 0
-
-
-def _stop_on_interrupt(engine: Engine, console: Console) -> None:
-    """First Ctrl-C: let requests in flight finish so their results are journaled. Second: quit now."""
-    console.print(
-        "Stopping: waiting for requests in flight (Ctrl-C again to quit at once; finished steps are already saved).",
-        style="yellow",
-    )
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
-    engine.shutdown()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +21,9 @@ from rich.console import Console
 
 from seval.client.core import LLMClient
 from seval.client.endpoints import Endpoint, resolve_base_url, resolve_key
-from seval.console import log_to_file, stderr_console
+from seval.console import log_to_file
 from seval.engine import Engine
-from seval.errors import Cancelled, DataError, UsageError
+from seval.errors import DataError, UsageError
 from seval.io.folders import check_free_space, check_output_folder, check_writable
 from seval.progress import RunProgress
 from seval.sequential.annotator import (  # noqa: F401  (the sampling defaults the command line shows)
@@ -48,7 +46,7 @@ from seval.sequential.positions import evaluate_position, evaluate_sequence
 from seval.sequential.records import EvalOutcome, ResultStore, SequentialItem, check_integrity
 from seval.sequential.report import report_path_for
 from seval.sequential.rubrics import DEFAULT_RUBRIC_LANG, RUBRIC_LANGS
-from seval.sequential.scheduling import run_positions
+from seval.sequential.scheduling import run_positions, run_tasks
 from seval.sequential.summary import print_sequential_summary
 
 log = logging.getLogger(__name__)
@@ -93,68 +91,42 @@ def _run_chains(
     pull whole sequences and the wall time is about ceil(sequences / workers)
     chains; the client's pacer, not the pool, caps requests per endpoint.
     """
-    engine = Engine(workers=workers, cancel_event=annotator.client.cancel_event)
     total = sum(len(seq["question_ids"]) for seq in pending)
     done = sum(len(prefixes[seq["sequence_id"]]) for seq in pending)
     stopped: list[tuple] = []
     cut = [0]  # sequences stopped at an empty answer that its token limit cut
-    with RunProgress(annotator.client, total, "positions", console=stderr_console(), done=done) as progress:
 
-        def chain(seq: dict) -> None:
-            def on_item(item: SequentialItem) -> None:
-                store.record(item)
-                progress.advance()
+    def chain(engine: Engine, progress: RunProgress, seq: dict) -> None:
+        def on_item(item: SequentialItem) -> None:
+            store.record(item)
+            progress.advance()
 
-            result = evaluate_sequence(
-                seq,
-                problems,
-                annotator,
-                None,
-                save_results=False,
-                done=prefixes[seq["sequence_id"]],
-                on_item=on_item,
-                check=engine.check,
-                setup=setup,
-            )
-            if result["stopped_at"] is not None:
-                stopped.append((seq["sequence_id"], result["stopped_at"]))
-                cut[0] += int(result["stopped_truncated"])
-            store.checkpoint()
-            log.info(
-                "sequence %s (%s): %d/%d correct%s",
-                seq["sequence_id"],
-                seq["type"],
-                result["metrics"]["total_score"],
-                len(seq["question_ids"]),
-                "" if result["complete"] else f", stopped at an empty answer (position {result['stopped_at']})",
-            )
+        result = evaluate_sequence(
+            seq,
+            problems,
+            annotator,
+            None,
+            save_results=False,
+            done=prefixes[seq["sequence_id"]],
+            on_item=on_item,
+            check=engine.check,
+            setup=setup,
+        )
+        if result["stopped_at"] is not None:
+            stopped.append((seq["sequence_id"], result["stopped_at"]))
+            cut[0] += int(result["stopped_truncated"])
+        store.checkpoint()
+        log.info(
+            "sequence %s (%s): %d/%d correct%s",
+            seq["sequence_id"],
+            seq["type"],
+            result["metrics"]["total_score"],
+            len(seq["question_ids"]),
+            "" if result["complete"] else f", stopped at an empty answer (position {result['stopped_at']})",
+        )
 
-        futures = [engine.submit(chain, seq) for seq in pending]
-        try:
-            engine.wait_for(futures)
-        except KeyboardInterrupt:
-            _stop_on_interrupt(engine, store)
-            raise
-    try:
-        engine.raise_failure()
-        if engine.stopping:
-            raise Cancelled()
-    finally:  # every chain is done by now; release the threads (API callers run many evaluations)
-        engine.close()
+    run_tasks([(seq,) for seq in pending], chain, store, annotator.client, workers, total, done)
     return stopped, cut[0]
-
-
-def _stop_on_interrupt(engine: Engine, store: ResultStore) -> None:
-    """First Ctrl-C: let requests in flight finish and save. A second one quits at once."""
-    stderr_console().print(
-        "Stopping: waiting for requests in flight (Ctrl-C again to quit at once; "
-        "finished positions are already saved).",
-        style="yellow",
-    )
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
-    engine.shutdown()
-    store.write_json()
 
 
 def _load_store(output: Path, inputs: tuple) -> ResultStore:
@@ -460,4 +432,4 @@ def _run_positions(
             return None
 
     total = sum(len(seq["question_ids"]) for seq in sequences)
-    return run_positions(pending, ask, store, annotator.client, workers, total, _stop_on_interrupt), len(cut)
+    return run_positions(pending, ask, store, annotator.client, workers, total), len(cut)

@@ -22,6 +22,38 @@ from seval.sequential.records import ResultStore, SequentialItem
 log = logging.getLogger(__name__)
 
 
+def run_tasks(
+    tasks: list[tuple],
+    work: Callable[..., None],
+    store: ResultStore,
+    client: LLMClient,
+    workers: int,
+    total: int,
+    done: int,
+) -> None:
+    """Run ``work(engine, progress, *task)`` for every task on one engine, ``workers`` at a time.
+
+    The one skeleton both schedules share: a progress bar over ``total`` positions (``done`` finished
+    before), Ctrl-C stopping everything with what finished saved, the first failure raised after every
+    task in flight has finished, and the engine's threads released.
+    """
+    engine = Engine(workers=workers, cancel_event=client.cancel_event)
+    with RunProgress(client, total, "positions", console=stderr_console(), done=done) as progress:
+        futures = [engine.submit(work, engine, progress, *task) for task in tasks]
+        try:
+            engine.wait_for(futures)
+        except KeyboardInterrupt:
+            engine.interrupted(lambda text: stderr_console().print(text, style="yellow"), "finished positions")
+            store.write_json()
+            raise
+    try:
+        engine.raise_failure()
+        if engine.stopping:
+            raise Cancelled()
+    finally:  # every task is done by now; release the threads (API callers run many evaluations)
+        engine.close()
+
+
 def run_positions(
     tasks: list[tuple[dict, int]],
     ask: Callable[[dict, int], SequentialItem | None],
@@ -29,7 +61,6 @@ def run_positions(
     client: LLMClient,
     workers: int,
     total: int,
-    on_interrupt: Callable[[Engine, ResultStore], None],
 ) -> list[tuple]:
     """Ask every ``(sequence, position)`` in ``tasks`` at once, journaling each as it finishes.
 
@@ -37,31 +68,18 @@ def run_positions(
     Returns ``(sequence_id, position)`` of the answers that stayed empty (nothing recorded for them).
     Raises the first endpoint failure, or Cancelled/KeyboardInterrupt, after saving what finished.
     """
-    engine = Engine(workers=workers, cancel_event=client.cancel_event)
     stopped: list[tuple] = []
-    with RunProgress(client, total, "positions", console=stderr_console(), done=total - len(tasks)) as progress:
 
-        def one(sequence: dict, position: int) -> None:
-            engine.check()
-            item = ask(sequence, position)
-            if item is None:
-                stopped.append((sequence["sequence_id"], position))
-                log.warning("sequence %s position %s: the answer stayed empty", sequence["sequence_id"], position)
-                return
-            store.record(item)
-            progress.advance()
-            store.checkpoint()
+    def one(engine: Engine, progress: RunProgress, sequence: dict, position: int) -> None:
+        engine.check()
+        item = ask(sequence, position)
+        if item is None:
+            stopped.append((sequence["sequence_id"], position))
+            log.warning("sequence %s position %s: the answer stayed empty", sequence["sequence_id"], position)
+            return
+        store.record(item)
+        progress.advance()
+        store.checkpoint()
 
-        futures = [engine.submit(one, sequence, position) for sequence, position in tasks]
-        try:
-            engine.wait_for(futures)
-        except KeyboardInterrupt:
-            on_interrupt(engine, store)
-            raise
-    try:
-        engine.raise_failure()
-        if engine.stopping:
-            raise Cancelled()
-    finally:  # every task is done by now; release the threads
-        engine.close()
+    run_tasks(tasks, one, store, client, workers, total, total - len(tasks))
     return sorted(stopped, key=lambda entry: (str(entry[0]), entry[1]))
