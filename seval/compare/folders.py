@@ -2,8 +2,8 @@
 
 Typically each folder is a ``--replay`` of one frozen question set by another
 model. Questions are matched by their text; questions left out of scoring are
-left out; a question not answered by every model is compared only where it
-was. Nothing is sent anywhere.
+left out; a question not answered by every folder is left out for all (the
+comparison's notes say how many). Nothing is sent anywhere.
 """
 
 from __future__ import annotations
