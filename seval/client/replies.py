@@ -120,11 +120,6 @@ def error_body(response: HttpReply) -> ErrorBody:
     return ErrorBody(message, param, code)
 
 
-def error_message(response: HttpReply) -> str:
-    """The provider's own error text, short, for one-line messages."""
-    return error_body(response).message
-
-
 _KEY_WORDS = re.compile(
     r"api[ _-]?key|apikey|authenticat|unauthori[sz]ed|bearer|access token|credential", re.IGNORECASE
 )

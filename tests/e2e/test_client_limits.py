@@ -65,7 +65,7 @@ def test_a_retry_after_longer_than_the_timeout_waits_only_the_timeout():
         return 503, {"Retry-After": "99999"}, {"error": {"message": "come back tomorrow"}}
 
     with ScriptedServer(override=once_retry_after_a_day) as server:
-        reply = call(client(retries=1, timeout=0.2), server.base_url)
+        reply = call(client(retries=1, timeout=1.0), server.base_url)
         assert reply.text == "Final answer: A"
         assert len(server.chat_calls()) == 2
 
@@ -254,7 +254,7 @@ def test_a_read_timeout_halves_the_endpoints_allowance_as_a_429_does():
         return None
 
     with ScriptedServer(override=hold_the_first) as server:
-        asking = LLMClient(RetryPolicy(max_retries=1, backoff_s=0.0, timeout_s=0.3), concurrency=8)
+        asking = LLMClient(RetryPolicy(max_retries=1, backoff_s=0.0, timeout_s=1.0), concurrency=8)
         reply = call(asking, server.base_url)
         release.set()
     assert reply.text == "Final answer: A"

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 from helpers import METRICS_CLI, run_process
-from support_b import FENCE, awkward_records, write_json, write_jsonl
+from shared_cases import FENCE, awkward_records, write_json, write_jsonl
 
 from seval.metrics.outcomes import collect_outcomes
 

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from helpers import ROOT
-from support_b import final_answer, generation_prompt, judge_prompt, reply_text, user
+from shared_cases import final_answer, generation_prompt, judge_prompt, reply_text, user
 
 from seval.sim.server import KINDS, SimServer, make_item
 

@@ -16,7 +16,7 @@ import os
 
 import pytest
 from helpers import run_tool
-from support_b import FENCE, awkward_records, write_json, write_jsonl
+from shared_cases import FENCE, awkward_records, write_json, write_jsonl
 
 from seval import verdict as verdict
 

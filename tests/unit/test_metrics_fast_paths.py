@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import pytest
-from support_b import FENCE, awkward_records, write_json, write_jsonl
+from shared_cases import FENCE, awkward_records, write_json, write_jsonl
 
 from seval import verdict as verdict
 

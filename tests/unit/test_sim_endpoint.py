@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import pytest
-from support_b import final_answer, generation_prompt, judge_prompt, reply_text, user
+from shared_cases import final_answer, generation_prompt, judge_prompt, reply_text, user
 
 import sim_endpoint as sim_script
 from seval.sim import models as sim_models

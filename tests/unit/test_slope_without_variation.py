@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 from helpers import run_tool
-from support_b import FENCE, write_json
+from shared_cases import FENCE, write_json
 
 
 def _sequences(patterns: list[list[int]], kind: str = "t") -> list[dict]:

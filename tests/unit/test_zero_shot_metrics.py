@@ -11,7 +11,7 @@ import json
 
 import pytest
 from helpers import run_tool
-from support_b import FENCE, write_json, write_jsonl
+from shared_cases import FENCE, write_json, write_jsonl
 
 # M = 4. sequence -> (type, problem ids, outcomes here (feedback run), outcomes in the zero-shot run).
 # The zero-shot run solved problems 1 and 5 everywhere, and problem 9 once (S5 p3) but not in S3:

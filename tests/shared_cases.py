@@ -1,4 +1,4 @@
-"""Helpers that my unit and e2e modules share, each pair testing one thing in one process and over HTTP.
+"""Cases and helpers shared by unit and e2e modules that test one thing twice: in one process and over HTTP.
 
 The metrics' reading (``unit/test_evaluate_metric.py``, ``e2e/test_evaluate_metric_processes.py``):
 
