@@ -252,6 +252,12 @@ class Page:
         return self.evaluate(script, timeout=timeout_ms / 1000 + 10)
 
     def center(self, selector: str) -> tuple[float, float]:
+        """The middle of the first element matching ``selector``, scrolled into view once it exists.
+
+        The page draws asynchronously (a filter redraws its table on the next frame), so the
+        element is waited for as a user's eyes would, rather than looked up once.
+        """
+        self.wait_for(f"document.querySelector({json.dumps(selector)})")
         box = self.evaluate(
             f"""(() => {{
                 const el = document.querySelector({json.dumps(selector)});

@@ -139,6 +139,7 @@ def test_benchmark_page_filters_search_and_an_item(browser, tmp_path):
     page.wait_for("document.documentElement.dataset.view === 'items'")
     page.click("#clear")
     page.select("select[data-filter=run]", "1")
+    wait_count(page, sum(1 for run, _ in examples if run == 1))  # the table is redrawn before a row is clicked
     page.click("#item-table tbody tr")
     page.wait_for("document.documentElement.dataset.view === 'item'")
     page.press("j")
