@@ -17,7 +17,8 @@ Models (any other name gets a 404 and ``GET /v1/models`` lists these three):
 
 Failures are scripted with ``override``: a function of the ``Call`` that
 returns ``(status, headers, body)`` to send instead, or None to answer
-normally. Every request is kept in ``calls`` (path, headers, body, model,
+normally (``Transfer-Encoding: chunked`` among the headers sends the body in
+chunks, without a ``Content-Length``). Every request is kept in ``calls`` (path, headers, body, model,
 cell) for assertions.
 """
 
@@ -293,13 +294,21 @@ class _Handler(BaseHTTPRequestHandler):
             data = payload.encode()
         else:
             data = bytes(payload or b"")
+        chunked = str(headers.get("Transfer-Encoding", "")).lower() == "chunked"
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
+            if not chunked:
+                self.send_header("Content-Length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, str(value))
             self.end_headers()
-            self.wfile.write(data)
+            if chunked:  # the body in chunks of 1 MiB, its length known to nobody before the end
+                for start in range(0, len(data), 1 << 20):
+                    piece = data[start : start + (1 << 20)]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+            else:
+                self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True

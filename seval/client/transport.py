@@ -18,7 +18,9 @@ Bounds on a reply:
   (``_DeadlineReader``);
 * the decoded body may hold at most ``MAX_REPLY_BYTES``; it is read in chunks
   (urllib3 >= 2.6 bounds decompression per read), so a small gzip body that
-  expands to gigabytes is refused after 16 MiB, not held in memory.
+  expands to gigabytes is refused after 16 MiB, not held in memory. The body of
+  a redirect, which urllib3 reads itself before following it, is held to the
+  same bound (``_DeadlineResponse.read``).
 """
 
 from __future__ import annotations
@@ -150,6 +152,26 @@ class _DeadlineResponse(http.client.HTTPResponse):
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any):
         super().__init__(_DeadlineSocket(sock), *args, **kwargs)  # type: ignore[arg-type]
 
+    def read(self, amt: int | None = None) -> bytes:
+        """As http.client's, but a read of the whole body stops at MAX_REPLY_BYTES.
+
+        urllib3 reads a redirect's body this way, whole and undecoded, before it follows the
+        redirect (``drain_conn``); ``_read_capped`` never sees that body.
+        """
+        if amt is not None:
+            return super().read(amt)
+        if self.length is not None:  # Content-Length: refused before a byte is read
+            if self.length > MAX_REPLY_BYTES:
+                raise TransportFailure(TOO_LARGE, f"Content-Length {self.length}")
+            return super().read()
+        chunks, size = [], 0
+        while chunk := super().read(READ_CHUNK):
+            size += len(chunk)
+            if size > MAX_REPLY_BYTES:
+                raise TransportFailure(TOO_LARGE, f"more than {MAX_REPLY_BYTES} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
 
 class _HTTPConnection(HTTPConnection):
     response_class = _DeadlineResponse
@@ -220,10 +242,8 @@ def _read_capped(reply: urllib3.BaseHTTPResponse) -> bytes:
     try:
         length = reply.headers.get("Content-Length")
         plain = not reply.headers.get("Content-Encoding")
-        if plain and length and length.isdigit():  # the usual reply: its size is known before it is read
-            if int(length) > MAX_REPLY_BYTES:
-                raise TransportFailure(TOO_LARGE, f"Content-Length {length}")
-            return reply.read()
+        if plain and length and length.isdigit():  # the usual reply: read in one call, a length above the cap
+            return reply.read()  # refused before a byte is read (_DeadlineResponse.read)
         while chunk := reply.read(READ_CHUNK, decode_content=True):
             size += len(chunk)
             if size > MAX_REPLY_BYTES:

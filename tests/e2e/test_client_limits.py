@@ -147,6 +147,19 @@ def test_a_reply_larger_than_16_mib_once_decoded_is_a_failed_request_not_a_memor
     assert "sent replies larger than the 16 MiB limit after 1 retry" in str(failure)
 
 
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_redirect_whose_body_is_larger_than_16_mib_is_refused_not_read_into_memory(framing):
+    """urllib3 reads a redirect's whole body before following it; the cap holds for that body too."""
+    headers = {"Location": "/v1/chat/completions"}
+    if framing == "chunked":
+        headers["Transfer-Encoding"] = "chunked"
+    with ScriptedServer(override=always(307, b" " * (17 * 1024 * 1024), headers)) as server:
+        failure = call(client(), server.base_url)
+        assert len(server.chat_calls()) == 1  # not followed
+    assert isinstance(failure, TransportError)
+    assert "sent replies larger than the 16 MiB limit" in str(failure)
+
+
 def test_a_small_gzipped_reply_is_read():
     body = gzip.compress(json.dumps(chat_payload("ans", "Final answer: gz")).encode())
     with ScriptedServer(override=always(200, body, {"Content-Encoding": "gzip"})) as server:
