@@ -268,7 +268,7 @@ class LLMClient:
             except TransportFailure as failure:
                 if failure.kind == TIMEOUT:  # the server is likely still on it: held for one more timeout
                     pacer.timed_out(self.retry.timeout_s)
-                return self._failed_transport(endpoint, failure)
+                return self._failed_transport(endpoint, failure, path)
             if response.status_code == 200:
                 try:
                     parsed = parse(response.json())
@@ -278,17 +278,17 @@ class LLMClient:
                 return parsed if ok else _Retryable(f"{endpoint.base_url} kept replying without a usable {path} reply")
             if response.status_code == 429:
                 pacer.throttled()
-            return self._refused(endpoint, response, sent)
+            return self._refused(endpoint, response, sent, path)
         finally:
             pacer.release(ok, fast=time.monotonic() - started < FAST_SHARE_OF_TIMEOUT * self.retry.timeout_s)
 
-    def _failed_transport(self, endpoint: Endpoint, failure: TransportFailure) -> _Retryable:
+    def _failed_transport(self, endpoint: Endpoint, failure: TransportFailure, path: str) -> _Retryable:
         """A retryable description of a failure without a reply; raises for those retrying cannot mend."""
         where = endpoint.base_url
         if failure.kind == REDIRECTS:
             self._fail(endpoint.role)
             raise BadRequestError(
-                f"{endpoint.role}: {endpoint.url('chat/completions')} redirected more than "
+                f"{endpoint.role}: {endpoint.url(path)} redirected more than "
                 f"{MAX_REDIRECTS} times (a redirect loop?); check the base URL"
             )
         if failure.kind == TLS:
@@ -309,7 +309,7 @@ class LLMClient:
             return _Retryable(f"{where} sent replies larger than the {limit} MiB limit", failure.detail)
         return _Retryable(f"could not reach {where}", failure.detail)
 
-    def _refused(self, endpoint: Endpoint, response: HttpReply, sent: dict):
+    def _refused(self, endpoint: Endpoint, response: HttpReply, sent: dict, path: str):
         """A non-200 reply: ``_ADAPTED``, a ``_Retryable``, or the error that ends the call."""
         status, error = response.status_code, error_body(response)
         where = endpoint.base_url
@@ -325,14 +325,14 @@ class LLMClient:
             return _Retryable(f"{where} still answered HTTP {status}", error.message, wait)
         self._fail(endpoint.role)
         if status == 404:
-            raise self._not_found(endpoint, error.message)
+            raise self._not_found(endpoint, error.message, path)
         raise BadRequestError(f"{endpoint.role}: {where} rejected the request (HTTP {status}: {error.message})")
 
-    def _not_found(self, endpoint: Endpoint, detail: str) -> ModelNotFoundError:
+    def _not_found(self, endpoint: Endpoint, detail: str, path: str) -> ModelNotFoundError:
         served = self.list_models(endpoint)
         if served is None:
             return ModelNotFoundError(
-                f"{endpoint.role}: {endpoint.url('chat/completions')} answered 404 ({detail}); "
+                f"{endpoint.role}: {endpoint.url(path)} answered 404 ({detail}); "
                 f"check the base URL and the model name {endpoint.model!r}"
             )
         if endpoint.model in served:

@@ -14,6 +14,7 @@ import json
 import socket
 import socketserver
 import threading
+from dataclasses import replace
 
 import pytest
 from scripted_endpoint import ScriptedServer, chat_payload
@@ -21,7 +22,7 @@ from scripted_endpoint import ScriptedServer, chat_payload
 from seval.client.cache import ResponseCache
 from seval.client.core import LLMClient, RetryPolicy
 from seval.client.endpoints import Endpoint
-from seval.errors import AuthError, BadRequestError, EndpointError, TransportError
+from seval.errors import AuthError, BadRequestError, EndpointError, ModelNotFoundError, TransportError
 
 BOUND_S = 30  # far beyond any honest outcome here
 
@@ -242,6 +243,19 @@ def test_a_redirect_loop_is_named_as_one():
     assert isinstance(failure, BadRequestError)
     assert "redirected more than 5 times (a redirect loop?)" in str(failure)
     assert "could not reach" not in str(failure)
+
+
+def test_errors_of_an_embeddings_call_name_the_embeddings_url_not_the_chat_one():
+    embedder = Endpoint(role="embedding", base_url="", model="emb")
+    with ScriptedServer(override=always(404, {"error": {"message": "no such route"}})) as server:
+        with pytest.raises(ModelNotFoundError) as not_found:
+            client().embed(replace(embedder, base_url=server.base_url), ["a text"])
+    assert str(not_found.value).startswith(f"embedding: {server.base_url}/embeddings answered 404 (no such route)")
+
+    with ScriptedServer(override=lambda call: (307, {"Location": call.path}, b"")) as server:
+        with pytest.raises(BadRequestError) as looped:
+            client().embed(replace(embedder, base_url=server.base_url), ["a text"])
+    assert str(looped.value).startswith(f"embedding: {server.base_url}/embeddings redirected more than 5 times")
 
 
 def test_a_refused_connection_still_says_could_not_reach():
