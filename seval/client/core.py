@@ -228,8 +228,7 @@ class LLMClient:
             if outcome is _ADAPTED:
                 adaptations += 1
                 if adaptations > MAX_ADAPTATIONS_PER_CALL:
-                    with self._lock:
-                        self.stats[endpoint.role].errors += 1
+                    self._fail(endpoint.role)
                     raise BadRequestError(
                         f"{endpoint.role}: {endpoint.base_url} refused {adaptations} parameters of one request in "
                         f"turn ({', '.join(self.adaptation_notes[-3:])}); check --extra-body-{endpoint.role}"
@@ -239,8 +238,7 @@ class LLMClient:
                 self._count(endpoint.role, outcome)
                 return outcome
             if retries >= self.retry.max_retries:
-                with self._lock:
-                    self.stats[endpoint.role].errors += 1
+                self._fail(endpoint.role)
                 raise TransportError(outcome.final(endpoint.role, retries))
             retries += 1
             with self._lock:

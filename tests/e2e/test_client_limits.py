@@ -176,6 +176,7 @@ def test_json_nested_too_deep_to_parse_is_a_garbled_reply_retried_as_often_as_as
     assert isinstance(failure, TransportError)
     assert "kept replying without a usable chat/completions reply after 2 retries" in str(failure)
     assert asking.stats["answering"].retries == 2  # counted once per retry made, not once per bad reply
+    assert asking.stats["answering"].errors == 1
 
 
 def test_a_usage_figure_that_overflows_keeps_the_answer_and_drops_the_usage():
