@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import run_cli
-from helpers import comparable, free_port, run_main
+from helpers import free_port, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
 
 from seval.sim.server import MODEL_IDS, SimServer
@@ -141,33 +142,6 @@ def test_unknown_model_names_it_and_lists_the_served_models(sim, tmp_path, capsy
 # -- transient failures ---------------------------------------------------------------
 
 
-def test_rate_limits_overloads_and_garbled_replies_are_retried_to_the_same_run(tmp_path):
-    args = [
-        *SIM_MODELS,
-        "--reasoning-types",
-        "logical_deduction,mathematical_reasoning",
-        "--n",
-        2,
-        "--num-questions",
-        2,
-        "--retry-backoff",
-        0,
-        "--no-charts",
-    ]
-    with SimServer(seed=0) as clean:
-        assert run_main("--base-url", clean.base_url, *args, "--out-dir", tmp_path / "clean") == 0
-        clean_requests = clean.request_count
-    with SimServer(seed=0, fault_rate=0.5) as faulty:
-        assert run_main("--base-url", faulty.base_url, *args, "--out-dir", tmp_path / "faulty") == 0
-        faulty_requests = faulty.request_count
-    assert clean_requests == 24  # 8 items x (question, answer, verdict)
-    assert faulty_requests > clean_requests  # faults happened and were retried
-    (clean_record,) = read_runs(tmp_path / "clean")
-    (faulty_record,) = read_runs(tmp_path / "faulty")
-    assert comparable(faulty_record) == comparable(clean_record)
-    assert (tmp_path / "clean" / "state.json").read_bytes() == (tmp_path / "faulty" / "state.json").read_bytes()
-
-
 def once_per_cell(status: int, headers: dict, times: int):
     """An override answering each cell's first ``times`` requests with ``status``."""
     seen: dict = {}
@@ -184,8 +158,11 @@ def once_per_cell(status: int, headers: dict, times: int):
     return override
 
 
-def test_retry_after_zero_is_retried_at_once(tmp_path):
-    with ScriptedServer(override=once_per_cell(429, {"Retry-After": "0"}, times=1)) as server:
+@pytest.mark.parametrize("retry_after", ["0", "soon"], ids=["zero", "unreadable"])
+def test_a_429_is_retried_whatever_its_retry_after_says_and_the_run_is_as_without_it(tmp_path, retry_after):
+    """That ``Retry-After: 0`` is obeyed against a long backoff is ``test_retry_waits``'s; here both spellings
+    (an unreadable one counts as none) end in the same run as a server that never said 429."""
+    with ScriptedServer(override=once_per_cell(429, {"Retry-After": retry_after}, times=1)) as server:
         code = run_main(
             "--base-url",
             server.base_url,
@@ -205,27 +182,6 @@ def test_retry_after_zero_is_retried_at_once(tmp_path):
     (record,) = read_runs(tmp_path / "out")
     assert record["examples"][0]["question"] == question_text("logic", 1, 1)
     assert record["examples"][0]["score"] == 1.0
-
-
-def test_unreadable_retry_after_is_retried_like_one_without(tmp_path, monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with ScriptedServer(override=once_per_cell(429, {"Retry-After": "soon"}, times=1)) as server:
-        code = run_main(
-            "--base-url",
-            server.base_url,
-            *SCRIPTED_MODELS,
-            "--reasoning-types",
-            "logic",
-            "--n",
-            1,
-            "--retry-backoff",
-            0,
-            "--no-charts",
-            "--out-dir",
-            tmp_path / "out",
-        )
-        assert code == 0
-        assert [call.model for call in server.chat_calls()] == ["gen", "gen", "ans", "ans", "judge", "judge"]
 
 
 # -- failures that outlast the retries ---------------------------------------------------
