@@ -21,6 +21,7 @@ import pytest
 from shared_cases import final_answer, generation_prompt, judge_prompt, reply_text, user
 
 import sim_endpoint as sim_script
+from seval import verdict
 from seval.sim import models as sim_models
 from seval.sim import server as sim_endpoint
 from seval.sim.server import (
@@ -502,7 +503,6 @@ def test_judges_grade_right_answers_correct_and_wrong_ones_incorrect(server):
 
 
 def test_judge_verdict_forms_vary_and_the_project_parser_reads_them(server):
-    verdict = pytest.importorskip("seval.verdict")
     forms = set()
     for n in range(40):
         question, truth = make_item("generic", 2, f"{n:08x}")
@@ -534,8 +534,7 @@ def test_answer_score_format(server):
     for answer, expected in ((truth, 1), ("nonsense", 0)):
         reply = reply_text(post_chat(server, "sim-judge", judge_prompt(question, f"Final answer: {answer}", tail=tail)))
         assert reply.endswith(f'```json\n{{"answer_score": {expected}}}\n```')
-        parser = pytest.importorskip("seval.verdict")
-        assert parser.parse_answer_score(reply) == (expected, True)
+        assert verdict.parse_answer_score(reply) == (expected, True)
 
 
 def test_judge_error_rate_flips_and_judges_err_independently():
