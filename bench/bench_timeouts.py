@@ -127,18 +127,18 @@ def trial(args: argparse.Namespace) -> dict:
     # The client's base-URL conventions changed (a path of its own vs. "/v1" added by the client); the
     # server answers any path ending in /chat/completions, so the root works for both.
     endpoint = Endpoint(role="answering", base_url=server.root_url, model="serial")
-    failed = 0
 
-    def one(index: int) -> None:
-        nonlocal failed
+    def one(index: int) -> bool:
+        """Whether call ``index`` got its reply (a counter shared by the threads would lose updates)."""
         try:
             client.chat(endpoint, [{"role": "user", "content": f"question {index}"}], 0.0, 16)
         except EndpointError:
-            failed += 1
+            return False
+        return True
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=args.concurrency * 2) as pool:
-        list(pool.map(one, range(args.calls)))
+        failed = sum(not replied for replied in pool.map(one, range(args.calls)))
     wall = time.monotonic() - started
     server.drain()
     server.close()
