@@ -25,7 +25,7 @@ import random
 import re
 import zlib
 
-from seval.sim.items import (  # re-exported: tests and other modules import them from here
+from seval.sim.items import (
     GENERIC_KIND,
     KINDS,
     TAG_RE,
