@@ -34,7 +34,14 @@ from seval.client.adapt import ParameterAdapter
 from seval.client.cache import ResponseCache, request_fingerprint
 from seval.client.endpoints import Endpoint
 from seval.client.pacing import FAST_SHARE_OF_TIMEOUT, EndpointPacer, retry_after_seconds
-from seval.client.replies import ChatReply, error_body, is_key_problem, parse_chat_reply, parse_embeddings
+from seval.client.replies import (
+    ChatReply,
+    error_body,
+    is_key_problem,
+    parse_chat_reply,
+    parse_embeddings,
+    parse_models,
+)
 from seval.client.transport import (
     DROPPED,
     MAX_REDIRECTS,
@@ -210,12 +217,9 @@ class LLMClient:
             response = self._transport(endpoint).request(
                 "GET", endpoint.url("models"), self._headers(endpoint), MODELS_TIMEOUT_S
             )
-            data = response.json().get("data") if response.status_code == 200 else None
-        except (TransportFailure, ValueError, AttributeError):
+            return parse_models(response.json()) if response.status_code == 200 else None
+        except (TransportFailure, ValueError):
             return None
-        if not isinstance(data, list):
-            return None
-        return [str(item.get("id")) for item in data if isinstance(item, dict) and item.get("id")]
 
     # -- one call: attempts, waits, the final error --------------------------
     def _exchange(self, endpoint: Endpoint, body: dict, priority: int, path: str, parse: Callable[[Any], Any]) -> Any:

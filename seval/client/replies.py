@@ -1,4 +1,4 @@
-"""Reading what an endpoint sent back: chat replies, embeddings and error bodies.
+"""Reading what an endpoint sent back: chat replies, embeddings, model lists and error bodies.
 
 Pure functions over a decoded body (or the raw reply for errors), so every
 shape a server may send can be tested without a server. The shapes met in
@@ -269,3 +269,11 @@ def parse_embeddings(body: object) -> tuple[list[list[float]], TokenUsage | None
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return vectors, parse_usage(body)
+
+
+def parse_models(body: object) -> list[str] | None:
+    """Model ids of an OpenAI ``/models`` reply, in its order; None when it is not one."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        return None
+    return [str(item["id"]) for item in data if isinstance(item, dict) and item.get("id")]

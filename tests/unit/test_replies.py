@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from seval.client.replies import error_body, is_key_problem, parse_chat_reply, parse_usage, split_think
+from seval.client.replies import error_body, is_key_problem, parse_chat_reply, parse_models, parse_usage, split_think
 from seval.client.transport import HttpReply
 from seval.records import TokenUsage
 
@@ -114,6 +114,25 @@ def test_a_missing_total_is_the_sum():
     assert parse_usage({"usage": {"prompt_tokens": 3, "completion_tokens": 4}}) == TokenUsage(
         prompt_tokens=3, completion_tokens=4, total_tokens=7
     )
+
+
+# -- model lists ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, ids",
+    [
+        ({"object": "list", "data": [{"id": "b"}, {"id": "a", "object": "model"}]}, ["b", "a"]),
+        ({"data": [{"id": "m"}, {"name": "no id"}, "text", {"id": ""}, {"id": 7}]}, ["m", "7"]),
+        ({"data": []}, []),
+        ({"data": None}, None),
+        ([{"id": "m"}], None),
+        ("models", None),
+    ],
+    ids=["openai", "odd-entries", "empty", "null-data", "bare-list", "string"],
+)
+def test_a_model_list_is_read_from_data_and_anything_else_is_not_one(body, ids):
+    assert parse_models(body) == ids
 
 
 # -- error bodies -----------------------------------------------------------------------------
