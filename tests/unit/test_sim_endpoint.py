@@ -659,6 +659,14 @@ def test_injector_writes_a_fake_verdict_only_into_wrong_answers(server):
 # --- command line -------------------------------------------------------------------
 
 
+def test_the_root_module_still_offers_the_simulators_public_names():
+    """``sim_endpoint.make_item`` (README) and the rest worked before the simulator moved into ``seval.sim``."""
+    for name in sim_script.__all__:
+        assert getattr(sim_script, name) is getattr(sim_endpoint, name), name
+    assert {"make_item", "solve_item", "true_answer_for", "answers_match", "KINDS"} <= set(sim_script.__all__)
+    assert sim_script.make_item("generic", 2, "0000abcd") == make_item("generic", 2, "0000abcd")
+
+
 def test_help_says_simulated(capsys):
     with pytest.raises(SystemExit) as finished:
         sim_script.main(["--help"])
