@@ -157,7 +157,10 @@ def parse_score_verdict(reply: str) -> ScoreVerdict | None:
 # EvaLearn's reading of a judge reply: the first ```json fence decides alone;
 # without a fence, the first exact {"answer_score": N} object decides.
 EVALEARN_FENCE = re.compile(r"```json\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
-_EXACT_ANSWER_SCORE = re.compile(r'\{"answer_score":\s*(\d+)\}')
+# Where the exact form can begin: the metrics' fast path (metrics/judge.py) looks for this text before it
+# calls parse_answer_score, so the pattern is built from it and the two cannot drift apart.
+EVALEARN_EXACT_START = '{"answer_score":'
+_EXACT_ANSWER_SCORE = re.compile(re.escape(EVALEARN_EXACT_START) + r"\s*(\d+)\}")
 
 
 def parse_answer_score(reply: object) -> tuple[int | float, bool]:
