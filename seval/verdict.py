@@ -37,11 +37,6 @@ CONTRADICTORY = "contradictory verdicts"
 _DECODER = strict_json.DECODER
 
 
-def strict_json_loads(text: str) -> object:
-    """``json.loads`` without NaN, Infinity or overflowing numbers; ValueError (or RecursionError) when not JSON."""
-    return strict_json.loads(text)
-
-
 @dataclass(frozen=True)
 class ScoreVerdict:
     """A judge's binary verdict: ``score`` is 1.0 or 0.0."""
@@ -182,7 +177,7 @@ def parse_answer_score(reply: object) -> tuple[int | float, bool]:
     fence = EVALEARN_FENCE.search(reply)
     if fence:
         try:
-            obj = strict_json_loads(fence.group(1))
+            obj = strict_json.loads(fence.group(1))
         except (ValueError, RecursionError):  # NaN and infinities included: never verdicts
             return 0, False
         if not isinstance(obj, dict) or "answer_score" not in obj:
