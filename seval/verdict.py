@@ -37,11 +37,6 @@ CONTRADICTORY = "contradictory verdicts"
 _DECODER = strict_json.DECODER
 
 
-def strict_json_loads(text: str) -> object:
-    """``json.loads`` without NaN, Infinity or overflowing numbers; ValueError (or RecursionError) when not JSON."""
-    return strict_json.loads(text)
-
-
 @dataclass(frozen=True)
 class ScoreVerdict:
     """A judge's binary verdict: ``score`` is 1.0 or 0.0."""
@@ -157,7 +152,10 @@ def parse_score_verdict(reply: str) -> ScoreVerdict | None:
 # EvaLearn's reading of a judge reply: the first ```json fence decides alone;
 # without a fence, the first exact {"answer_score": N} object decides.
 EVALEARN_FENCE = re.compile(r"```json\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
-_EXACT_ANSWER_SCORE = re.compile(r'\{"answer_score":\s*(\d+)\}')
+# Where the exact form can begin: the metrics' fast path (metrics/judge.py) looks for this text before it
+# calls parse_answer_score, so the pattern is built from it and the two cannot drift apart.
+EVALEARN_EXACT_START = '{"answer_score":'
+_EXACT_ANSWER_SCORE = re.compile(re.escape(EVALEARN_EXACT_START) + r"\s*(\d+)\}")
 
 
 def parse_answer_score(reply: object) -> tuple[int | float, bool]:
@@ -179,7 +177,7 @@ def parse_answer_score(reply: object) -> tuple[int | float, bool]:
     fence = EVALEARN_FENCE.search(reply)
     if fence:
         try:
-            obj = strict_json_loads(fence.group(1))
+            obj = strict_json.loads(fence.group(1))
         except (ValueError, RecursionError):  # NaN and infinities included: never verdicts
             return 0, False
         if not isinstance(obj, dict) or "answer_score" not in obj:

@@ -7,6 +7,10 @@ The metrics' reading (``unit/test_evaluate_metric.py``, ``e2e/test_evaluate_metr
 - ``awkward_records``: records whose texts hold ``}, {`` and nested objects, so a cheap cut between records
   lands inside one and must be caught.
 
+The sequential mode's problems from a runs.jsonl (``unit/test_sequential_data.py``, ``e2e/test_sequential_cli.py``):
+
+- ``run_record``: a runner's run record holding given examples, every other required field a placeholder.
+
 Requests to the simulated endpoint (``unit/test_sim_endpoint.py``, ``e2e/test_sim_http.py``):
 
 - ``user``, ``generation_prompt``, ``judge_prompt``: chat messages as the tools write them;
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from seval.benchmark.records import Example, RunRecord
 
 FENCE = '[Grade]\n```json\n{{"answer_score": {}}}\n```'
 
@@ -44,6 +50,29 @@ def awkward_records(n: int) -> list[dict]:
         }
         for i in range(n)
     ]
+
+
+def run_record(run_id: int, examples: list[Example], **fields) -> RunRecord:
+    """A run record of ``examples`` (``fields`` override the placeholders, ``replay=True`` for one)."""
+    placeholders = {
+        "started_at": "s",
+        "ended_at": "e",
+        "difficulty_start": 1,
+        "difficulty_end": max((example.tags.difficulty for example in examples), default=1),
+        "num_questions_per_cell": 1,
+        "endpoint_generation": "g",
+        "endpoint_answering": "a",
+        "endpoint_evaluation": "e",
+        "model_generation": "g",
+        "model_answering": "a",
+        "model_evaluation": "e",
+        "reasoning_types": sorted({example.tags.reasoning_type for example in examples}),
+        "run_mean_score": 0.0,
+        "ema_score": 0.0,
+        "n": 1,
+        "alpha": 0.3,
+    }
+    return RunRecord(run_id=run_id, examples=examples, **{**placeholders, **fields})
 
 
 # -- requests to the simulated endpoint ---------------------------------------------------

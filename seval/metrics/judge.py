@@ -24,7 +24,7 @@ CORRECT = 1  # score > 0
 NON_BINARY = 2  # score is a number other than 0 and 1 (0.5, 2, -1, NaN...)
 UNPARSED = 4  # no readable verdict: scored 0
 FROM_ANSWER = 8  # taken from the record's own numeric answer_score
-EXACT_START = '{"answer_score":'  # where verdict's exact form (no fence) can begin
+EXACT_START = verdict.EVALEARN_EXACT_START  # where verdict's exact form (no fence) can begin
 
 
 def score_code(score: object, parsed: bool) -> int:

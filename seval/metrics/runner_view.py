@@ -25,7 +25,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from seval.benchmark.scoring import is_correct
+from seval.benchmark.scoring import counts_in_scores, is_correct
 from seval.metrics.core import wilson
 from seval.metrics.fit import bootstrap_d50, place_d50
 from seval.metrics.load import InputError, ReadInfo, is_run_record, read_values
@@ -89,8 +89,8 @@ class RunnerView:
                         st["unscored_examples"] += 1
                         continue
                     st["examples"] += 1
-                    cut_and_left_out = ex.get("truncated") is True and value.get("exclude_truncated") is True
-                    if ex.get("excluded") is True or cut_and_left_out:  # as the run's own scores left them out
+                    excluded, cut = ex.get("excluded") is True, ex.get("truncated") is True
+                    if not counts_in_scores(excluded, cut, value.get("exclude_truncated") is True):  # as the run did
                         st["excluded_examples"] += 1
                         continue
                     score = _number(ex.get("score"))

@@ -97,8 +97,7 @@ class Setup:
         """What a record says was shown: ``[{"problem_id", "answer_field"}]``, None for feedback and zero-shot."""
         if self.paradigm not in (FEW_SHOT, DEMONSTRATION):
             return None
-        solved = self.solved_shown(sequence, position, problem)
-        return [{"problem_id": problem_key(p), "answer_field": source} for p, _, source in solved]
+        return _examples(self.solved_shown(sequence, position, problem))
 
     def shown(self, sequence: dict, position: int, problem: dict, earlier: list[SequentialItem]) -> Shown:
         """What the student is sent at ``position`` (1-based) of ``sequence``; ``earlier`` are the records
@@ -108,15 +107,13 @@ class Setup:
             return Shown(build_student_messages(kind, [history_entry(item) for item in earlier], prompt))
         if self.paradigm == ZERO_SHOT:
             return Shown(pp.student_messages(pp.zero_shot_system(kind), "", prompt))
-        solved = [
-            pp.SolvedProblem(flatten_prompt(p["prompt"]), text)
-            for p, text, _ in self.solved_shown(sequence, position, problem)
-        ]
+        shown = self.solved_shown(sequence, position, problem)
+        solved = [pp.SolvedProblem(flatten_prompt(p["prompt"]), text) for p, text, _ in shown]
         if self.paradigm == FEW_SHOT:
             context, system = pp.examples_text(solved), pp.few_shot_system(kind)
         else:
             context, system = pp.demonstrations_text(solved), pp.demonstration_system(kind)
-        return Shown(pp.student_messages(system, context, prompt), self.examples_shown(sequence, position, problem))
+        return Shown(pp.student_messages(system, context, prompt), _examples(shown))
 
     def check_records(self, items: list[SequentialItem], sequences: list[dict], where: object) -> None:
         """Refuse to resume records this run would have made differently: another rubric field for the
@@ -141,6 +138,11 @@ class Setup:
                     "(other --shots, --few-shot-seed, --rubric-lang or data): rerun with the settings it used "
                     "or choose another --output"
                 )
+
+
+def _examples(solved: list[tuple[dict, str, str | None]]) -> list[dict]:
+    """How a record names the solved problems it showed: ``[{"problem_id", "answer_field"}]``, in order."""
+    return [{"problem_id": problem_key(p), "answer_field": source} for p, _, source in solved]
 
 
 def _ids(examples: list[dict] | None) -> str:

@@ -133,6 +133,3 @@ def _sequence_result(sequence: dict, items: list[SequentialItem], stopped_at: in
         "complete": len(items) == length,
         "stopped_at": stopped_at,
     }
-
-
-# -- the whole evaluation ----------------------------------------------------------

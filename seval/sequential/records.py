@@ -251,17 +251,10 @@ class ResultStore:
         after checking each holds the problem the sequence lists there: ``{sequence_id: {position: item}}``."""
         found = {}
         for seq in sequences:
-            wanted = seq["question_ids"]
             done = {}
             for item in self.done_for(seq["sequence_id"]):
-                position = item.position_in_sequence
-                if position > len(wanted) or item.problem_id != wanted[position - 1]:
-                    raise DataError(
-                        f"{self.journal}: sequence {seq['sequence_id']} position {position} holds problem "
-                        f"{item.problem_id!r}, not what the sequence lists; the sequences changed, so choose "
-                        "another --output"
-                    )
-                done[position] = item
+                self._check_listed(seq, item)
+                done[item.position_in_sequence] = item
             found[seq["sequence_id"]] = done
         return found
 
@@ -278,21 +271,30 @@ class ResultStore:
         self.check_identity(models, paradigm, sampling)
         prefixes = {}
         for seq in sequences:
-            done, wanted = self.done_for(seq["sequence_id"]), seq["question_ids"]
+            done = self.done_for(seq["sequence_id"])
             for position, item in enumerate(done, 1):
-                if item.position_in_sequence != position or position > len(wanted):
+                if item.position_in_sequence != position:
                     raise DataError(
                         f"{self.journal}: sequence {seq['sequence_id']} has position "
                         f"{item.position_in_sequence} but not every one before it; choose another --output"
                     )
-                if item.problem_id != wanted[position - 1]:
-                    raise DataError(
-                        f"{self.journal}: sequence {seq['sequence_id']} position {position} holds problem "
-                        f"{item.problem_id!r}, but the sequence lists {wanted[position - 1]!r}; "
-                        "the sequences changed, so choose another --output"
-                    )
+                self._check_listed(seq, item)
             prefixes[seq["sequence_id"]] = done
         return prefixes
+
+    def _check_listed(self, sequence: dict, item: SequentialItem) -> None:
+        """Refuse a recorded position that does not hold the problem ``sequence`` lists there."""
+        wanted, position = sequence["question_ids"], item.position_in_sequence
+        if position > len(wanted):
+            listed = f"has only {len(wanted)} position{'s' if len(wanted) != 1 else ''}"
+        elif item.problem_id != wanted[position - 1]:
+            listed = f"lists {wanted[position - 1]!r} there"
+        else:
+            return
+        raise DataError(
+            f"{self.journal}: sequence {sequence['sequence_id']} position {position} holds problem "
+            f"{item.problem_id!r}, but the sequence {listed}; the sequences changed, so choose another --output"
+        )
 
     def _check_sampling(self, item: SequentialItem, sampling: dict) -> None:
         """Refuse to continue answers sampled otherwise: one results file is one way of asking."""

@@ -34,14 +34,9 @@ from seval.sequential.annotator import (  # noqa: F401  (the sampling defaults t
     Annotator,
     EmptyAnswer,
 )
-from seval.sequential.data import (
-    DEFAULT_SEQ_LEN,
-    load_evaluation_data,  # noqa: F401  (part of the seed's API, re-exported)
-    prepare_data,
-    select_sequences_for_evaluation,
-)
+from seval.sequential.data import DEFAULT_SEQ_LEN, prepare_data, select_sequences_for_evaluation
 from seval.sequential.fewshot import DEFAULT_FEW_SHOT_SEED, DEFAULT_SHOTS
-from seval.sequential.paradigms import DEFAULT_PARADIGM, PARADIGMS, Setup, history_entry  # noqa: F401
+from seval.sequential.paradigms import DEFAULT_PARADIGM, PARADIGMS, Setup
 from seval.sequential.positions import evaluate_position, evaluate_sequence
 from seval.sequential.records import EvalOutcome, ResultStore, SequentialItem, check_integrity
 from seval.sequential.report import report_path_for

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT, SEQUENTIAL_CLI, run_tool, tool_env
+from shared_cases import run_record
 
 import sequential_eval
 from seval.benchmark.records import Example, ExampleTags, RunRecord
@@ -428,7 +429,8 @@ def test_an_answer_that_stays_empty_stops_its_sequence_unless_no_check_empty(tmp
 
 
 # -- other inputs ----------------------------------------------------------------------
-def run_record(run_id: int, items: list[tuple[str, int, int]], reference: bool) -> RunRecord:
+def simulated_run(run_id: int, items: list[tuple[str, int, int]], reference: bool) -> RunRecord:
+    """A run of simulator questions ``(reasoning type, difficulty, index)``, with their references or without."""
     examples = []
     for kind, difficulty, index in items:
         question, answer = make_item(kind, difficulty, hex_for(run_id * 100 + difficulty * 10 + index))
@@ -442,33 +444,14 @@ def run_record(run_id: int, items: list[tuple[str, int, int]], reference: bool) 
         if reference:
             example = Example.model_validate({**example.model_dump(), "reference_answer": answer})
         examples.append(example)
-    return RunRecord(
-        run_id=run_id,
-        started_at="s",
-        ended_at="e",
-        difficulty_start=1,
-        difficulty_end=3,
-        num_questions_per_cell=1,
-        endpoint_generation="g",
-        endpoint_answering="a",
-        endpoint_evaluation="e",
-        model_generation="g",
-        model_answering="a",
-        model_evaluation="e",
-        reasoning_types=sorted({kind for kind, _, _ in items}),
-        run_mean_score=0.0,
-        ema_score=0.0,
-        n=3,
-        alpha=0.3,
-        examples=examples,
-    )
+    return run_record(run_id, examples)
 
 
 def test_runs_jsonl_becomes_problems_and_one_sequence_per_type_in_difficulty_order(tmp_path, sim, capsys):
     math, logic = "mathematical_reasoning", "logical_deduction"
     records = [
-        run_record(1, [(math, 3, 1), (logic, 3, 1), (math, 1, 1), (math, 2, 1)], reference=True),
-        run_record(2, [(math, 1, 1), (logic, 1, 1)], reference=False),
+        simulated_run(1, [(math, 3, 1), (logic, 3, 1), (math, 1, 1), (math, 2, 1)], reference=True),
+        simulated_run(2, [(math, 1, 1), (logic, 1, 1)], reference=False),
     ]
     runs = tmp_path / "bench" / "runs.jsonl"
     runs.parent.mkdir()

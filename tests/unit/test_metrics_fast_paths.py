@@ -2,10 +2,13 @@
 
 * the typed decoder (msgspec, only the fields the metrics read) against the untyped parse of every
   value, on plain records and on records that force the fallback chunk by chunk;
-* the judge scorer's cache of fence-free tails against ``verdict.parse_answer_score``.
+* the judge scorer (a cache of reply tails) against ``verdict.parse_answer_score``, on thousands of awkward
+  replies.
 """
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from shared_cases import FENCE, awkward_records, write_json, write_jsonl
@@ -81,17 +84,67 @@ def test_typed_decoding_agrees_with_the_untyped_parse(tmp_path, writer, monkeypa
     assert fast.stats["scored_from_answer_score"] > 40  # plain chunks with answer_score took the typed path
 
 
-def test_judge_scorer_fence_free_tails_agree_with_parse_answer_score():
-    from seval.metrics.judge import JudgeScorer, score_code
+# Pieces of judge replies, awkward on purpose: fences in other cases or languages, unclosed, empty or
+# holding no verdict, exact forms with and without extra keys or spaces, backticks and braces as noise.
+NOISE = ["x ", "学生 ", "\n", "```python\nx = {}\n```\n", "```", "``` ", "{", "}", "Grade: 1 point\n"]
+OPENS = ["```json", "```JSON", "```Json", "````json", "`````json", "``` json", "```jsonc"]
+SEPS = ["\n", " ", "", "\t\n  "]
+BODIES = [
+    '{"answer_score": 1}',
+    '{"answer_score": 0}',
+    '{"answer_score": 0.5}',
+    '{"answer_score": true}',
+    '{"answer_score": "1"}',
+    '{"answer_score": 1,}',
+    "[1]",
+    "",
+    '{"answer_score": -1}',
+    '{"answer_score": 2}',
+    '{"answer_score": NaN}',
+    '{"other": 2}',
+]
+CLOSES = ["```", "\n```", ""]
+EXACT = [
+    '{"answer_score":1}',
+    '{"answer_score": 0}',
+    '{"answer_score" : 1}',
+    '{"answer_score": 1 }',
+    '{"answer_score": 1, "why": "x"}',
+    '{"answer_score": 0.5}',
+    '{"answer_score": 7}',
+]
 
-    tails = ['{"answer_score": 1}', '{"answer_score":0}', '{"answer_score": 1, "x": 2}', '{"answer_score": "1"}']
-    replies = []
-    for pre in ("", "Grade 1\n", "```python\nx = 1\n```\n", "```json never closed ", '{"answer_score": 7, "k": 1} '):
-        for tail in tails:
-            for post in ("", " thanks", ' {"answer_score": 0}'):
-                replies.append(pre + tail + post)
-    scorer = JudgeScorer()
-    expected = [score_code(*verdict.parse_answer_score(r)) for r in replies]
-    for _ in range(2):  # the second pass answers from the cache
-        assert [scorer(r) for r in replies] == expected
-        assert scorer.codes(replies).tolist() == expected
+
+def _awkward_replies(n: int = 3000) -> list:
+    """Replies that are not text, then ``n`` seeded ones made of one to four pieces: noise, a fence, an exact form."""
+    rng = random.Random(0)
+
+    def piece() -> str:
+        kind = rng.randrange(3)
+        if kind == 0:
+            return rng.choice(NOISE)
+        if kind == 1:
+            return rng.choice(OPENS) + rng.choice(SEPS) + rng.choice(BODIES) + rng.choice(SEPS) + rng.choice(CLOSES)
+        return rng.choice(EXACT)
+
+    return [None, 7, 1.5, ["```json"], ""] + ["".join(piece() for _ in range(rng.randint(1, 4))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("limit", [100_000, 3], ids=["cache", "cache-emptied-again-and-again"])
+def test_judge_scorer_agrees_with_parse_answer_score(limit):
+    from seval.metrics.judge import CORRECT, NON_BINARY, UNPARSED, JudgeScorer, score_code
+
+    replies = _awkward_replies()
+    expected = [score_code(*verdict.parse_answer_score(reply)) for reply in replies]
+    # the replies reach every outcome, with and without a fence that matches
+    fenced = [isinstance(r, str) and verdict.EVALEARN_FENCE.search(r) is not None for r in replies]
+    outcomes = {(code, has_fence) for code, has_fence in zip(expected, fenced, strict=True)}
+    for code in (0, CORRECT, CORRECT | NON_BINARY, UNPARSED):
+        assert {(code, True), (code, False)} <= outcomes, code
+    assert (NON_BINARY, True) in outcomes  # -1 in a fence
+    scorer = JudgeScorer(limit=limit)
+    texts = [(reply, code) for reply, code in zip(replies, expected, strict=True) if isinstance(reply, str)]
+    for _ in range(2):  # the second pass answers from the cache (or from a cache emptied while filling it)
+        assert [scorer(reply) for reply in replies] == expected
+        assert scorer.codes(replies).tolist() == expected  # not all text: one at a time
+        assert scorer.codes([reply for reply, _ in texts]).tolist() == [code for _, code in texts]

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import evaluate_metric
 
 
 def judge(score: int) -> str:
     return f'Looks right.\n```json\n{{"answer_score": {score}}}\n```'
+
+
+def run_metrics(folder: Path, results: list[dict], problems: int, output: str, *flags: str) -> None:
+    """evaluate_metric.py on ``results`` (written to ``folder``), without intervals, its report at ``output``."""
+    (folder / "results.json").write_text(json.dumps(results))
+    argv = ["--results", str(folder / "results.json"), "--problems", str(problems), "--bootstrap", "0"]
+    assert evaluate_metric.main([*argv, "--output", str(folder / output), *flags]) == 0
 
 
 def test_markdown_companion_with_hand_computed_figures(tmp_path, capsys):
@@ -18,23 +26,7 @@ def test_markdown_companion_with_hand_computed_figures(tmp_path, capsys):
         for seq, scores in outcomes.items()
         for pos, score in enumerate(scores, 1)
     ]
-    (tmp_path / "results.json").write_text(json.dumps(results))
-    output = tmp_path / "report.json"
-    assert (
-        evaluate_metric.main(
-            [
-                "--results",
-                str(tmp_path / "results.json"),
-                "--problems",
-                "3",
-                "--bootstrap",
-                "0",
-                "--output",
-                str(output),
-            ]
-        )
-        == 0
-    )
+    run_metrics(tmp_path, results, 3, "report.json")
     text = (tmp_path / "report.md").read_text()
     assert "| overall_accuracy | 0.6667 | - |" in text  # 4 correct of 2 x 3
     # curve (0.5, 0.5, 1.0): slope ((-1)(-1/6) + (1)(1/3)) / 2 = 0.25
@@ -47,23 +39,7 @@ def test_markdown_companion_with_hand_computed_figures(tmp_path, capsys):
 
 def test_no_charts_writes_the_markdown_without_a_picture(tmp_path, capsys):
     results = [{"sequence_id": 1, "position_in_sequence": pos, "type": "A", "gpt4judge": judge(1)} for pos in (1, 2)]
-    (tmp_path / "r.json").write_text(json.dumps(results))
-    assert (
-        evaluate_metric.main(
-            [
-                "--results",
-                str(tmp_path / "r.json"),
-                "--problems",
-                "2",
-                "--bootstrap",
-                "0",
-                "--output",
-                str(tmp_path / "rep.json"),
-                "--no-charts",
-            ]
-        )
-        == 0
-    )
+    run_metrics(tmp_path, results, 2, "rep.json", "--no-charts")
     assert "![" not in (tmp_path / "rep.md").read_text()
     assert not list(tmp_path.glob("*.png"))
 
@@ -81,22 +57,6 @@ def test_our_results_with_a_judge_error_count_as_unparseable(tmp_path, capsys):
             "judge_error": "no readable verdict",
         },
     ]
-    (tmp_path / "r.json").write_text(json.dumps(results))
-    assert (
-        evaluate_metric.main(
-            [
-                "--results",
-                str(tmp_path / "r.json"),
-                "--problems",
-                "2",
-                "--bootstrap",
-                "0",
-                "--output",
-                str(tmp_path / "rep.json"),
-                "--no-charts",
-            ]
-        )
-        == 0
-    )
+    run_metrics(tmp_path, results, 2, "rep.json", "--no-charts")
     quality = json.loads((tmp_path / "rep.json").read_text())["model_evaluation"]["data_quality"]
     assert quality["unparseable_verdicts"] == 1

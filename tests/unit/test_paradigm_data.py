@@ -1,5 +1,5 @@
 """Pure parts of the paradigms: the rubric a problem is judged by, the few-shot draw, the data checks,
-the prompts of the new paradigms, and records written before paradigms existed."""
+the prompts of the new paradigms, records written before paradigms existed, and the paradigm functions' signature."""
 
 from __future__ import annotations
 
@@ -102,3 +102,22 @@ def test_records_from_before_paradigms_load_as_feedback():
     item = SequentialItem.model_validate(old)
     assert (item.paradigm, item.rubric_field, item.examples_shown) == ("feedback", None, None)
     assert "examples_shown" not in json.loads(json.dumps(item.output_dict()))
+
+
+def test_each_paradigm_function_has_sequential_eval_s_positional_parameters():
+    # api.py writes EvaLearn's signature out in each function (so help() and editors show it): the copies
+    # must not drift from sequentialEval's, which they pass their arguments to by position.
+    import inspect
+
+    from seval.sequential.api import demonstrationEval, fewShotEval, zeroShotEval
+    from seval.sequential.runner import sequentialEval
+
+    def positional(function) -> list[tuple]:
+        parameters = inspect.signature(function).parameters.values()
+        return [(p.name, p.kind, p.default) for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+
+    evalearn = positional(sequentialEval)
+    assert [name for name, _, _ in evalearn][-2:] == ["judge_api_base_url", "client_api_base_url"]
+    for function in (zeroShotEval, fewShotEval, demonstrationEval):
+        assert positional(function) == evalearn, function.__name__
+        assert list(inspect.signature(function).parameters)[-1] == "options"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from seval.errors import UsageError
+from seval.errors import DataError, UsageError
 from seval.sequential.records import ResultStore, SequentialItem
 
 
@@ -79,3 +79,38 @@ def test_a_journal_made_only_to_hold_the_lock_is_not_left_behind_empty(tmp_path)
     store.open()
     store.close()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("chained", [True, False], ids=["prefixes", "positions"])
+def test_a_resume_whose_sequences_changed_is_refused_naming_the_position(tmp_path, chained):
+    store = ResultStore(tmp_path / "results.json")
+    store.load()
+    store.open()
+    for position in (1, 2):
+        store.record(item(7, position))  # problems 701 and 702
+
+    def finished(question_ids: list) -> dict:
+        sequences = [{"sequence_id": 7, "type": "T", "question_ids": question_ids}]
+        if chained:
+            return store.finished_prefixes(sequences, ("c", "j"))
+        return store.finished_positions(sequences)
+
+    assert len(finished([701, 702, 703])[7]) == 2  # the same sequence, one position longer: resumed
+    with pytest.raises(DataError, match="position 2 holds problem 702, but the sequence lists 999 there"):
+        finished([701, 999])
+    with pytest.raises(DataError, match="position 2 holds problem 702, but the sequence has only 1 position"):
+        finished([701])
+    store.close()
+
+
+def test_a_gap_before_a_recorded_position_is_refused_only_where_positions_chain(tmp_path):
+    store = ResultStore(tmp_path / "results.json")
+    store.load()
+    store.open()
+    for position in (1, 3):
+        store.record(item(7, position))
+    sequences = [{"sequence_id": 7, "type": "T", "question_ids": [701, 702, 703]}]
+    assert sorted(store.finished_positions(sequences)[7]) == [1, 3]  # zero-shot: position 2 is simply missing
+    with pytest.raises(DataError, match="has position 3 but not every one before it"):
+        store.finished_prefixes(sequences, ("c", "j"))
+    store.close()

@@ -8,36 +8,13 @@
 from __future__ import annotations
 
 import pytest
+from shared_cases import run_record
 
-from seval.benchmark.records import Example, ExampleTags, RunRecord
+from seval.benchmark.records import Example, ExampleTags
 from seval.errors import UsageError
 from seval.sequential.data import problems_from_runs, select_sequences_for_evaluation
 
 SEQUENCES = [{"sequence_id": n, "type": "A" if n % 2 else "B", "question_ids": [n]} for n in range(1, 11)]
-
-
-def record(run_id: int, replay: bool, examples: list[Example]) -> RunRecord:
-    return RunRecord(
-        run_id=run_id,
-        started_at="t",
-        ended_at="t",
-        difficulty_start=1,
-        difficulty_end=1,
-        num_questions_per_cell=2,
-        endpoint_generation="g",
-        endpoint_answering="a",
-        endpoint_evaluation="e",
-        model_generation="g",
-        model_answering="a",
-        model_evaluation="e",
-        reasoning_types=["math"],
-        n=1,
-        alpha=0.3,
-        run_mean_score=1.0,
-        ema_score=1.0,
-        replay=replay,
-        examples=examples,
-    )
 
 
 def example(index: int, reference: str, excluded: bool = False) -> Example:
@@ -55,8 +32,8 @@ def example(index: int, reference: str, excluded: bool = False) -> Example:
 
 def test_excluded_questions_and_replays_do_not_become_problems():
     runs = [
-        record(1, False, [example(1, "4"), example(2, "WRONG", excluded=True)]),
-        record(2, True, [example(1, "4")]),
+        run_record(1, [example(1, "4"), example(2, "WRONG", excluded=True)]),
+        run_record(2, [example(1, "4")], replay=True),
     ]  # run 2 replays run 1's question
     problems = problems_from_runs(runs)
     assert [problem["id"] for problem in problems] == ["r1-math-d1-q1"]
