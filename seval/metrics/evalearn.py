@@ -1,4 +1,4 @@
-"""EvaLearn's sequential-learning metrics, with numpy, and the runner view.
+"""EvaLearn's sequential-learning metrics, with numpy (the runner view is ``runner_view.py``).
 
 Usage::
 

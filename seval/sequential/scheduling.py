@@ -1,7 +1,8 @@
-"""Running positions that do not depend on each other (the zero-shot paradigm): one engine task each.
+"""Scheduling a sequential evaluation on the engine: ``run_tasks``, and zero-shot's one task per position.
 
-A chained paradigm gives the engine one task per sequence (``runner._run_chains``); here every
-unfinished position of every sequence is its own task, so ``--workers`` positions are asked at once
+``run_tasks`` is the skeleton both schedules share (progress, Ctrl-C, the first failure, the
+threads released). A chained paradigm gives it one task per sequence (``runner._run_chains``);
+``run_positions`` gives it one per unfinished position, so ``--workers`` positions are asked at once
 whatever the sequences' lengths, and a resume redoes exactly the positions that are missing. The
 work of one position comes in as ``ask`` (which returns None when the answer stayed empty), so this
 module knows the engine, the store and the progress bar, and nothing about prompts.
