@@ -52,7 +52,7 @@ MODELS = {"generation": "sim-generator", "answering": "sim-solver", "evaluation"
 WALL_TARGET = 1.3  # wall / critical-path bound
 CPU_TARGET_MS = 2.0  # harness CPU per call
 # Charts (matplotlib, drawn once after the run) are a fixed cost outside what is measured here.
-NO_CHARTS = ("--no-charts",) if "--no-charts" in CLI.read_text(encoding="utf-8") else ()
+NO_CHARTS = ("--no-charts",)
 
 
 class ArrivalClock:

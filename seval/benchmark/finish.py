@@ -53,6 +53,15 @@ def scored_items(journal: RunJournal, cells: list[CellKey], model: str | None = 
     return [ScoredItem(cell[1], cell[0], score) for cell, score in scored if score is not None]
 
 
+def move_model_lines(state: BenchmarkState, models: list[str], move: Callable[[EmaSet, str], EmaSet]) -> BenchmarkState:
+    """``state`` with each answering model's line of EMAs moved by ``move(line, model)``, once the folder compares
+    models (this run has several, or an earlier one had); else ``state`` as it is."""
+    if len(models) == 1 and not state.models:
+        return state
+    lines = {model: move(state.models.get(model, EmaSet()), model) for model in models}
+    return state.model_copy(update={"models": {**state.models, **lines}})
+
+
 def usage_by_role(journal: RunJournal, cells: list[CellKey]) -> dict[str, TokenUsage]:
     """Tokens per role of ``cells``, every model and sample (the viewer sums an unfinished run's too)."""
     usage = {role: TokenUsage() for role in ROLES}
@@ -150,12 +159,10 @@ def _state_after(state: BenchmarkState, plan: RunPlan, journal: RunJournal) -> t
     cells, models = record_order(plan), plan.answering_models
     if not plan.replay:
         after = commit_run(state, scored_items(journal, cells), plan.alpha)
-        if len(models) > 1 or state.models:  # each model's line; its difficulties were committed as they finished
-            lines = {
-                m: commit_run(state.models.get(m, EmaSet()), scored_items(journal, cells, m), plan.alpha)
-                for m in models
-            }
-            after = after.model_copy(update={"models": {**state.models, **lines}})
+        # Each model's line: its difficulties were committed as they finished.
+        after = move_model_lines(
+            after, models, lambda line, model: commit_run(line, scored_items(journal, cells, model), plan.alpha)
+        )
         return after, after
     # A replay's EMAs live apart, per source and answering model; the benchmark's own do not move.
     replays = dict(state.replay_emas)

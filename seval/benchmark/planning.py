@@ -253,14 +253,7 @@ def preview_run(settings: RunSettings) -> RunPreview:
     if events and not any(isinstance(event, RunFinished) for event in events):
         plan = resumed_plan(settings, events)
         warnings += tuple(ignored_flags(settings, plan))
-        first = plan.answering_models[0]
-        done = len(
-            {
-                (e.difficulty, e.reasoning_type, e.question_index, e.model or first, e.sample)
-                for e in events
-                if isinstance(e, ItemStep)
-            }
-        )
+        done = RunJournal.from_events(journal_path(out_dir, next_id), next_id, events, writable=False).items_done()
         if plan.cycle > state.cycle:  # the new cycle's plan was journaled, its state not yet saved
             state = state.model_copy(update={"current_difficulty": plan.difficulty_start, "cycle": plan.cycle})
         return RunPreview(plan, state, runs, True, done, warnings, tuple(events))

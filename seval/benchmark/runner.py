@@ -24,13 +24,13 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
-from seval.benchmark.finish import finish_run, scored_items
+from seval.benchmark.finish import finish_run, move_model_lines, scored_items
 from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.panel import JudgePanel
 from seval.benchmark.planning import RunPreview, now_iso, planned_items, preview_run, record_order, start_or_resume
 from seval.benchmark.prompts import build_answer_prompt
 from seval.benchmark.questions import QuestionMaker
-from seval.benchmark.records import BenchmarkState, EmaSet, ItemStep, QuestionStep, RunRecord
+from seval.benchmark.records import BenchmarkState, ItemStep, QuestionStep, RunRecord
 from seval.benchmark.scoring import cell_means, commit_difficulty, difficulty_mean
 from seval.benchmark.settings import RoleSettings, RunSettings
 from seval.benchmark.store import save_state
@@ -239,16 +239,13 @@ class BenchmarkRun:
 
     def commit(self, difficulty: int, keys: list[CellKey]) -> None:
         scored = scored_items(self.journal, keys)
-        self.state = commit_difficulty(self.state, difficulty, scored, self.plan.alpha)
-        models = self.plan.answering_models
-        if len(models) > 1 or self.state.models:  # once models are compared, each model's line moves
-            lines = {
-                m: commit_difficulty(
-                    self.state.models.get(m, EmaSet()), difficulty, scored_items(self.journal, keys, m), self.plan.alpha
-                )
-                for m in models
-            }
-            self.state = self.state.model_copy(update={"models": {**self.state.models, **lines}})
+        self.state = move_model_lines(
+            commit_difficulty(self.state, difficulty, scored, self.plan.alpha),
+            self.plan.answering_models,
+            lambda line, model: commit_difficulty(
+                line, difficulty, scored_items(self.journal, keys, model), self.plan.alpha
+            ),
+        )
         save_state(self.settings.out_dir, self.state)
         ema = self.state.ema_by_difficulty.get(str(difficulty))
         if scored:  # the mean of cell means, as the EMA and the report use

@@ -65,6 +65,7 @@ def scores_of_folders(folders: list[Path]) -> tuple[list[str], Scores, list[str]
         if warning:
             notes.append(warning)
         named_here: dict[str, str] = {}
+        repeated: dict[str, set[str]] = {}  # questions a model of this folder answered more than once
         for record in runs:
             for model in record.answering_models:
                 if model not in named_here:
@@ -76,8 +77,12 @@ def scores_of_folders(folders: list[Path]) -> tuple[list[str], Scores, list[str]
             for model, example, score in question_scores(record):
                 name = named_here[model]
                 if example.question in scores[name]:
-                    notes.append(f"{folder}: {name} answered a question more than once; the last answer counts")
+                    repeated.setdefault(name, set()).add(example.question)
                 scores[name][example.question] = score
+        notes += [
+            f"{folder}: {name} answered {len(questions)} question(s) more than once; the last answer counts"
+            for name, questions in repeated.items()
+        ]
     if len(models) < 2:
         raise DataError("--compare needs at least two answering models across the folders given")
     return models, scores, notes, usage

@@ -142,8 +142,8 @@ def run_comparison_lines(
         f"`comparison_run_{record_run_id:04d}.json`.",
         "",
     ]
-    if comparison.notes:
-        lines += ["**Self-preference.** " + " ".join(f"{inline(note).capitalize()}." for note in comparison.notes), ""]
+    if comparison.notes:  # self-preference, answers cut or empty, questions left out: each as written
+        lines += ["**Notes.**", "", *[f"- {inline(note)}" for note in comparison.notes], ""]
     if len(next(iter(judges.values()), {})) > 1:
         names = list(next(iter(judges.values())))
         lines += [

@@ -86,3 +86,24 @@ def test_a_folder_without_runs_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"error: --compare: {tmp_path / 'empty'} holds no runs.jsonl (is it a benchmark output folder?)"
     ]
+
+
+def test_a_folder_that_replayed_the_set_twice_gets_one_note_not_one_per_question(tmp_path):
+    flags = ("--reasoning-types", "logical_deduction", "--n", 1, "--num-questions", 2, "--no-charts")
+    models = ("--model-generation", "sim-generator", "--model-evaluation", "sim-judge")
+    with SimServer() as sim:
+
+        def run(*args):
+            result = run_cli("--base-url", sim.base_url, *models, *flags, *args, cwd=tmp_path)
+            assert result.returncode == 0, result.stderr
+
+        run("--model-answering", "sim-solver", "--out-dir", tmp_path / "gen")
+        run("--export-dataset", tmp_path / "set.jsonl", "--out-dir", tmp_path / "gen")
+        for model, folder in (("sim-solver-strong", "a"), ("sim-solver-strong", "a"), ("sim-solver-weak", "b")):
+            run("--model-answering", model, "--replay", tmp_path / "set.jsonl", "--out-dir", tmp_path / folder)
+    compared = run_cli("--compare", tmp_path / "a", tmp_path / "b", "--out-dir", tmp_path / "cmp", cwd=tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    notes = json.loads((tmp_path / "cmp" / "comparison.json").read_text(encoding="utf-8"))["notes"]
+    assert [note for note in notes if "more than once" in note] == [
+        f"{tmp_path / 'a'}: sim-solver-strong answered 2 question(s) more than once; the last answer counts"
+    ]

@@ -220,7 +220,8 @@ def test_a_judge_that_also_answers_is_warned_about(tmp_path):
         )
     assert result.returncode == 0, result.stderr
     assert "warning: judge sim-judge is also an answering model" in " ".join(result.stdout.split())
-    assert "**Self-preference.**" in (tmp_path / "out" / "report_run_0001.md").read_text(encoding="utf-8")
+    report = (tmp_path / "out" / "report_run_0001.md").read_text(encoding="utf-8")
+    assert "\n- judge sim-judge is also an answering model: it grades its own answers" in report
 
 
 @pytest.mark.parametrize(

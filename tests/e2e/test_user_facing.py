@@ -265,6 +265,31 @@ def test_dry_run_call_counts_are_what_the_run_then_sends(tmp_path, capsys):
     assert sent["judge1"] + sent["judge2"] + sent["judge3"] == plan["validation"] + plan["evaluation"]
 
 
+def test_dry_run_of_an_interrupted_run_counts_what_its_journal_lacks(tmp_path, capsys):
+    """An interrupted run (its journal without its last items and its end): the plan says what is done and what the
+    resume then sends, and only that."""
+    finished, out = tmp_path / "finished", tmp_path / "out"
+    with TinyServer() as server:
+        flags = [*TINY_MODELS, "--reasoning-types", "a,b", "--n", 2, *QUIET]
+        assert run_main("--base-url", server.base_url, *flags, "--out-dir", finished) == 0
+        events = (finished / "journal_run_0001.jsonl").read_text(encoding="utf-8").splitlines()
+        items = [line for line in events if json.loads(line)["kind"] == "item"]
+        assert len(items) == 4 and json.loads(events[-1])["kind"] == "finished"
+        out.mkdir()  # the same run, stopped before its last three items were journaled
+        kept = [line for line in events[:-1] if line not in items[1:]]
+        (out / "journal_run_0001.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+        capsys.readouterr()
+        assert run_main("--base-url", server.base_url, *flags, "--out-dir", out, "--dry-run") == 0
+        text = flat(capsys.readouterr().out)
+        before = len(server.calls())
+        assert run_main("--base-url", server.base_url, *flags, "--out-dir", out) == 0
+        sent = Counter(model for model, *_ in server.calls()[before:])
+    assert f"Would resume interrupted run 1 in {out}" in text
+    assert "Items to do: 3 (1 already done)" in text
+    assert planned_calls(text) == {"generation": 0, "answering": 3, "evaluation": 3}
+    assert sent == {"ans": 3, "judge": 3}
+
+
 # -- tokens and cost -------------------------------------------------------------------------
 
 

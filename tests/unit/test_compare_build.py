@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from seval.compare.build import QuestionScore, build_comparison, pair_sentence
+from seval.compare.report import run_comparison_lines
 
 
 def scores_for(outcomes: str, difficulty_of=lambda i: 1 + i % 5) -> dict[str, QuestionScore]:
@@ -57,3 +58,17 @@ def test_the_sentence_names_the_leader_its_margin_interval_and_p_value():
     sentence = pair_sentence(pair)
     assert sentence.startswith("strong beats weak by 25 points [") and sentence.endswith("on 40 shared questions")
     assert "p = " in sentence
+
+
+def test_a_run_report_lists_every_note_as_written_under_a_label_that_fits_them_all():
+    """The notes of a run's comparison are not all about self-preference (answers cut, questions left out), and a
+    model's name is kept as written (no capitalising of 'GPT-4o' into 'Gpt-4o')."""
+    comparison = build_comparison(["GPT-4o", "b"], {"GPT-4o": scores_for("1100"), "b": scores_for("1000")})
+    comparison.notes = [
+        "judge GPT-4o is also an answering model: it grades its own answers",
+        "GPT-4o: 3 of 4 answers cut by their token limit",
+    ]
+    text = "\n".join(run_comparison_lines(1, comparison, {}))
+    assert "- judge GPT-4o is also an answering model: it grades its own answers\n" in text
+    assert "- GPT-4o: 3 of 4 answers cut by their token limit\n" in text
+    assert "Self-preference" not in text and "Gpt-4o" not in text
