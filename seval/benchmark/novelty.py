@@ -1,9 +1,10 @@
-"""How close a new question is to earlier ones: character n-gram TF-IDF cosine.
+"""How close a new question is to earlier ones: hashed byte 4-gram TF-IDF cosine.
 
-Character n-grams catch the near-copies a generator produces (the same puzzle
-with one name changed, reworded numbers) without any model; TF-IDF weighting
-keeps boilerplate every question shares ("Answer with a single integer") from
-making everything look alike. Pure numpy, no model, deterministic.
+4-grams of the question's UTF-8 bytes (near enough to characters, and cheap to
+hash) catch the near-copies a generator produces (the same puzzle with one name
+changed, reworded numbers) without any model; TF-IDF weighting keeps boilerplate
+every question shares ("Answer with a single integer") from making everything
+look alike. Pure numpy, no model, deterministic.
 
 ``--embedding-model`` swaps the vectoriser for an endpoint's ``/v1/embeddings``;
 the comparison (max cosine against every earlier question of the type) is the

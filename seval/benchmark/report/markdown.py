@@ -1,4 +1,4 @@
-"""What a finished run shows: the markdown report file and the console summary.
+"""What a finished run shows: the markdown report file (the console summary is ``summary.py``).
 
 Both are built from the run record and the state only, so a report can be
 rebuilt from ``runs.jsonl`` at any time and says nothing the record does not.
