@@ -14,7 +14,8 @@ from pydantic import TypeAdapter
 
 from seval.benchmark.records import RUN_RECORD, RunRecord
 from seval.errors import DataError
-from seval.io.jsonl import JsonlAppender, read_jsonl
+from seval.io.atomic import write_text_atomic
+from seval.io.jsonl import read_jsonl
 from seval.records import Record, Text
 
 DATASET_VERSION = 1
@@ -67,10 +68,8 @@ def export_dataset(runs: list[RunRecord], path: Path, out_dir: Path) -> int:
             f"there is no generated question to export in {out_dir}: name the folder of your runs "
             "with --out-dir (the demo's is out_benchmark/demo)"
         )
-    try:
-        appender = JsonlAppender(path)
-        for item in items:
-            appender.append(item)
+    try:  # one atomic write: a crash leaves no half-written dataset for a later --replay to read
+        write_text_atomic(path, "".join(item.model_dump_json() + "\n" for item in items))
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(items)
