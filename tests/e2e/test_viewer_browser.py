@@ -192,6 +192,15 @@ def test_several_models_samples_reasoning_cut_answers_and_unreported_usage(brows
     page.set_hash("view=overview")
     page.wait_for("document.getElementById('overview')")
     assert "comparison_run_0001.json" in page.evaluate("document.getElementById('overview').textContent")
+    # Each model's accuracy is the run's comparison's: every sample judged, not a question's mean score.
+    compared = json.loads((out / "comparison_run_0001.json").read_text(encoding="utf-8"))["models"]
+    rows = page.evaluate(
+        "[...document.querySelectorAll('#overview tr')].filter((tr) => tr.querySelector('td a'))"
+        ".map((tr) => [...tr.querySelectorAll('td')].slice(0, 4).map((td) => td.textContent))"
+    )
+    assert [row for row in rows if row[0] in {"sim-solver", "sim-solver-weak"}] == [
+        [m["model"], str(m["answers"]), str(m["correct"]), f"{100 * m['accuracy']:.1f}%"] for m in compared
+    ]
     assert page.evaluate("window.__violations.concat(window.__errors)") == []
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from seval.benchmark.records import Example, RunRecord
+from seval.benchmark.journal import RunJournal
+from seval.benchmark.records import Example, ItemStep, QuestionStep, RunPlan, RunRecord
 from seval.errors import DataError
 from seval.records import NOT_REPORTED, TokenUsage
 from seval.sequential.paradigm_prompts import few_shot_system
@@ -21,6 +22,7 @@ from seval.view.data import cost, usage
 from seval.view.sequential import sequential_data
 
 STAMP = "2026-01-01T00:00:00+00:00"
+TAGS = {"reasoning_type": "logic", "difficulty": 3, "question_index": 1}
 
 
 def verdict(model: str, score: float | None, error: str | None = None) -> dict:
@@ -30,7 +32,7 @@ def verdict(model: str, score: float | None, error: str | None = None) -> dict:
 def example(**fields) -> Example:
     base = {
         "question": "Q?",
-        "tags": {"reasoning_type": "logic", "difficulty": 3, "question_index": 1},
+        "tags": TAGS,
         "answer": "A",
         "score": 1.0,
         "created_at": STAMP,
@@ -161,15 +163,49 @@ def test_several_answering_models_are_one_answer_each_with_a_comparison():
             "latency_s": 1.5,
         },
     ]
-    data = page(run([example(answers=answers), example(answers=[{**answers[0]}, {**answers[1], "score": 1.0}])]))
+    second = example(answers=[{**answers[0]}, {**answers[1], "score": 1.0}], tags=dict(TAGS, question_index=2))
+    data = page(run([example(answers=answers), second], model_answering="a,b"))
     first = data["items"][0]
     assert [a["model"] for a in first["answers"]] == ["a", "b"]
     assert [a["outcome"] for a in first["answers"]] == ["correct", "wrong"]
     assert first["answers"][1]["truncated"] and first["answers"][1]["extra"] == [["latency_s", "1.5"]]
     assert first["models_disagree"] and not data["items"][1]["models_disagree"]
     assert data["models"] == ["a", "b"]
-    by_model = {row["model"]: (row["n"], row["correct"]) for row in data["accuracy_by_model"]}
+    by_model = {row["model"]: (row["n"], row["correct"]) for row in data["runs"][0]["accuracy_by_model"]}
     assert by_model == {"a": (2, 2), "b": (2, 1)}
+
+
+def test_with_samples_a_model_accuracy_counts_every_sample_as_the_run_comparison_does():
+    """Two samples per question: a model is right on the share of its samples judged correct (README), not on
+    the questions whose mean sample score is above one half."""
+
+    def model(name: str, scores: list[float]) -> dict:
+        samples = [{"answer": "x", "score": score, "judge_verdicts": [verdict("j1", score)]} for score in scores]
+        return {"model": name, "answer": "x", "score": sum(scores) / len(scores), "samples": samples}
+
+    first = example(answers=[model("a", [1.0, 0.0]), model("b", [0.0, 0.0])])
+    second = example(answers=[model("a", [1.0, 1.0]), model("b", [1.0, 0.0])], tags=dict(TAGS, question_index=2))
+    (summary,) = page(run([first, second], model_answering="a,b", samples=2))["runs"]
+    by_model = {row["model"]: (row["n"], row["correct"], row["accuracy"]) for row in summary["accuracy_by_model"]}
+    assert by_model == {"a": (4, 3, 0.75), "b": (4, 1, 0.25)}
+
+
+def test_an_unfinished_run_mean_counts_the_samples_the_run_counts(tmp_path: Path):
+    """With --exclude-truncated, a cut sample is left out of its question's score; the one left counts."""
+    plan = RunPlan.model_validate(
+        {**run([]).model_dump(include=set(RunPlan.model_fields)), "n": 1, "difficulty_start": 1, "difficulty_end": 1,
+         "samples": 2, "exclude_truncated": True, "model_answering": "solver"}
+    )  # fmt: skip
+    question = QuestionStep(reasoning_type="logic", difficulty=1, question_index=1, question="Q?", created_at=STAMP)
+    cut = {"truncated": True, "finish_reason": "length", "score": 0.0}
+    samples = [
+        ItemStep(reasoning_type="logic", difficulty=1, question_index=1, answer="A", created_at=STAMP, sample=number,
+                 model="solver", **fields)
+        for number, fields in ((1, cut), (2, {"score": 1.0}))
+    ]  # fmt: skip
+    journal = RunJournal.from_events(tmp_path / "journal_run_0001.jsonl", 1, [plan, question, *samples], False)
+    (summary,) = benchmark_data("out", None, [], {1: journal}, {}, {})["runs"]
+    assert summary["unfinished"] and summary["mean"] == 1.0
 
 
 def test_an_unknown_field_is_shown_and_a_comparison_file_is_carried_as_written():

@@ -163,27 +163,27 @@ function tokenTable() {
       : 'No cost is claimed: build the page with --price ROLE=IN,OUT (USD per million tokens) for a cost column.'));
 }
 
-function accuracyTable(rows, id) {
-  return table(['Model', ['Scored', 'num'], ['Correct', 'num'], ['Accuracy', 'num'], ['95% interval (Wilson)', 'num']],
+function accuracyTable(rows) {
+  return table(['Model', ['Judged answers', 'num'], ['Correct', 'num'], ['Accuracy', 'num'], ['95% interval', 'num']],
     rows.map((row) => h('tr', null, h('td', null, link({view: 'items', filters: {model: row.model}}, row.model)),
       h('td', {class: 'num'}, fmtInt(row.n)), h('td', {class: 'num'}, fmtInt(row.correct)),
-      h('td', {class: 'num'}, fmtPct(row.accuracy)), h('td', {class: 'num'}, `${fmtPct(row.low)} - ${fmtPct(row.high)}`))),
-    {id});
+      h('td', {class: 'num'}, fmtPct(row.accuracy)),
+      h('td', {class: 'num'}, `${fmtPct(row.low)} - ${fmtPct(row.high)} (${row.method})`))));
 }
 
 function modelComparison() {
   const parts = [];
-  if (DATA.accuracy_by_model.length) parts.push(accuracyTable(DATA.accuracy_by_model, 'models'));
   if (DATA.comparison) parts.push(folded('comparison.json (written here by --compare)', jsonTables(DATA.comparison), true));
   for (const run of DATA.runs) {
     if (!run.accuracy_by_model.length && !run.comparison) continue;
     parts.push(h('h3', null, `Run ${run.id}`));
-    if (run.accuracy_by_model.length) parts.push(accuracyTable(run.accuracy_by_model, null));
+    if (run.accuracy_by_model.length) parts.push(accuracyTable(run.accuracy_by_model));
     if (run.comparison) parts.push(folded(`comparison_run_${String(run.id).padStart(4, '0')}.json`, jsonTables(run.comparison), true));
   }
   if (!parts.length) return null;
   return h('div', null, h('h2', null, 'Model comparison'), parts,
-    h('p', {class: 'note'}, 'Answers to the same questions by each answering model; a model opens its answers.'));
+    h('p', {class: 'note'}, 'Each run\'s answering models on the questions every one of them answered, every sample judged (as the '
+      + 'run\'s comparison counts them); a model opens its answers.'));
 }
 
 // Any JSON value as tables (for records whose exact shape this page does not know, like a comparison file).
