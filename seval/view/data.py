@@ -170,7 +170,7 @@ def benchmark_verdicts(values: Any) -> list[dict]:
                 error=as_text(fields.get("error")),
                 reasoning=as_text(fields.get("reasoning")),
                 finish=as_text(fields.get("finish_reason")),
-                truncated=bool(fields.get("truncated")) or fields.get("finish_reason") in TRUNCATION_REASONS,
+                truncated=bool(fields.get("truncated")),
             )
         )
     return verdicts
@@ -194,7 +194,7 @@ def answer(
     value = {page: pick(fields, names[page]) for page in ANSWER_FIELDS}
     score = number(value["score"])
     finish = as_text(value["finish"])
-    truncated = bool(value["truncated"]) or finish in TRUNCATION_REASONS
+    truncated = bool(value["truncated"])  # as the tool decided it when the reply came, and counted it
     text = as_text(value["text"]) or ""
     if correct is None:
         correct = score is not None and is_correct(score)

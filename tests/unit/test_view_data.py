@@ -106,6 +106,7 @@ def test_finish_reason_truncation_reasoning_and_unreported_usage_are_shown():
             [
                 example(
                     finish_reason="length",
+                    truncated=True,
                     reasoning="step 1\nstep 2",
                     usage=None,
                     score=0.0,
@@ -119,7 +120,10 @@ def test_finish_reason_truncation_reasoning_and_unreported_usage_are_shown():
     assert answer["reasoning"] == "step 1\nstep 2"
     assert answer["usage"] == [["answer", None]]  # "not reported by the endpoint"; no judge usage recorded at all
     assert data["items"][0]["extra"] == []  # shown in their place, not repeated as other fields
+    # Cut or not is the record's flag, the one the run's scores counted by; the page does not decide it again.
     assert page(run([example(truncated=True, finish_reason="stop")]))["items"][0]["answers"][0]["truncated"]
+    (counted,) = page(run([example(finish_reason="length")], exclude_truncated=True))["items"][0]["answers"]
+    assert counted["truncated"] is False and counted["outcome"] == "correct"
 
 
 def test_usage_not_reported_is_said_and_never_priced_and_cut_answers_can_be_left_out():
@@ -255,6 +259,7 @@ def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_t
             paradigm="problem-solving",
             rubric_field="rubric",
             finish_reason="length",
+            truncated=True,
             reasoning="thought",
             answer="x",
         ),
