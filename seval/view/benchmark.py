@@ -23,9 +23,9 @@ from seval.benchmark.scoring import run_mean
 from seval.benchmark.settings import ROLES
 from seval.compare.build import build_comparison
 from seval.compare.run import compares, scores_of_record
+from seval.records import TokenUsage
 from seval.view.data import (
     EXAMPLE_SHOWN,
-    cost,
     example_answers,
     finite,
     is_simulated,
@@ -124,7 +124,7 @@ def run_page_items(run: RunDescription, examples: list[tuple[int, Example]], jou
 
 
 def run_summary(
-    run: RunDescription, items: list[dict], role_usage: dict[str, Any], prices: Prices, comparison: Any
+    run: RunDescription, items: list[dict], role_usage: dict[str, TokenUsage], prices: Prices, comparison: Any
 ) -> dict:
     """One row of the runs table: what the run was, what it scored, what it spent."""
     answers = [answer for item in items for answer in item["answers"]]
@@ -163,7 +163,7 @@ def run_summary(
         "mean": None,
         "ema": None,
         "ema_by_type": {},
-        "usage": [[role, usage(value), cost(value, prices.get(role))] for role, value in role_usage.items()],
+        "usage": [[role, usage(value), value.cost(prices.get(role))] for role, value in role_usage.items()],
         "comparison": finite(comparison) if comparison is not None else None,
         "unfinished": False,
     }

@@ -120,16 +120,6 @@ def usage(value: Any) -> dict[str, int] | None:
     return {page: int(count or 0) for page, count in counts.items()}
 
 
-def cost(value: Any, price: tuple[float, float] | None) -> float | None:
-    """USD for a usage at ``price`` (per million prompt, completion tokens), as ``TokenUsage.cost`` says:
-    None without a price, and None when some call's usage was not reported (no cost is claimed)."""
-    counts = usage(value)
-    if counts is None:
-        return None
-    reported = TokenUsage(**{name: counts[page] for page, name in USAGE_COUNTS})
-    return reported.model_copy(update={"calls_without_usage": counts["unreported"]}).cost(price)
-
-
 def other_fields(fields: Mapping[str, Any], shown: Iterable[str]) -> list[list[str]]:
     """``[name, text]`` for every field not shown elsewhere on the page (None and empty values left out)."""
     skip = set(shown)

@@ -11,14 +11,14 @@ import pytest
 from seval.benchmark.journal import RunJournal
 from seval.benchmark.records import Example, ItemStep, QuestionStep, RunPlan, RunRecord
 from seval.errors import DataError
-from seval.records import NOT_REPORTED, TokenUsage
+from seval.records import NOT_REPORTED
 from seval.sequential.paradigm_prompts import few_shot_system
 from seval.sequential.prompts import flatten_prompt, system_prompt
 from seval.sequential.records import SequentialItem
 from seval.view import view_path_for
 from seval.view.benchmark import benchmark_data
 from seval.view.build import read_sequential_results
-from seval.view.data import cost, usage
+from seval.view.data import usage
 from seval.view.sequential import sequential_data
 
 STAMP = "2026-01-01T00:00:00+00:00"
@@ -128,9 +128,16 @@ def test_finish_reason_truncation_reasoning_and_unreported_usage_are_shown():
 
 def test_usage_not_reported_is_said_and_never_priced_and_cut_answers_can_be_left_out():
     assert usage(NOT_REPORTED) == {"prompt": 0, "completion": 0, "total": 0, "unreported": 1}
-    assert cost(NOT_REPORTED, (1.0, 2.0)) is None
-    assert cost(TokenUsage(prompt_tokens=10**6, completion_tokens=10**6), (1.0, 2.0)) == pytest.approx(3.0)
-    assert cost(TokenUsage(prompt_tokens=10**6), None) is None
+    usage_by_role = {
+        "answering": {"prompt_tokens": 10**6, "completion_tokens": 10**6, "total_tokens": 2 * 10**6},
+        "evaluation": {"prompt_tokens": 10**6, "calls_without_usage": 1},
+    }
+    prices = {"answering": (1.0, 2.0), "evaluation": (1.0, 2.0)}
+    priced = page(run([example()], usage_by_role=usage_by_role), prices=prices)
+    costs = {role: cost for role, _, cost in priced["runs"][0]["usage"]}
+    assert costs == {"answering": pytest.approx(3.0), "evaluation": None}  # none claimed where usage is unknown
+    unpriced = page(run([example()], usage_by_role=usage_by_role))["runs"][0]["usage"]
+    assert [cost for _, _, cost in unpriced] == [None, None]
     cut = example(truncated=True, finish_reason="length", answer="", score=0.0, judge_verdicts=[])
     (left_out,) = page(run([cut], exclude_truncated=True))["items"][0]["answers"]
     (scored,) = page(run([cut]))["items"][0]["answers"]
