@@ -124,6 +124,16 @@ function heatmap(state) {
     h('p', {class: 'note'}, 'Mean score of the scored answers in each cell (excluded questions left out); a cell opens its items.'));
 }
 
+// A token table's cells for one usage: prompt, completion, total ("+": some calls reported none), then `last`.
+function usageCells(usage, last) {
+  return [
+    h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
+    h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
+    h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
+    last,
+  ];
+}
+
 function tokenTable() {
   const priced = DATA.priced.length > 0;
   const totals = new Map();
@@ -131,10 +141,7 @@ function tokenTable() {
   for (const run of DATA.runs) {
     for (const [role, usage, cost] of run.usage) {
       rows.push(h('tr', null, h('td', null, `run ${run.id}`), h('td', null, role),
-        h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
-        priced ? h('td', {class: 'num'}, costText(role, usage, cost)) : null));
+        usageCells(usage, priced ? h('td', {class: 'num'}, costText(role, usage, cost)) : null)));
       const total = totals.get(role) || {prompt: 0, completion: 0, total: 0, cost: 0, unpriced: false};
       if (usage) { total.prompt += usage.prompt; total.completion += usage.completion; total.total += usage.total; }
       if (cost === null) total.unpriced = true; else total.cost += cost;
@@ -151,8 +158,7 @@ function tokenTable() {
   for (const run of DATA.runs) {
     for (const [model, usage] of run.usage_by_model || []) {
       rows.push(h('tr', null, h('td', null, `run ${run.id}`), h('td', null, `answering: ${model}`),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.prompt) : ''), h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.total) : ''), priced ? h('td', null, '') : null));
+        usageCells(usage, priced ? h('td', null, '') : null)));
     }
   }
   const headers = ['Run', 'Role', ['Prompt', 'num'], ['Completion', 'num'], ['Total', 'num']];
@@ -217,10 +223,7 @@ function sequentialOverview() {
     row.accuracy.map((y, index) => h('td', {class: 'num'}, link({view: 'items', filters: {type: row.type, pos: String(index + 1)}}, fmtPct(y, 0)))),
     h('td', {class: 'num'}, (row.slope >= 0 ? '+' : '') + row.slope.toFixed(3))));
   const usageRows = DATA.usage.map(([role, usage, cost]) => h('tr', null, h('td', null, role),
-    h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
-    h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-    h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
-    DATA.priced.length ? h('td', {class: 'num'}, costText(role, usage, cost)) : null));
+    usageCells(usage, DATA.priced.length ? h('td', {class: 'num'}, costText(role, usage, cost)) : null)));
   const usageHeaders = ['Role', ['Prompt', 'num'], ['Completion', 'num'], ['Total', 'num']];
   if (DATA.priced.length) usageHeaders.push(['Cost (USD)', 'num']);
   return h('div', {id: 'overview'},
