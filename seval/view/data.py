@@ -138,9 +138,14 @@ def is_simulated(models: Iterable[str]) -> bool:
 
 
 # -- verdicts and answers ------------------------------------------------------------------------
-def verdict(model: str | None, score: float | None, rationale: str | None, **more: Any) -> dict:
-    """One judge's verdict as the page shows it."""
-    label = "no verdict" if score is None else ("correct" if is_correct(score) else "incorrect")
+def verdict(
+    model: str | None, score: float | None, rationale: str | None, correct: bool | None = None, **more: Any
+) -> dict:
+    """One judge's verdict as the page shows it; ``correct`` decides it when given (EvaLearn's rule for a
+    sequential position), else the benchmark's (``scoring.is_correct``)."""
+    if correct is None and score is not None:
+        correct = is_correct(score)
+    label = "no verdict" if score is None else ("correct" if correct else "incorrect")
     return {"model": model, "score": score, "verdict": label, "rationale": rationale or "", **more}
 
 

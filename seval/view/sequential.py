@@ -106,6 +106,7 @@ def position_item(record: SequentialItem) -> dict:
             record.judge_model,
             judged,
             record.gpt4judge,
+            record.correct,
             error=record.judge_error,
             first=record.judge_first_reply,
             reasoning=record.judge_reasoning,

@@ -304,6 +304,13 @@ def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_t
     assert first["shown"] is None and first["paradigm"] == "feedback"
 
 
+def test_a_sequential_verdict_is_read_by_evalearn_rule_as_its_outcome_is():
+    """EvaLearn counts a position solved when its answer_score is above 0: a judge's 0.5 is a correct verdict."""
+    (item,) = sequential_data("results.json", [sequential_item(1, 1, 0.5)], {})["items"]
+    (answer,) = item["answers"]
+    assert (answer["outcome"], answer["verdicts"][0]["verdict"]) == ("correct", "correct")
+
+
 def test_solved_problems_shown_are_named_per_position_and_their_texts_kept_once():
     shown = [{"problem_id": 11, "answer_field": "canonical_answer"}, {"problem_id": 99, "answer_field": "rubric"}]
     records = [
