@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
 
 from seval.errors import DataError
+from seval.io import strict_json
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -38,7 +38,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def write_json_atomic(path: Path, payload: object) -> None:
     """``write_text_atomic`` for a JSON document (strict JSON: NaN and infinities are refused)."""
-    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    write_text_atomic(path, strict_json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def fsync_dir(folder: Path) -> None:

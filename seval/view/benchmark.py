@@ -4,25 +4,28 @@ Finished runs come from ``runs.jsonl``; their journals (read only, ``RunJournal(
 what the run records do not keep: the tokens each question, answer and verdict took. A run whose journal
 has no record yet (interrupted, or still running) is shown with its cells whose every answer is judged
 (``finish.example_for``, as its record will hold them), marked unfinished.
+
+The figures are the tools' own: a run's mean is ``scoring.run_mean`` of what its scores count, and each
+answering model's accuracy is the run's comparison (``compare``: every sample judged, on the questions every
+model answered, Wilson or bootstrap intervals), as its ``comparison_run_NNNN.json`` holds it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from statistics import fmean
 from typing import Any
 
-from seval.benchmark.finish import example_for, usage_by_role
+from seval.benchmark.finish import example_for, scored_items, usage_by_role
 from seval.benchmark.journal import CellKey, RunJournal
 from seval.benchmark.planning import record_order
 from seval.benchmark.records import BenchmarkState, Example, RunDescription, RunRecord
 from seval.benchmark.report.markdown import Prices
-from seval.benchmark.scoring import counts_in_scores
+from seval.benchmark.scoring import run_mean
 from seval.benchmark.settings import ROLES
-from seval.metrics.core import wilson
+from seval.compare.build import build_comparison
+from seval.compare.run import compares, scores_of_record
+from seval.records import TokenUsage
 from seval.view.data import (
     EXAMPLE_SHOWN,
-    cost,
     example_answers,
     finite,
     is_simulated,
@@ -48,6 +51,7 @@ def benchmark_data(
         run_items = run_page_items(record, list(enumerate(record.examples, 1)), journal)
         role_usage = {role: record.usage_by_role[role] for role in ROLES if role in record.usage_by_role}
         summary = run_summary(record, run_items, role_usage, prices, comparisons.get(record.run_id))
+        summary["accuracy_by_model"] = accuracy_by_model(record)
         summary.update(ended=record.ended_at, mean=record.run_mean_score, ema=record.ema_score)
         summary.update(ema_by_type=dict(record.ema_by_reasoning_type))
         summary["usage_by_model"] = [[model, usage(value)] for model, value in record.usage_by_model.items()]
@@ -62,10 +66,8 @@ def benchmark_data(
         examples = [example_for(journal, cell) for cell in cells]
         run_items = run_page_items(journal.plan, list(enumerate(examples, 1)), journal)
         summary = run_summary(journal.plan, run_items, usage_by_role(journal, cells), prices, comparisons.get(run_id))
-        scored = [
-            e.score for e in examples if counts_in_scores(e.excluded, e.truncated, journal.plan.exclude_truncated)
-        ]
-        summary.update(unfinished=True, planned=len(planned), mean=fmean(scored) if scored else None)
+        summary.update(unfinished=True, planned=len(planned), mean=run_mean(scored_items(journal, cells)))
+        summary["accuracy_by_model"] = accuracy_by_model(_so_far(journal.plan, examples))
         summaries.append(summary)
         items += run_items
     models = list(dict.fromkeys(answer["model"] for item in items for answer in item["answers"]))
@@ -80,7 +82,6 @@ def benchmark_data(
         "types": list(dict.fromkeys(item["type"] for item in items)),
         "difficulties": sorted({item["difficulty"] for item in items}),
         "models": models,
-        "accuracy_by_model": accuracy_by_model(items) if len(models) > 1 else [],
         "priced": sorted(prices),
         "items": items,
     }
@@ -123,7 +124,7 @@ def run_page_items(run: RunDescription, examples: list[tuple[int, Example]], jou
 
 
 def run_summary(
-    run: RunDescription, items: list[dict], role_usage: dict[str, Any], prices: Prices, comparison: Any
+    run: RunDescription, items: list[dict], role_usage: dict[str, TokenUsage], prices: Prices, comparison: Any
 ) -> dict:
     """One row of the runs table: what the run was, what it scored, what it spent."""
     answers = [answer for item in items for answer in item["answers"]]
@@ -162,24 +163,33 @@ def run_summary(
         "mean": None,
         "ema": None,
         "ema_by_type": {},
-        "usage": [[role, usage(value), cost(value, prices.get(role))] for role, value in role_usage.items()],
-        "accuracy_by_model": accuracy_by_model(items) if len({a["model"] for a in answers}) > 1 else [],
+        "usage": [[role, usage(value), value.cost(prices.get(role))] for role, value in role_usage.items()],
         "comparison": finite(comparison) if comparison is not None else None,
         "unfinished": False,
     }
 
 
-def accuracy_by_model(items: list[dict]) -> list[dict]:
-    """Per answering model: scored answers, correct ones, accuracy and its Wilson 95% interval."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for item in items:
-        for answer in item["answers"]:
-            if answer["outcome"] != "excluded":
-                counts[answer["model"]][0] += 1
-                counts[answer["model"]][1] += answer["outcome"] == "correct"
-    rows = []
-    for model, (n, correct) in counts.items():
-        low, high = wilson(correct, n)
-        accuracy = correct / n if n else None
-        rows.append({"model": model, "n": n, "correct": correct, "accuracy": accuracy, "low": low, "high": high})
-    return rows
+def accuracy_by_model(record: RunRecord) -> list[dict]:
+    """Per answering model of a run with several models or samples: judged answers, correct ones, accuracy
+    and its 95% interval, from the run's comparison (none for one model answering once)."""
+    if not compares(record):
+        return []
+    models, scores = scores_of_record(record)
+    return [
+        {
+            "model": summary.model,
+            "n": summary.answers,
+            "correct": summary.correct,
+            "accuracy": summary.accuracy,
+            "low": summary.wilson_low,
+            "high": summary.wilson_high,
+            "method": summary.interval_method,
+        }
+        for summary in build_comparison(models, scores, run_id=record.run_id).models
+    ]
+
+
+def _so_far(plan: RunDescription, examples: list[Example]) -> RunRecord:
+    """An unfinished run's record as if it ended with ``examples`` (what its comparison reads)."""
+    fields = plan.model_dump(include=set(RunDescription.model_fields))
+    return RunRecord(**fields, ended_at="", run_mean_score=None, ema_score=None, examples=examples)

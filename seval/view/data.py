@@ -120,16 +120,6 @@ def usage(value: Any) -> dict[str, int] | None:
     return {page: int(count or 0) for page, count in counts.items()}
 
 
-def cost(value: Any, price: tuple[float, float] | None) -> float | None:
-    """USD for a usage at ``price`` (per million prompt, completion tokens), as ``TokenUsage.cost`` says:
-    None without a price, and None when some call's usage was not reported (no cost is claimed)."""
-    counts = usage(value)
-    if counts is None:
-        return None
-    reported = TokenUsage(**{name: counts[page] for page, name in USAGE_COUNTS})
-    return reported.model_copy(update={"calls_without_usage": counts["unreported"]}).cost(price)
-
-
 def other_fields(fields: Mapping[str, Any], shown: Iterable[str]) -> list[list[str]]:
     """``[name, text]`` for every field not shown elsewhere on the page (None and empty values left out)."""
     skip = set(shown)
@@ -148,9 +138,14 @@ def is_simulated(models: Iterable[str]) -> bool:
 
 
 # -- verdicts and answers ------------------------------------------------------------------------
-def verdict(model: str | None, score: float | None, rationale: str | None, **more: Any) -> dict:
-    """One judge's verdict as the page shows it."""
-    label = "no verdict" if score is None else ("correct" if is_correct(score) else "incorrect")
+def verdict(
+    model: str | None, score: float | None, rationale: str | None, correct: bool | None = None, **more: Any
+) -> dict:
+    """One judge's verdict as the page shows it; ``correct`` decides it when given (EvaLearn's rule for a
+    sequential position), else the benchmark's (``scoring.is_correct``)."""
+    if correct is None and score is not None:
+        correct = is_correct(score)
+    label = "no verdict" if score is None else ("correct" if correct else "incorrect")
     return {"model": model, "score": score, "verdict": label, "rationale": rationale or "", **more}
 
 
@@ -170,7 +165,7 @@ def benchmark_verdicts(values: Any) -> list[dict]:
                 error=as_text(fields.get("error")),
                 reasoning=as_text(fields.get("reasoning")),
                 finish=as_text(fields.get("finish_reason")),
-                truncated=bool(fields.get("truncated")) or fields.get("finish_reason") in TRUNCATION_REASONS,
+                truncated=bool(fields.get("truncated")),
             )
         )
     return verdicts
@@ -194,7 +189,7 @@ def answer(
     value = {page: pick(fields, names[page]) for page in ANSWER_FIELDS}
     score = number(value["score"])
     finish = as_text(value["finish"])
-    truncated = bool(value["truncated"]) or finish in TRUNCATION_REASONS
+    truncated = bool(value["truncated"])  # as the tool decided it when the reply came, and counted it
     text = as_text(value["text"]) or ""
     if correct is None:
         correct = score is not None and is_correct(score)

@@ -33,7 +33,6 @@ from seval.view.data import (
     SEQUENTIAL_ANSWER_FIELDS,
     answer,
     as_text,
-    cost,
     is_simulated,
     number,
     other_fields,
@@ -82,7 +81,7 @@ def sequential_data(source: str, records: list[SequentialItem], prices: Prices) 
         "models": models,
         "judges": judges,
         "priced": sorted(prices),
-        "usage": [[role, usage(value), cost(value, prices.get(role))] for role, value in totals.items()],
+        "usage": [[role, usage(value), value.cost(prices.get(role))] for role, value in totals.items()],
         "system_prompts": {
             paradigm: {kind: SYSTEM_PROMPTS[paradigm](kind) for kind in types}
             for paradigm in dict.fromkeys(record.paradigm for record in ordered)
@@ -107,6 +106,7 @@ def position_item(record: SequentialItem) -> dict:
             record.judge_model,
             judged,
             record.gpt4judge,
+            record.correct,
             error=record.judge_error,
             first=record.judge_first_reply,
             reasoning=record.judge_reasoning,

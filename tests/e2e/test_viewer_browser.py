@@ -160,7 +160,8 @@ def test_several_models_samples_reasoning_cut_answers_and_unreported_usage(brows
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert run_tool(CLI, "--view", out).returncode == 0
-    examples = read_lines(out / "runs.jsonl")[0]["examples"]
+    record = read_lines(out / "runs.jsonl")[0]
+    examples = record["examples"]
     answers = [(example, answer) for example in examples for answer in example["answers"]]
     split = [e for e in examples if len({a["score"] > 0.5 for a in e["answers"]}) > 1]
     cut = [(e, a) for e, a in answers if a["truncated"]]
@@ -192,6 +193,24 @@ def test_several_models_samples_reasoning_cut_answers_and_unreported_usage(brows
     page.set_hash("view=overview")
     page.wait_for("document.getElementById('overview')")
     assert "comparison_run_0001.json" in page.evaluate("document.getElementById('overview').textContent")
+    # Each answering model's tokens: none reported (the endpoint sent no usage), so none are claimed.
+    tokens = page.evaluate(
+        "[...document.querySelectorAll('#tokens tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent))"
+    )
+    unreported = [model for model, used in record["usage_by_model"].items() if used["calls_without_usage"]]
+    assert unreported == ["sim-solver", "sim-solver-weak"]
+    assert [row[1:3] for row in tokens if row[1].startswith("answering: ")] == [
+        [f"answering: {model}", "not reported"] for model in unreported
+    ]
+    # Each model's accuracy is the run's comparison's: every sample judged, not a question's mean score.
+    compared = json.loads((out / "comparison_run_0001.json").read_text(encoding="utf-8"))["models"]
+    rows = page.evaluate(
+        "[...document.querySelectorAll('#overview tr')].filter((tr) => tr.querySelector('td a'))"
+        ".map((tr) => [...tr.querySelectorAll('td')].slice(0, 4).map((td) => td.textContent))"
+    )
+    assert [row for row in rows if row[0] in {"sim-solver", "sim-solver-weak"}] == [
+        [m["model"], str(m["answers"]), str(m["correct"]), f"{100 * m['accuracy']:.1f}%"] for m in compared
+    ]
     assert page.evaluate("window.__violations.concat(window.__errors)") == []
 
 

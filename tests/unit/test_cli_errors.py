@@ -1,9 +1,8 @@
 """Bad command lines: one ``error:`` line on stderr, exit code 2, no traceback, nothing written.
 
-Each case runs ``main`` in an empty working folder and checks that the folder
-is still empty afterwards (no output folder, no default ``out_benchmark``); a
-few also run through ``conftest.run_cli`` (the CLI as a user runs it, in-process:
-environment without OPENAI_*, exit code, stdout and stderr as a process gives them).
+Each case runs the CLI through ``conftest.run_cli`` (as a user runs it, in-process: environment
+without OPENAI_*, exit code, stdout and stderr as a process gives them) in an empty working folder,
+and checks that the folder is still empty afterwards (no output folder, no default ``out_benchmark``).
 Every case fails before a request, so no endpoint is needed. (A base URL with and
 without ``/v1``, which needs one, is in e2e/test_base_url_spellings.py.)
 """
@@ -12,8 +11,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import run_cli
-
-from seval.cli import benchmark as self_evolving_benchmark
 
 UNREACHABLE = "http://127.0.0.1:9/v1"  # never contacted: every case fails before a request
 MODELS = ["--model-generation", "gen", "--model-answering", "ans", "--model-evaluation", "judge"]
@@ -50,23 +47,11 @@ def check_one_error_line(stderr: str, named: str) -> None:
 
 
 @pytest.mark.parametrize("case", BAD_COMMAND_LINES)
-def test_bad_input_fails_with_one_line_and_writes_nothing(case, tmp_path, monkeypatch, capsys):
-    """In-process: ``main`` returns 2 after one error line, and the working folder stays empty."""
+def test_bad_input_fails_with_one_line_and_writes_nothing(case, tmp_path):
+    """As a user runs it (``run_cli``): exit code 2, one error line, nothing on stdout, the folder still empty."""
     argv, named = BAD_COMMAND_LINES[case]
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert self_evolving_benchmark.main(list(argv)) == 2
-    captured = capsys.readouterr()
-    check_one_error_line(captured.err, named)
-    assert list(tmp_path.iterdir()) == []  # neither "out" nor the default out_benchmark
-
-
-@pytest.mark.parametrize("case", ["n-zero", "base-url-ftp", "no-answering-model"])
-def test_bad_input_through_the_cli_exits_2_without_traceback(tmp_path, case):
-    """As a user runs it (``run_cli``): exit code 2, one error line, nothing on stdout, nothing written."""
-    result = run_cli(*BAD_COMMAND_LINES[case][0], cwd=tmp_path, env={"OPENAI_BASE_URL": None, "OPENAI_API_KEY": None})
+    result = run_cli(*argv, cwd=tmp_path, env={"OPENAI_BASE_URL": None, "OPENAI_API_KEY": None})
     assert result.returncode == 2, (result.stdout, result.stderr)
-    check_one_error_line(result.stderr, BAD_COMMAND_LINES[case][1])
+    check_one_error_line(result.stderr, named)
     assert result.stdout == ""
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # neither "out" nor the default out_benchmark

@@ -8,19 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from seval.benchmark.records import Example, RunRecord
+from seval.benchmark.journal import RunJournal
+from seval.benchmark.records import Example, ItemStep, QuestionStep, RunPlan, RunRecord
 from seval.errors import DataError
-from seval.records import NOT_REPORTED, TokenUsage
+from seval.records import NOT_REPORTED
 from seval.sequential.paradigm_prompts import few_shot_system
 from seval.sequential.prompts import flatten_prompt, system_prompt
 from seval.sequential.records import SequentialItem
 from seval.view import view_path_for
 from seval.view.benchmark import benchmark_data
 from seval.view.build import read_sequential_results
-from seval.view.data import cost, usage
+from seval.view.data import usage
 from seval.view.sequential import sequential_data
 
 STAMP = "2026-01-01T00:00:00+00:00"
+TAGS = {"reasoning_type": "logic", "difficulty": 3, "question_index": 1}
 
 
 def verdict(model: str, score: float | None, error: str | None = None) -> dict:
@@ -30,7 +32,7 @@ def verdict(model: str, score: float | None, error: str | None = None) -> dict:
 def example(**fields) -> Example:
     base = {
         "question": "Q?",
-        "tags": {"reasoning_type": "logic", "difficulty": 3, "question_index": 1},
+        "tags": TAGS,
         "answer": "A",
         "score": 1.0,
         "created_at": STAMP,
@@ -104,6 +106,7 @@ def test_finish_reason_truncation_reasoning_and_unreported_usage_are_shown():
             [
                 example(
                     finish_reason="length",
+                    truncated=True,
                     reasoning="step 1\nstep 2",
                     usage=None,
                     score=0.0,
@@ -117,14 +120,24 @@ def test_finish_reason_truncation_reasoning_and_unreported_usage_are_shown():
     assert answer["reasoning"] == "step 1\nstep 2"
     assert answer["usage"] == [["answer", None]]  # "not reported by the endpoint"; no judge usage recorded at all
     assert data["items"][0]["extra"] == []  # shown in their place, not repeated as other fields
+    # Cut or not is the record's flag, the one the run's scores counted by; the page does not decide it again.
     assert page(run([example(truncated=True, finish_reason="stop")]))["items"][0]["answers"][0]["truncated"]
+    (counted,) = page(run([example(finish_reason="length")], exclude_truncated=True))["items"][0]["answers"]
+    assert counted["truncated"] is False and counted["outcome"] == "correct"
 
 
 def test_usage_not_reported_is_said_and_never_priced_and_cut_answers_can_be_left_out():
     assert usage(NOT_REPORTED) == {"prompt": 0, "completion": 0, "total": 0, "unreported": 1}
-    assert cost(NOT_REPORTED, (1.0, 2.0)) is None
-    assert cost(TokenUsage(prompt_tokens=10**6, completion_tokens=10**6), (1.0, 2.0)) == pytest.approx(3.0)
-    assert cost(TokenUsage(prompt_tokens=10**6), None) is None
+    usage_by_role = {
+        "answering": {"prompt_tokens": 10**6, "completion_tokens": 10**6, "total_tokens": 2 * 10**6},
+        "evaluation": {"prompt_tokens": 10**6, "calls_without_usage": 1},
+    }
+    prices = {"answering": (1.0, 2.0), "evaluation": (1.0, 2.0)}
+    priced = page(run([example()], usage_by_role=usage_by_role), prices=prices)
+    costs = {role: cost for role, _, cost in priced["runs"][0]["usage"]}
+    assert costs == {"answering": pytest.approx(3.0), "evaluation": None}  # none claimed where usage is unknown
+    unpriced = page(run([example()], usage_by_role=usage_by_role))["runs"][0]["usage"]
+    assert [cost for _, _, cost in unpriced] == [None, None]
     cut = example(truncated=True, finish_reason="length", answer="", score=0.0, judge_verdicts=[])
     (left_out,) = page(run([cut], exclude_truncated=True))["items"][0]["answers"]
     (scored,) = page(run([cut]))["items"][0]["answers"]
@@ -161,15 +174,49 @@ def test_several_answering_models_are_one_answer_each_with_a_comparison():
             "latency_s": 1.5,
         },
     ]
-    data = page(run([example(answers=answers), example(answers=[{**answers[0]}, {**answers[1], "score": 1.0}])]))
+    second = example(answers=[{**answers[0]}, {**answers[1], "score": 1.0}], tags=dict(TAGS, question_index=2))
+    data = page(run([example(answers=answers), second], model_answering="a,b"))
     first = data["items"][0]
     assert [a["model"] for a in first["answers"]] == ["a", "b"]
     assert [a["outcome"] for a in first["answers"]] == ["correct", "wrong"]
     assert first["answers"][1]["truncated"] and first["answers"][1]["extra"] == [["latency_s", "1.5"]]
     assert first["models_disagree"] and not data["items"][1]["models_disagree"]
     assert data["models"] == ["a", "b"]
-    by_model = {row["model"]: (row["n"], row["correct"]) for row in data["accuracy_by_model"]}
+    by_model = {row["model"]: (row["n"], row["correct"]) for row in data["runs"][0]["accuracy_by_model"]}
     assert by_model == {"a": (2, 2), "b": (2, 1)}
+
+
+def test_with_samples_a_model_accuracy_counts_every_sample_as_the_run_comparison_does():
+    """Two samples per question: a model is right on the share of its samples judged correct (README), not on
+    the questions whose mean sample score is above one half."""
+
+    def model(name: str, scores: list[float]) -> dict:
+        samples = [{"answer": "x", "score": score, "judge_verdicts": [verdict("j1", score)]} for score in scores]
+        return {"model": name, "answer": "x", "score": sum(scores) / len(scores), "samples": samples}
+
+    first = example(answers=[model("a", [1.0, 0.0]), model("b", [0.0, 0.0])])
+    second = example(answers=[model("a", [1.0, 1.0]), model("b", [1.0, 0.0])], tags=dict(TAGS, question_index=2))
+    (summary,) = page(run([first, second], model_answering="a,b", samples=2))["runs"]
+    by_model = {row["model"]: (row["n"], row["correct"], row["accuracy"]) for row in summary["accuracy_by_model"]}
+    assert by_model == {"a": (4, 3, 0.75), "b": (4, 1, 0.25)}
+
+
+def test_an_unfinished_run_mean_counts_the_samples_the_run_counts(tmp_path: Path):
+    """With --exclude-truncated, a cut sample is left out of its question's score; the one left counts."""
+    plan = RunPlan.model_validate(
+        {**run([]).model_dump(include=set(RunPlan.model_fields)), "n": 1, "difficulty_start": 1, "difficulty_end": 1,
+         "samples": 2, "exclude_truncated": True, "model_answering": "solver"}
+    )  # fmt: skip
+    question = QuestionStep(reasoning_type="logic", difficulty=1, question_index=1, question="Q?", created_at=STAMP)
+    cut = {"truncated": True, "finish_reason": "length", "score": 0.0}
+    samples = [
+        ItemStep(reasoning_type="logic", difficulty=1, question_index=1, answer="A", created_at=STAMP, sample=number,
+                 model="solver", **fields)
+        for number, fields in ((1, cut), (2, {"score": 1.0}))
+    ]  # fmt: skip
+    journal = RunJournal.from_events(tmp_path / "journal_run_0001.jsonl", 1, [plan, question, *samples], False)
+    (summary,) = benchmark_data("out", None, [], {1: journal}, {}, {})["runs"]
+    assert summary["unfinished"] and summary["mean"] == 1.0
 
 
 def test_an_unknown_field_is_shown_and_a_comparison_file_is_carried_as_written():
@@ -219,6 +266,7 @@ def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_t
             paradigm="problem-solving",
             rubric_field="rubric",
             finish_reason="length",
+            truncated=True,
             reasoning="thought",
             answer="x",
         ),
@@ -254,6 +302,13 @@ def test_sequential_positions_carry_what_the_history_needs_and_new_fields_flow_t
     assert curve["accuracy"] == [0.5, 0.5, 0.0]  # sequence 2 has no position 2 or 3: counted wrong
     assert data["system_prompts"] == {"feedback": {"Logic": system_prompt("Logic")}}
     assert first["shown"] is None and first["paradigm"] == "feedback"
+
+
+def test_a_sequential_verdict_is_read_by_evalearn_rule_as_its_outcome_is():
+    """EvaLearn counts a position solved when its answer_score is above 0: a judge's 0.5 is a correct verdict."""
+    (item,) = sequential_data("results.json", [sequential_item(1, 1, 0.5)], {})["items"]
+    (answer,) = item["answers"]
+    assert (answer["outcome"], answer["verdicts"][0]["verdict"]) == ("correct", "correct")
 
 
 def test_solved_problems_shown_are_named_per_position_and_their_texts_kept_once():

@@ -124,6 +124,16 @@ function heatmap(state) {
     h('p', {class: 'note'}, 'Mean score of the scored answers in each cell (excluded questions left out); a cell opens its items.'));
 }
 
+// A token table's cells for one usage: prompt, completion, total ("+": some calls reported none), then `last`.
+function usageCells(usage, last) {
+  return [
+    h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
+    h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
+    h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
+    last,
+  ];
+}
+
 function tokenTable() {
   const priced = DATA.priced.length > 0;
   const totals = new Map();
@@ -131,10 +141,7 @@ function tokenTable() {
   for (const run of DATA.runs) {
     for (const [role, usage, cost] of run.usage) {
       rows.push(h('tr', null, h('td', null, `run ${run.id}`), h('td', null, role),
-        h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
-        priced ? h('td', {class: 'num'}, costText(role, usage, cost)) : null));
+        usageCells(usage, priced ? h('td', {class: 'num'}, costText(role, usage, cost)) : null)));
       const total = totals.get(role) || {prompt: 0, completion: 0, total: 0, cost: 0, unpriced: false};
       if (usage) { total.prompt += usage.prompt; total.completion += usage.completion; total.total += usage.total; }
       if (cost === null) total.unpriced = true; else total.cost += cost;
@@ -151,8 +158,7 @@ function tokenTable() {
   for (const run of DATA.runs) {
     for (const [model, usage] of run.usage_by_model || []) {
       rows.push(h('tr', null, h('td', null, `run ${run.id}`), h('td', null, `answering: ${model}`),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.prompt) : ''), h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-        h('td', {class: 'num'}, usage ? fmtInt(usage.total) : ''), priced ? h('td', null, '') : null));
+        usageCells(usage, priced ? h('td', null, '') : null)));
     }
   }
   const headers = ['Run', 'Role', ['Prompt', 'num'], ['Completion', 'num'], ['Total', 'num']];
@@ -163,27 +169,27 @@ function tokenTable() {
       : 'No cost is claimed: build the page with --price ROLE=IN,OUT (USD per million tokens) for a cost column.'));
 }
 
-function accuracyTable(rows, id) {
-  return table(['Model', ['Scored', 'num'], ['Correct', 'num'], ['Accuracy', 'num'], ['95% interval (Wilson)', 'num']],
+function accuracyTable(rows) {
+  return table(['Model', ['Judged answers', 'num'], ['Correct', 'num'], ['Accuracy', 'num'], ['95% interval', 'num']],
     rows.map((row) => h('tr', null, h('td', null, link({view: 'items', filters: {model: row.model}}, row.model)),
       h('td', {class: 'num'}, fmtInt(row.n)), h('td', {class: 'num'}, fmtInt(row.correct)),
-      h('td', {class: 'num'}, fmtPct(row.accuracy)), h('td', {class: 'num'}, `${fmtPct(row.low)} - ${fmtPct(row.high)}`))),
-    {id});
+      h('td', {class: 'num'}, fmtPct(row.accuracy)),
+      h('td', {class: 'num'}, `${fmtPct(row.low)} - ${fmtPct(row.high)} (${row.method})`))));
 }
 
 function modelComparison() {
   const parts = [];
-  if (DATA.accuracy_by_model.length) parts.push(accuracyTable(DATA.accuracy_by_model, 'models'));
   if (DATA.comparison) parts.push(folded('comparison.json (written here by --compare)', jsonTables(DATA.comparison), true));
   for (const run of DATA.runs) {
     if (!run.accuracy_by_model.length && !run.comparison) continue;
     parts.push(h('h3', null, `Run ${run.id}`));
-    if (run.accuracy_by_model.length) parts.push(accuracyTable(run.accuracy_by_model, null));
+    if (run.accuracy_by_model.length) parts.push(accuracyTable(run.accuracy_by_model));
     if (run.comparison) parts.push(folded(`comparison_run_${String(run.id).padStart(4, '0')}.json`, jsonTables(run.comparison), true));
   }
   if (!parts.length) return null;
   return h('div', null, h('h2', null, 'Model comparison'), parts,
-    h('p', {class: 'note'}, 'Answers to the same questions by each answering model; a model opens its answers.'));
+    h('p', {class: 'note'}, 'Each run\'s answering models on the questions every one of them answered, every sample judged (as the '
+      + 'run\'s comparison counts them); a model opens its answers.'));
 }
 
 // Any JSON value as tables (for records whose exact shape this page does not know, like a comparison file).
@@ -217,10 +223,7 @@ function sequentialOverview() {
     row.accuracy.map((y, index) => h('td', {class: 'num'}, link({view: 'items', filters: {type: row.type, pos: String(index + 1)}}, fmtPct(y, 0)))),
     h('td', {class: 'num'}, (row.slope >= 0 ? '+' : '') + row.slope.toFixed(3))));
   const usageRows = DATA.usage.map(([role, usage, cost]) => h('tr', null, h('td', null, role),
-    h('td', {class: 'num'}, usage && !(usage.unreported && !usage.total) ? fmtInt(usage.prompt) : 'not reported'),
-    h('td', {class: 'num'}, usage ? fmtInt(usage.completion) : ''),
-    h('td', {class: 'num'}, usage ? fmtInt(usage.total) + (usage.unreported ? ' +' : '') : ''),
-    DATA.priced.length ? h('td', {class: 'num'}, costText(role, usage, cost)) : null));
+    usageCells(usage, DATA.priced.length ? h('td', {class: 'num'}, costText(role, usage, cost)) : null)));
   const usageHeaders = ['Role', ['Prompt', 'num'], ['Completion', 'num'], ['Total', 'num']];
   if (DATA.priced.length) usageHeaders.push(['Cost (USD)', 'num']);
   return h('div', {id: 'overview'},
