@@ -57,13 +57,24 @@ def fsync_dir(folder: Path) -> None:
 
 def read_text(path: Path, what: str = "") -> str:
     """A text file's contents; every way reading it can fail is one DataError line (``what`` names the file)."""
+    return decode_utf8(read_bytes(path, what), path, what)
+
+
+def decode_utf8(data: bytes, path: Path, what: str = "") -> str:
+    """``data`` read from ``path`` as UTF-8 text, or the one-line DataError ``read_text`` gives."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{what} {path}".strip() + " is not UTF-8 text") from None
+
+
+def read_bytes(path: Path, what: str = "") -> bytes:
+    """A file's bytes; every way reading it can fail is one DataError line (``what`` names the file)."""
     name = f"{what} {path}".strip()
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise DataError(f"{name} does not exist") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{name} is not UTF-8 text") from None
     except IsADirectoryError:
         raise DataError(f"{name} is a folder, not a file") from None
     except OSError as exc:

@@ -21,7 +21,7 @@ from typing import TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from seval.errors import DataError
-from seval.io.atomic import read_text
+from seval.io.atomic import decode_utf8, read_bytes
 
 T = TypeVar("T")
 TAIL_BLOCK = 1 << 16  # bytes read back from the end at a time when looking for the last line
@@ -47,18 +47,23 @@ def read_jsonl(path: Path, adapter: TypeAdapter[T]) -> tuple[list[T], str | None
     """
     if not path.exists():
         return [], None
-    text = read_text(path)
-    lines = text.split("\n")
+    data = read_bytes(path)
+    whole, _, tail = data.rpartition(b"\n")  # tail: what follows the last newline, possibly torn
+    lines = decode_utf8(whole, path).split("\n") if whole or data.startswith(b"\n") else []
     records: list[T] = []
-    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
-    for position, (number, line) in enumerate(numbered):
-        try:
-            records.append(adapter.validate_json(line))
-        except ValidationError as exc:
-            torn = position == len(numbered) - 1 and not text.endswith("\n")
-            if torn and is_json_error(exc):
-                return records, f"{path}: line {number} is truncated (a crash mid-write?) and was ignored"
-            raise DataError(f"{path} line {number}: {field_error(exc)}") from None
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                records.append(adapter.validate_json(line))
+            except ValidationError as exc:
+                raise DataError(f"{path} line {number}: {field_error(exc)}") from None
+    if tail.strip():
+        try:  # a kill can cut a line inside a multi-byte character as well as anywhere else
+            records.append(adapter.validate_json(tail.decode("utf-8")))
+        except (UnicodeDecodeError, ValidationError) as exc:
+            if isinstance(exc, ValidationError) and not is_json_error(exc):
+                raise DataError(f"{path} line {len(lines) + 1}: {field_error(exc)}") from None
+            return records, f"{path}: line {len(lines) + 1} is truncated (a crash mid-write?) and was ignored"
     return records, None
 
 

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from seval.errors import DataError
 from seval.io.atomic import write_json_atomic, write_text_atomic
 from seval.io.jsonl import TAIL_BLOCK, JsonlAppender, cut_torn_tail, read_jsonl
-from seval.records import TokenUsage
+from seval.records import Record, TokenUsage
 
 
 @pytest.fixture
@@ -83,3 +83,22 @@ def test_a_replay_file_whose_reference_answers_are_numbers_is_read(tmp_path):
     ]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     assert [item.reference_answer for item in load_replay_items(path)] == ["42", "3.5"]
+
+
+def test_a_last_line_cut_inside_a_multibyte_character_is_a_torn_line_not_a_file_that_is_not_utf8(tmp_path):
+    """Model text and EvaLearn's data are often Chinese: a kill can land between a character's bytes."""
+
+    class Note(Record):
+        text: str
+
+    path = tmp_path / "results.json.jsonl"
+    whole = Note(text="第一").model_dump_json()
+    cut = Note(text="第二").model_dump_json().encode("utf-8")[:-4]  # ends inside 二's three bytes
+    path.write_bytes(whole.encode("utf-8") + b"\n" + cut)
+    records, warning = read_jsonl(path, TypeAdapter(Note))
+    assert [note.text for note in records] == ["第一"] and "line 2 is truncated" in warning
+    JsonlAppender(path).append(Note(text="第三"))
+    assert [note.text for note in read_jsonl(path, TypeAdapter(Note))[0]] == ["第一", "第三"]
+    path.write_bytes(b'{"text": "\xff"}\n' + whole.encode("utf-8") + b"\n")  # not a crash: a file that is not UTF-8
+    with pytest.raises(DataError, match="is not UTF-8 text"):
+        read_jsonl(path, TypeAdapter(Note))
