@@ -19,7 +19,6 @@ from seval.benchmark.records import (
     Example,
     ExampleTags,
     GradedAnswer,
-    ItemStep,
     ModelAnswer,
     QuestionChecks,
     RunDescription,
@@ -85,10 +84,13 @@ def _usage_by_model(journal: RunJournal, cells: list[CellKey]) -> dict[str, Toke
     }
 
 
-def _graded(samples: list[ItemStep]) -> dict:
-    """The graded-answer fields of a model's samples: the first sample's, with the mean score."""
+def _graded(journal: RunJournal, cell: CellKey, model: str) -> dict:
+    """The graded-answer fields of a model's samples: the first sample's, with the score the run counted (the
+    mean of the samples that count; of every sample when none does, as an excluded answer keeps its score)."""
+    samples = journal.answers_of(cell)[model]
     first = samples[0].model_dump(include=set(GradedAnswer.model_fields))
-    return {**first, "score": fmean(item.score for item in samples)}
+    counted = model_score(journal, cell, model)
+    return {**first, "score": counted if counted is not None else fmean(item.score for item in samples)}
 
 
 def _model_answers(journal: RunJournal, cell: CellKey) -> list[ModelAnswer]:
@@ -101,7 +103,7 @@ def _model_answers(journal: RunJournal, cell: CellKey) -> list[ModelAnswer]:
         every = [GradedAnswer(**item.model_dump(include=set(GradedAnswer.model_fields))) for item in samples]
         answers.append(
             ModelAnswer(
-                **_graded(samples),
+                **_graded(journal, cell, model),
                 model=model,
                 samples=every if plan.samples > 1 else [],
                 usage=add_usage(*[item.answer_usage for item in samples]),
@@ -112,15 +114,16 @@ def _model_answers(journal: RunJournal, cell: CellKey) -> list[ModelAnswer]:
 
 def example_for(journal: RunJournal, cell: CellKey) -> Example:
     """The example of one cell whose items are all journaled: its own answer fields are the first answering
-    model's (its first sample's, with the mean score); ``answers`` holds every model's when there are several
-    models or samples. (The viewer shows an unfinished run's complete cells with it.)"""
-    question, samples = journal.questions[cell], journal.answers_of(cell)[journal.plan.answering_models[0]]
+    model's (its first sample's, with the score the run counted); ``answers`` holds every model's when there are
+    several models or samples. (The viewer shows an unfinished run's complete cells with it.)"""
+    first_model = journal.plan.answering_models[0]
+    question, samples = journal.questions[cell], journal.answers_of(cell)[first_model]
     checks = question.model_dump(include=set(QuestionChecks.model_fields))
     return Example(
         question=question.question,
         tags=ExampleTags(reasoning_type=cell[1], difficulty=cell[0], question_index=cell[2]),
         **checks,
-        **_graded(samples),
+        **_graded(journal, cell, first_model),
         created_at=samples[0].created_at,
         excluded=bool(question.excluded_reason),
         answers=_model_answers(journal, cell),

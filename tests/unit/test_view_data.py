@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from seval.benchmark.finish import example_for
 from seval.benchmark.journal import RunJournal
 from seval.benchmark.records import Example, ItemStep, QuestionStep, RunPlan, RunRecord
 from seval.errors import DataError
@@ -201,8 +202,8 @@ def test_with_samples_a_model_accuracy_counts_every_sample_as_the_run_comparison
     assert by_model == {"a": (4, 3, 0.75), "b": (4, 1, 0.25)}
 
 
-def test_an_unfinished_run_mean_counts_the_samples_the_run_counts(tmp_path: Path):
-    """With --exclude-truncated, a cut sample is left out of its question's score; the one left counts."""
+def journal_with_a_cut_sample(folder: Path) -> RunJournal:
+    """One question answered twice with --exclude-truncated: the first sample cut (score 0), the second right."""
     plan = RunPlan.model_validate(
         {**run([]).model_dump(include=set(RunPlan.model_fields)), "n": 1, "difficulty_start": 1, "difficulty_end": 1,
          "samples": 2, "exclude_truncated": True, "model_answering": "solver"}
@@ -214,9 +215,21 @@ def test_an_unfinished_run_mean_counts_the_samples_the_run_counts(tmp_path: Path
                  model="solver", **fields)
         for number, fields in ((1, cut), (2, {"score": 1.0}))
     ]  # fmt: skip
-    journal = RunJournal.from_events(tmp_path / "journal_run_0001.jsonl", 1, [plan, question, *samples], False)
-    (summary,) = benchmark_data("out", None, [], {1: journal}, {}, {})["runs"]
+    return RunJournal.from_events(folder / "journal_run_0001.jsonl", 1, [plan, question, *samples], False)
+
+
+def test_an_unfinished_run_mean_counts_the_samples_the_run_counts(tmp_path: Path):
+    """With --exclude-truncated, a cut sample is left out of its question's score; the one left counts."""
+    (summary,) = benchmark_data("out", None, [], {1: journal_with_a_cut_sample(tmp_path)}, {}, {})["runs"]
     assert summary["unfinished"] and summary["mean"] == 1.0
+
+
+def test_a_record_s_score_is_the_score_the_run_counted_and_keeps_every_sample(tmp_path: Path):
+    """The example's score is the mean of the samples that count (1.0), not of every sample (0.5)."""
+    example = example_for(journal_with_a_cut_sample(tmp_path), (1, "logic", 1))
+    (answer,) = example.answers
+    assert example.score == answer.score == 1.0
+    assert [(sample.score, sample.truncated) for sample in answer.samples] == [(0.0, True), (1.0, False)]
 
 
 def test_an_unknown_field_is_shown_and_a_comparison_file_is_carried_as_written():
