@@ -48,6 +48,7 @@ from seval.benchmark.records import (  # noqa: E402
     ItemStep,
     JudgeVerdict,
     QuestionStep,
+    RunDescription,
     RunFinished,
     RunPlan,
     RunRecord,
@@ -146,7 +147,7 @@ def make_folder(folder: Path, items: int, heavy: bool, seed: int = 0) -> None:
                         events += [question_step.model_dump_json(), item_step.model_dump_json()]
             scored = [example.score for example in examples if not example.excluded]
             record = RunRecord(
-                **plan.model_dump(exclude={"kind", "item_order"}),
+                **plan.model_dump(include=set(RunDescription.model_fields)),  # as finish.build_record
                 ended_at=STAMP,
                 run_mean_score=sum(scored) / len(scored),
                 ema_score=0.5 + 0.02 * run_id,
