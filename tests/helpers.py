@@ -286,6 +286,16 @@ def read_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def read_state(out_dir: Path) -> dict:
+    """A benchmark folder's state.json, as JSON."""
+    return json.loads((out_dir / "state.json").read_text(encoding="utf-8"))
+
+
+def read_runs(out_dir: Path) -> list[dict]:
+    """A benchmark folder's run records (runs.jsonl), as JSON."""
+    return read_lines(out_dir / "runs.jsonl")
+
+
 def comparable(record: dict) -> dict:
     """A run record without the fields that differ between two equal runs (times, ports)."""
     record = {k: v for k, v in record.items() if k not in VOLATILE_RECORD_FIELDS}

@@ -9,11 +9,9 @@ stdout and stderr a process would give).
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from conftest import run_cli
-from helpers import run_main
+from helpers import read_runs, read_state, run_main
 
 TYPES = ("logical_deduction", "mathematical_reasoning")
 ALPHA = 0.3
@@ -42,14 +40,6 @@ def sim_args(sim, out_dir, *extra: object) -> list[object]:
         "--no-charts",
         *extra,
     ]
-
-
-def read_state(out_dir) -> dict:
-    return json.loads((out_dir / "state.json").read_text(encoding="utf-8"))
-
-
-def read_runs(out_dir) -> list[dict]:
-    return [json.loads(line) for line in (out_dir / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def snapshot(out_dir) -> dict[str, bytes]:

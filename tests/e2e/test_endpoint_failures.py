@@ -12,7 +12,7 @@ import json
 
 import pytest
 from conftest import run_cli
-from helpers import free_port, run_main
+from helpers import free_port, read_runs, run_main
 from scripted_endpoint import ScriptedServer, error_payload, question_text
 
 from seval.sim.server import MODEL_IDS, SimServer
@@ -39,10 +39,6 @@ def error_line(result) -> str:
     lines = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, stderr
     return lines[0]
-
-
-def read_runs(out_dir) -> list[dict]:
-    return [json.loads(line) for line in (out_dir / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 # -- failures that retrying cannot fix --------------------------------------------------

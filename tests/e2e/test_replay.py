@@ -14,7 +14,7 @@ from statistics import fmean
 
 import pytest
 from conftest import run_cli
-from helpers import cell_means_expected, run_main
+from helpers import cell_means_expected, read_state, run_main
 
 from seval.sim.server import SimServer
 
@@ -24,10 +24,6 @@ EXPORT_FIELDS = {"question", "reference_answer", "reasoning_type", "difficulty",
 
 def records(out_dir) -> list[dict]:
     return [json.loads(line) for line in (out_dir / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
-def read_state(out_dir) -> dict:
-    return json.loads((out_dir / "state.json").read_text(encoding="utf-8"))
 
 
 def snapshot(folder) -> dict[str, bytes]:

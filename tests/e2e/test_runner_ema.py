@@ -13,11 +13,10 @@ the run's example scores; the first update of any EMA takes the value.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
-from helpers import run_main
+from helpers import read_runs, read_state, run_main
 from scripted_endpoint import ScriptedServer, question_text
 
 ALPHA = 0.5
@@ -76,14 +75,6 @@ def scripted_args(server: ScriptedServer, out_dir, *extra: object) -> list[objec
         "--no-charts",
         *extra,
     ]
-
-
-def read_state(out_dir) -> dict:
-    return json.loads((out_dir / "state.json").read_text(encoding="utf-8"))
-
-
-def read_runs(out_dir) -> list[dict]:
-    return [json.loads(line) for line in (out_dir / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
-from helpers import LoopbackChatServer, cell_means_expected, run_main
+from helpers import LoopbackChatServer, cell_means_expected, read_state, run_main
 
 from seval.benchmark.novelty import tfidf_similarities
 from seval.sim.server import SimServer, answers_match, embed_text, find_item_tags, true_answer_for
@@ -47,10 +47,6 @@ def sim_args(base_url: str, out_dir, *extra: object, answering: str = "sim-solve
 def last_record(out_dir) -> dict:
     lines = (out_dir / "runs.jsonl").read_text(encoding="utf-8").splitlines()
     return json.loads(lines[-1])
-
-
-def read_state(out_dir) -> dict:
-    return json.loads((out_dir / "state.json").read_text(encoding="utf-8"))
 
 
 def report(out_dir, run_id: int = 1) -> str:
