@@ -32,17 +32,6 @@ TABLE = "answering-models"
 KEYS = ("base-url", "api-key-env", "extra-body", "temperature", "max-tokens")
 
 
-def answering_models(text: str | None) -> list[str]:
-    """The models ``--model-answering`` names, in order; refuses an empty entry or a model named twice."""
-    models = [part.strip() for part in text.split(",")] if text else []
-    if any(not model for model in models):
-        raise UsageError(f"--model-answering has an empty entry: {text!r}")
-    twice = sorted({model for model in models if models.count(model) > 1})
-    if twice:
-        raise UsageError(f"--model-answering names {', '.join(twice)} more than once")
-    return models
-
-
 def answerers(
     args: argparse.Namespace, shared: RoleSettings, models: list[str], demo: bool
 ) -> tuple[RoleSettings, ...]:

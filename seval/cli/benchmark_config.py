@@ -12,8 +12,8 @@ from seval.benchmark.dataset import load_replay_items
 from seval.benchmark.novelty import embedding_similarities, tfidf_similarities
 from seval.benchmark.questions import QuestionPolicy
 from seval.benchmark.settings import ROLES, RoleSettings, RunSettings
-from seval.cli.answerers import answerers, answering_models
-from seval.cli.common import parse_extra_body, validate_client_flags
+from seval.cli.answerers import answerers
+from seval.cli.common import model_names, parse_extra_body, validate_client_flags
 from seval.cli.numbers import MAX_QUESTIONS_PER_CELL, MAX_REASONING_TYPES, MAX_SAMPLES, MAX_TOKENS, check_range
 from seval.client.core import LLMClient
 from seval.client.endpoints import Endpoint, normalize_base_url, resolve_base_url, resolve_key
@@ -89,7 +89,7 @@ def role_settings(
     """Settings of the three roles, the evaluation panel (one judge or several) and the answering models
     (one or several; ``roles["answering"]`` is the first)."""
     roles: dict[str, RoleSettings] = {}
-    models = answering_models(args.model_answering) or ([DEMO_MODELS["answering"]] if demo_url else [])
+    models = model_names("--model-answering", args.model_answering) or ([DEMO_MODELS["answering"]] if demo_url else [])
     for role in ("generation", "answering"):
         model = (models[0] if models else None) if role == "answering" else args.model_generation
         model = model or (DEMO_MODELS[role] if demo_url else None)
@@ -105,11 +105,11 @@ def role_settings(
 
 
 def _panel(args: argparse.Namespace, demo_url: str | None) -> tuple[RoleSettings, ...]:
-    models = _split(args.model_evaluation) or ([DEMO_MODELS["evaluation"]] if demo_url else [])
-    if not models or any(not model for model in models):
+    models = model_names("--model-evaluation", args.model_evaluation) or (
+        [DEMO_MODELS["evaluation"]] if demo_url else []
+    )
+    if not models:
         raise UsageError("--model-evaluation is required: one model, or a comma-separated panel of judges")
-    if len(set(models)) != len(models):
-        raise UsageError("--model-evaluation names a judge more than once")
     urls = _split(args.base_url_evaluation)
     if len(urls) > 1 and len(urls) != len(models):
         raise UsageError(

@@ -157,6 +157,17 @@ def parse_prices(entries: list[str] | None, roles: tuple[str, ...]) -> dict[str,
 OWNED_FIELDS = ("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "stream", "n")
 
 
+def model_names(flag: str, text: str | None) -> list[str]:
+    """The models a comma-separated flag names, in order; an empty entry or a model named twice is refused."""
+    models = [part.strip() for part in text.split(",")] if text else []
+    if any(not model for model in models):
+        raise UsageError(f"{flag} has an empty entry: {text!r}")
+    twice = sorted({model for model in models if models.count(model) > 1})
+    if twice:
+        raise UsageError(f"{flag} names {', '.join(twice)} more than once")
+    return models
+
+
 def parse_extra_body(flag: str, text: str | None) -> dict:
     """A JSON object given on the command line, merged into each request of a role (never a field the tool owns)."""
     if not text:
